@@ -1,0 +1,131 @@
+import type { ProviderKind, SecurityProtocol } from '../spec/schema.ts';
+
+/*
+ * The plan: everything brokerlink will do, readable before anything changes. Pure data (JSON-serialisable),
+ * so it can be stored, diffed in CI, passed between Step Functions states and rendered as a table.
+ */
+
+export interface PlanTarget {
+  brokerId: number;
+  /** Instance id where the provider registers instances; else undefined and `host` is used. */
+  instanceId?: string;
+  host: string;
+  /** Broker-side port (the exposure's brokerPort). */
+  port: number;
+}
+
+/** Provider-neutral load balancer change. Adapters map each kind onto their own resources. */
+export type LbAction =
+  | {
+      kind: 'createMapping';
+      exposure: string;
+      role: 'broker' | 'bootstrap';
+      port: number;
+      brokerId?: number;
+      targets: PlanTarget[];
+    }
+  | { kind: 'registerTargets'; exposure: string; role: 'broker' | 'bootstrap'; port: number; targets: PlanTarget[] }
+  | {
+      kind: 'deregisterTargets';
+      exposure: string;
+      role: 'broker' | 'bootstrap';
+      port: number;
+      targets: { id: string; port: number }[];
+    }
+  /** The broker is gone: deregister and stamp the mapping with the time, starting the port's cool-down. */
+  | { kind: 'retireMapping'; exposure: string; port: number; brokerId: number; retiredAt: string }
+  /** A retired broker came back inside its cool-down: it gets its old port back. */
+  | { kind: 'reviveMapping'; exposure: string; port: number; brokerId: number }
+  /** Cool-down is over: remove the mapping so the port can be reused. */
+  | { kind: 'deleteMapping'; exposure: string; port: number; brokerId?: number }
+  | { kind: 'openPort'; port: number; cidrs: string[] }
+  | { kind: 'closePort'; port: number; cidrs: string[] };
+
+export type LbActionKind = LbAction['kind'];
+
+/** The listener a broker must have for one exposure (the unit server.properties editing works on). */
+export interface DesiredListener {
+  name: string;
+  bindHost: string;
+  bindPort: number;
+  advertisedHost: string;
+  advertisedPort: number;
+  securityProtocol: SecurityProtocol;
+}
+
+export type ConfigChange =
+  /** File already has the desired listeners. */
+  | 'none'
+  /** File differs: push. */
+  | 'update'
+  /** File not observed: the push step reads it and writes only if it differs. */
+  | 'unknown'
+  /** A placeholder of the pattern is not known yet: config waits, LB work proceeds. */
+  | 'pending';
+
+export interface PlannedBrokerPort {
+  id: number;
+  host: string;
+  instanceId?: string;
+  az?: string;
+  azId?: string;
+  /** Consumer-side LB port for this broker in this exposure. */
+  port: number;
+  /** Advertised host:port, or null while a placeholder is pending. */
+  advertised: string | null;
+  /** Whether this run creates/changes the broker's LB mapping. */
+  lb: 'ok' | 'create' | 'register' | 'revive';
+}
+
+export interface RetiredPort {
+  port: number;
+  brokerId: number;
+  retiredAt: string;
+  /** When the port may go to another broker. */
+  reusableAt: string;
+}
+
+export interface PlannedExposure {
+  listener: string;
+  brokerPort: number;
+  /** Consumer-side bootstrap ports (one fan-out port; on GCP PSC the broker ports themselves). */
+  bootstrapPorts: number[];
+  securityProtocol: SecurityProtocol;
+  brokers: PlannedBrokerPort[];
+  retired: RetiredPort[];
+}
+
+export interface PlannedBroker {
+  id: number;
+  host: string;
+  instanceId?: string;
+  az?: string;
+  azId?: string;
+  /** Only listeners whose advertised address is known; pending exposures are left out until known. */
+  desiredListeners: DesiredListener[];
+  configChange: ConfigChange;
+  restart: boolean;
+  /** Why a config push or a restart is (or is not) needed, in words. */
+  reasons: string[];
+}
+
+export interface PendingPlaceholder {
+  exposure: string;
+  placeholders: string[];
+  message: string;
+}
+
+export interface Plan {
+  version: 1;
+  cluster: string;
+  provider: ProviderKind;
+  /** Equal to the observed state's time: the same inputs give a byte-identical plan. */
+  generatedAt: string;
+  exposures: PlannedExposure[];
+  brokers: PlannedBroker[];
+  actions: LbAction[];
+  restartOrder: number[];
+  pending: PendingPlaceholder[];
+  warnings: string[];
+  summary: { lbActions: number; configChanges: number; restarts: number; inSync: boolean };
+}

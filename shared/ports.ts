@@ -1,0 +1,75 @@
+import type { DiscoveredBroker, ObservedLoadBalancer } from './model/observed.ts';
+import type { LbAction } from './model/plan.ts';
+import type { ClusterSpec, RestartMethod } from './spec/schema.ts';
+
+/*
+ * The small interfaces the steps depend on. Each provider (shared/providers/<cloud>/) implements them over
+ * injected SDK clients; tests hand in stateful fakes. Long operations are split into start + poll so that the
+ * waiting belongs to the orchestrator (Step Functions Wait/Choice), never to a sleeping function.
+ */
+
+export interface BrokerDiscovery {
+  discoverBrokers(spec: ClusterSpec): Promise<DiscoveredBroker[]>;
+}
+
+export interface LoadBalancer {
+  /** Reads the ledger: every mapping brokerlink owns for this cluster, and the open consumer ports. */
+  observe(spec: ClusterSpec): Promise<ObservedLoadBalancer>;
+  /** Applies one action. Must be idempotent: applying an action that is already in effect is a no-op. */
+  apply(spec: ClusterSpec, action: LbAction): Promise<void>;
+}
+
+/** What brokerlink can ask a broker host to do. Nothing else is ever sent to a broker. */
+export type BrokerCommand =
+  | { kind: 'read-config'; path: string }
+  | { kind: 'write-config'; path: string; expectedSha256: string; contentBase64: string }
+  | { kind: 'restart'; method: RestartMethod };
+
+export interface CommandTarget {
+  brokerId: number;
+  host: string;
+  instanceId?: string;
+}
+
+export interface CommandHandle {
+  /** Provider command id (SSM CommandId, Cloud Assistant InvokeId, ...). JSON-serialisable. */
+  id: string;
+  target: CommandTarget;
+}
+
+export type CommandStatus =
+  | { state: 'running' }
+  | { state: 'succeeded'; stdout: string }
+  | { state: 'failed'; exitCode: number | null; stdout: string; stderr: string };
+
+export interface CommandChannel {
+  start(target: CommandTarget, command: BrokerCommand): Promise<CommandHandle>;
+  poll(handle: CommandHandle): Promise<CommandStatus>;
+}
+
+export type LockResult =
+  | { acquired: true; owner: string; expiresAt: string }
+  | { acquired: false; holder: string; expiresAt: string };
+
+/** One execution per cluster at a time. An expired lock may be taken over. */
+export interface ClusterLock {
+  acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult>;
+  /** Releases only if `owner` still holds it; releasing a lock one does not hold is a no-op. */
+  release(cluster: string, owner: string): Promise<void>;
+}
+
+export interface SpecStore {
+  load(cluster: string): Promise<string>;
+  save(cluster: string, text: string): Promise<void>;
+}
+
+/** Resolves a secret reference (`env:NAME`, `aws-secretsmanager:...`) to its value. */
+export interface SecretResolver {
+  resolve(reference: string): Promise<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

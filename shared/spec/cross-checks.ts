@@ -1,0 +1,222 @@
+import type { SpecIssue } from './errors.ts';
+import { dnsNameProblem, formatBrokerId, patternProblems, renderPattern } from './pattern.ts';
+import { type ClusterSpec, type Exposure, providerKind, type StaticBroker } from './schema.ts';
+
+/** Hard per-load-balancer listener limits we plan against (AWS NLB: 50, not raisable). */
+export const LISTENER_QUOTA: Readonly<Partial<Record<ReturnType<typeof providerKind>, number>>> = {
+  aws: 50,
+};
+
+const LARGEST_NODE_ID = 2147483647;
+
+/** Rules that involve more than one field. Returns every problem found (never stops at the first). */
+export function crossCheck(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const kind = providerKind(spec);
+  const staticBrokers = spec.brokers.static;
+
+  checkKafkaSecurity(spec, issues);
+  checkPorts(spec, issues);
+
+  spec.exposures.forEach((exposure, index) => {
+    const at = `exposures[${index}]`;
+    if (kind === 'gcp' && exposure.bootstrapPort !== undefined) {
+      issues.push({
+        path: `${at}.bootstrapPort`,
+        message:
+          'must be omitted on gcp: a Private Service Connect port mapping goes to exactly one VM, so consumers bootstrap from the list of broker ports',
+      });
+    }
+    if (kind !== 'gcp' && exposure.bootstrapPort === undefined) {
+      issues.push({
+        path: `${at}.bootstrapPort`,
+        message: `is required on ${kind} (the port that fans out to every broker)`,
+      });
+    }
+    checkPatterns(exposure, at, staticBrokers, issues);
+    if (staticBrokers !== undefined) {
+      const capacity = exposure.brokerPorts.to - exposure.brokerPorts.from + 1;
+      if (capacity > 0 && staticBrokers.length > capacity) {
+        issues.push({
+          path: `${at}.brokerPorts`,
+          message: `holds ${capacity} ports but ${staticBrokers.length} brokers are listed; widen the range`,
+        });
+      }
+    }
+  });
+
+  if (staticBrokers !== undefined) {
+    checkStaticBrokers(staticBrokers, issues);
+    issues.push(...capacityIssues(spec, staticBrokers.length));
+  }
+  return issues;
+}
+
+/** Provider quota check, shared by validation (static brokers) and planning (discovered brokers). */
+export function capacityIssues(spec: ClusterSpec, brokerCount: number): SpecIssue[] {
+  const kind = providerKind(spec);
+  const quota = LISTENER_QUOTA[kind];
+  if (quota === undefined) return [];
+  const needed = spec.exposures.reduce(
+    (sum, exposure) => sum + brokerCount + (exposure.bootstrapPort === undefined ? 0 : 1),
+    0,
+  );
+  if (needed <= quota) return [];
+  const perExposure = spec.exposures.length;
+  const maxBrokers = Math.floor((quota - perExposure) / perExposure);
+  return [
+    {
+      path: 'exposures',
+      message:
+        `needs ${needed} listeners on one load balancer (${brokerCount} brokers × ${perExposure} exposure(s) + ${perExposure} bootstrap), ` +
+        `but a ${kind} network load balancer allows at most ${quota}; with ${perExposure} exposure(s) at most ${maxBrokers} brokers fit. ` +
+        'Put further exposures on another load balancer.',
+    },
+  ];
+}
+
+function checkKafkaSecurity(spec: ClusterSpec, issues: SpecIssue[]): void {
+  const { protocol, sasl, tls } = spec.kafka.security;
+  const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  if (usesSasl && sasl === undefined) {
+    issues.push({ path: 'kafka.security.sasl', message: `is required when protocol is ${protocol}` });
+  }
+  if (!usesSasl && sasl !== undefined) {
+    issues.push({ path: 'kafka.security.sasl', message: `is set but protocol ${protocol} does not use SASL` });
+  }
+  if (!usesTls && tls !== undefined) {
+    issues.push({ path: 'kafka.security.tls', message: `is set but protocol ${protocol} does not use TLS` });
+  }
+  if (tls !== undefined && (tls.clientCertRef === undefined) !== (tls.clientKeyRef === undefined)) {
+    issues.push({ path: 'kafka.security.tls', message: 'clientCertRef and clientKeyRef must be given together' });
+  }
+}
+
+function checkPorts(spec: ClusterSpec, issues: SpecIssue[]): void {
+  const internalPorts = new Set(
+    spec.kafka.bootstrap.map((address) => Number(address.slice(address.lastIndexOf(':') + 1))),
+  );
+  const seenListeners = new Map<string, number>();
+  const seenBrokerPorts = new Map<number, number>();
+
+  spec.exposures.forEach((exposure, index) => {
+    const at = `exposures[${index}]`;
+    const { from, to } = exposure.brokerPorts;
+    if (from > to) issues.push({ path: `${at}.brokerPorts.to`, message: `must be ≥ from (${from}), got ${to}` });
+
+    const sameListener = seenListeners.get(exposure.listener);
+    if (sameListener !== undefined) {
+      issues.push({
+        path: `${at}.listener`,
+        message: `"${exposure.listener}" is already used by exposures[${sameListener}]`,
+      });
+    } else seenListeners.set(exposure.listener, index);
+
+    const sameBrokerPort = seenBrokerPorts.get(exposure.brokerPort);
+    if (sameBrokerPort !== undefined) {
+      issues.push({
+        path: `${at}.brokerPort`,
+        message: `${exposure.brokerPort} is already the broker port of exposures[${sameBrokerPort}]; each listener binds its own port`,
+      });
+    } else seenBrokerPorts.set(exposure.brokerPort, index);
+    if (internalPorts.has(exposure.brokerPort)) {
+      issues.push({
+        path: `${at}.brokerPort`,
+        message: `${exposure.brokerPort} is the port of the internal listener in kafka.bootstrap; choose a free port`,
+      });
+    }
+
+    spec.exposures.forEach((other, otherIndex) => {
+      if (otherIndex <= index) return;
+      const otherRange = other.brokerPorts;
+      if (from <= otherRange.to && otherRange.from <= to) {
+        issues.push({
+          path: `exposures[${otherIndex}].brokerPorts`,
+          message: `${otherRange.from}-${otherRange.to} overlaps exposures[${index}].brokerPorts ${from}-${to}; consumer-side port ranges must not overlap`,
+        });
+      }
+    });
+
+    if (exposure.bootstrapPort !== undefined) {
+      const bootstrap = exposure.bootstrapPort;
+      spec.exposures.forEach((other, otherIndex) => {
+        if (bootstrap >= other.brokerPorts.from && bootstrap <= other.brokerPorts.to) {
+          issues.push({
+            path: `${at}.bootstrapPort`,
+            message: `${bootstrap} lies inside exposures[${otherIndex}].brokerPorts ${other.brokerPorts.from}-${other.brokerPorts.to}`,
+          });
+        }
+        if (otherIndex > index && other.bootstrapPort === bootstrap) {
+          issues.push({
+            path: `exposures[${otherIndex}].bootstrapPort`,
+            message: `${bootstrap} is already the bootstrap port of exposures[${index}]`,
+          });
+        }
+      });
+    }
+  });
+}
+
+function checkPatterns(
+  exposure: Exposure,
+  at: string,
+  staticBrokers: StaticBroker[] | undefined,
+  issues: SpecIssue[],
+): void {
+  const patterns =
+    typeof exposure.advertisedListenerPattern === 'string'
+      ? [{ path: `${at}.advertisedListenerPattern`, pattern: exposure.advertisedListenerPattern }]
+      : Object.entries(exposure.advertisedListenerPattern).map(([zone, pattern]) => ({
+          path: `${at}.advertisedListenerPattern.${zone}`,
+          pattern,
+        }));
+
+  const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? LARGEST_NODE_ID;
+  for (const { path, pattern } of patterns) {
+    const problems = patternProblems(pattern, exposure.placeholders);
+    for (const message of problems) issues.push({ path, message });
+    if (problems.length > 0) continue;
+    // Render the longest name this exposure can produce; unknown placeholders are judged once known.
+    const sample = renderPattern(pattern, {
+      ...exposure.placeholders,
+      broker_id: formatBrokerId(exposure.brokerIdFormat, largestId),
+      port: String(exposure.brokerPorts.to),
+    });
+    if (sample.kind === 'rendered') {
+      const problem = dnsNameProblem(sample.host);
+      if (problem !== undefined) issues.push({ path, message: `renders "${sample.host}": ${problem}` });
+    }
+  }
+
+  if (typeof exposure.advertisedListenerPattern !== 'string' && staticBrokers !== undefined) {
+    const zones = exposure.advertisedListenerPattern;
+    staticBrokers.forEach((broker, index) => {
+      const zone = broker.azId ?? broker.az;
+      if (zone === undefined) {
+        issues.push({
+          path: `brokers.static[${index}]`,
+          message: `needs azId (or az): ${at}.advertisedListenerPattern is per zone`,
+        });
+      } else if (!(zone in zones)) {
+        issues.push({
+          path: `${at}.advertisedListenerPattern`,
+          message: `has no pattern for zone "${zone}" of broker ${broker.id}; add one (zones with patterns: ${Object.keys(zones).join(', ')})`,
+        });
+      }
+    });
+  }
+}
+
+function checkStaticBrokers(brokers: StaticBroker[], issues: SpecIssue[]): void {
+  const byId = new Map<number, number>();
+  brokers.forEach((broker, index) => {
+    const first = byId.get(broker.id);
+    if (first !== undefined) {
+      issues.push({
+        path: `brokers.static[${index}].id`,
+        message: `${broker.id} is already used by brokers.static[${first}]`,
+      });
+    } else byId.set(broker.id, index);
+  });
+}

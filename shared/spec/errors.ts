@@ -1,0 +1,26 @@
+/** One problem found in a cluster spec, located by a dotted path such as `exposures[0].brokerPorts.to`. */
+export interface SpecIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The spec cannot be used. Fatal for an orchestrator (fix the spec, do not retry).
+ * Carries every issue at once so an operator fixes them in one pass.
+ */
+export class SpecInvalid extends Error {
+  override readonly name = 'SpecInvalid';
+  readonly issues: readonly SpecIssue[];
+
+  constructor(issues: readonly SpecIssue[], source = 'spec', options?: ErrorOptions) {
+    super(
+      `${source} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${formatIssues(issues)}`,
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+export function formatIssues(issues: readonly SpecIssue[]): string {
+  return issues.map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`).join('\n');
+}

@@ -1,0 +1,322 @@
+import { z } from 'zod';
+
+/*
+ * The cluster spec: what the operator wants. Every object is strict (unknown keys are rejected, so a typo such
+ * as `bootstapPort` is an error rather than a silently ignored setting). Messages say what is expected; the
+ * path is added by the validator. Cross-field rules live in ./cross-checks.ts.
+ */
+
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SECRET_REF_SCHEMES = [
+  'env',
+  'file',
+  'aws-secretsmanager',
+  'aws-ssm',
+  'gcp-secretmanager',
+  'alicloud-kms',
+] as const;
+
+/** Placeholders every advertised listener pattern understands without declaring them. */
+export const BUILTIN_PLACEHOLDERS = ['broker_id', 'port'] as const;
+
+/** Run a refinement even when a nested field already failed, so every problem is reported in one pass. */
+const ALWAYS_CHECK = { when: () => true } as const;
+
+const port = z
+  .number({ error: 'must be a TCP port number (1-65535)' })
+  .int('must be a whole number')
+  .min(1, 'must be a TCP port number (1-65535)')
+  .max(65535, 'must be a TCP port number (1-65535)');
+
+export const clusterNameSchema = z
+  .string({ error: 'must be a string' })
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/,
+    'must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (it becomes part of cloud resource names)',
+  );
+
+const listenerName = z
+  .string({ error: 'must be a string' })
+  .regex(
+    /^[A-Z][A-Z0-9_]{0,31}$/,
+    'must be an upper-case Kafka listener name such as EXTERNAL (A-Z, 0-9, _; at most 32)',
+  );
+
+const securityProtocol = z.enum(SECURITY_PROTOCOLS, {
+  error: `must be one of ${SECURITY_PROTOCOLS.join(', ')}`,
+});
+
+/** A reference to a secret, never the secret itself: `env:NAME`, `file:/path`, `aws-secretsmanager:<arn or name>`, ... */
+export const secretRefSchema = z
+  .string({ error: 'must be a secret reference string' })
+  .regex(
+    new RegExp(`^(${SECRET_REF_SCHEMES.join('|')}):[^\\s]+$`),
+    `must be a secret reference "<scheme>:<name>" with scheme one of ${SECRET_REF_SCHEMES.join(', ')} (secrets are never written inline)`,
+  );
+
+const hostPort = z
+  .string({ error: 'must be a "host:port" string' })
+  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[addr]:port")');
+
+const cidr = z
+  .string({ error: 'must be a CIDR string' })
+  .regex(
+    /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(?:3[0-2]|[12]?\d)$/,
+    'must be an IPv4 CIDR such as 10.100.0.0/16',
+  );
+
+/** Absolute path made of safe characters only: it travels to a broker's command channel. */
+const safeAbsolutePath = z
+  .string({ error: 'must be an absolute path' })
+  .regex(/^\/[A-Za-z0-9._@+/-]*$/, 'must be an absolute path of letters, digits and . _ @ + - / only')
+  .refine((value) => !value.split('/').includes('..'), 'must not contain ".." segments')
+  .refine((value) => value.length <= 1024, 'must be at most 1024 characters');
+
+const tagKey = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+const tagValue = z.string().max(256, 'must be at most 256 characters');
+
+// ---------------------------------------------------------------- provider
+
+const awsProvider = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-2'),
+  loadBalancerArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/net\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+      'must be the ARN of a Network Load Balancer (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/net/<name>/<id>)',
+    ),
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234'),
+  securityGroupId: z
+    .string()
+    .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as sg-0abc1234')
+    .optional(),
+  consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the load balancer'),
+  endpointService: z
+    .strictObject({
+      allowedPrincipals: z
+        .array(
+          z.string().regex(/^arn:aws[a-z-]*:iam::(?:\d{12}|\*):[A-Za-z0-9+=,.@_/*-]+$/, 'must be an IAM principal ARN'),
+        )
+        .default([]),
+      acceptanceRequired: z.boolean().default(true),
+    })
+    .optional(),
+});
+
+const gcpProvider = z.strictObject({
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'must be a Google Cloud region such as us-west1'),
+  network: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a VPC network name'),
+  subnetwork: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a subnetwork name'),
+  consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the brokers'),
+});
+
+const alicloudProvider = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be an Alibaba Cloud region such as ap-northeast-1'),
+  loadBalancerId: z.string().regex(/^nlb-[a-z0-9]+$/, 'must be an NLB id such as nlb-abc123'),
+  vpcId: z.string().regex(/^vpc-[a-z0-9]+$/, 'must be a VPC id such as vpc-abc123'),
+  securityGroupId: z
+    .string()
+    .regex(/^sg-[a-z0-9]+$/, 'must be a security group id')
+    .optional(),
+  consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the load balancer'),
+});
+
+const localProvider = z.strictObject({
+  /** Loopback address the local port-mapping load balancer listens on. */
+  host: z
+    .string()
+    .regex(/^127(?:\.\d{1,3}){3}$/, 'must be a loopback IPv4 address (127.x.y.z)')
+    .default('127.0.0.1'),
+  /** The local load balancer's own ledger (it is its own "cloud"). */
+  stateFile: z.string().min(1, 'must be a file path'),
+});
+
+export const PROVIDER_KINDS = ['aws', 'gcp', 'alicloud', 'local'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+const providerSchema = z
+  .strictObject({
+    aws: awsProvider.optional(),
+    gcp: gcpProvider.optional(),
+    alicloud: alicloudProvider.optional(),
+    local: localProvider.optional(),
+  })
+  .superRefine((value, ctx) => {
+    const present = PROVIDER_KINDS.filter((kind) => value[kind] !== undefined);
+    if (present.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          present.length === 0
+            ? `must name exactly one provider: one of ${PROVIDER_KINDS.join(', ')}`
+            : `must name exactly one provider, found ${present.join(' and ')}`,
+      });
+    }
+  }, ALWAYS_CHECK);
+
+// ---------------------------------------------------------------- brokers
+
+const staticBroker = z.strictObject({
+  id: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be ≥ 0')
+    .max(2147483647, 'must fit a Kafka node id (int32)'),
+  host: z
+    .string()
+    .regex(
+      /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/,
+      'must be an IP address or host name',
+    ),
+  az: z.string().min(1).optional(),
+  azId: z.string().min(1).optional(),
+  instanceId: z.string().min(1).optional(),
+});
+
+const discoverSelector = z.strictObject({
+  tags: z.record(tagKey, tagValue).refine((tags) => Object.keys(tags).length > 0, 'must select by at least one tag'),
+  nodeIdTag: tagKey,
+});
+
+const restartMethod = z.union(
+  [
+    z.strictObject({
+      systemdUnit: z
+        .string()
+        .regex(/^[A-Za-z0-9@._-]{1,200}\.service$/, 'must be a systemd unit name such as kafka.service'),
+    }),
+    z.strictObject({ script: safeAbsolutePath }),
+  ],
+  {
+    error:
+      'must be { systemdUnit: "<name>.service" } or { script: "/absolute/path" } (free-form shell is not accepted)',
+  },
+);
+
+const brokersSchema = z
+  .strictObject({
+    discover: discoverSelector.optional(),
+    static: z.array(staticBroker).min(1, 'must list at least one broker').optional(),
+    propertiesPath: safeAbsolutePath,
+    restart: restartMethod,
+  })
+  .superRefine((value, ctx) => {
+    if ((value.discover === undefined) === (value.static === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must have exactly one of `discover` (tag selector) or `static` (broker list)',
+      });
+    }
+  }, ALWAYS_CHECK);
+
+// ---------------------------------------------------------------- kafka access (health gates)
+
+const kafkaSchema = z.strictObject({
+  bootstrap: z.array(hostPort).min(1, 'must list at least one "host:port" of an internal listener'),
+  security: z
+    .strictObject({
+      protocol: securityProtocol.default('PLAINTEXT'),
+      tls: z
+        .strictObject({
+          caRef: secretRefSchema.optional(),
+          serverName: z.string().min(1).optional(),
+          clientCertRef: secretRefSchema.optional(),
+          clientKeyRef: secretRefSchema.optional(),
+        })
+        .optional(),
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(SASL_MECHANISMS, { error: `must be one of ${SASL_MECHANISMS.join(', ')}` }),
+          usernameRef: secretRefSchema,
+          passwordRef: secretRefSchema,
+        })
+        .optional(),
+    })
+    .default({ protocol: 'PLAINTEXT' }),
+  requestTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+});
+
+// ---------------------------------------------------------------- exposures
+
+const pattern = z.string({ error: 'must be a "host:port" pattern string' }).min(1, 'must not be empty');
+
+const exposureSchema = z.strictObject({
+  listener: listenerName.default('EXTERNAL'),
+  /** Port the broker binds for this listener (every broker uses the same one; the LB maps to it). */
+  brokerPort: port,
+  /** Consumer-side bootstrap port fanning out to every broker. Not available on GCP PSC (no fan-out). */
+  bootstrapPort: port.optional(),
+  brokerPorts: z.strictObject({ from: port, to: port }),
+  /** One pattern, or one per AZ ID (AWS) / zone, with `<broker_id>` and `<port>` placeholders. */
+  advertisedListenerPattern: z.union([pattern, z.record(z.string().min(1), pattern)], {
+    error: 'must be a pattern string or a map of AZ ID → pattern',
+  }),
+  /** How `<broker_id>` renders: `{id}` is the Kafka node id. */
+  brokerIdFormat: z
+    .string()
+    .regex(/^[a-z0-9-]*\{id\}[a-z0-9-]*$/, 'must contain "{id}" once, with only a-z, 0-9 and "-" around it')
+    .default('b{id}'),
+  securityProtocol: securityProtocol.default('PLAINTEXT'),
+  /** Extra placeholders; `null` means "not known yet" (e.g. Alibaba's unique name before the endpoint connection). */
+  placeholders: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'placeholder names are lower_snake_case'),
+      z.string().min(1).nullable(),
+    )
+    .default({}),
+});
+
+const driftSchema = z
+  .strictObject({
+    action: z.enum(['report', 'repair'], { error: 'must be "report" or "repair"' }).default('report'),
+    schedule: z
+      .string()
+      .regex(/^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')
+      .default('rate(15 minutes)'),
+  })
+  .default({ action: 'report', schedule: 'rate(15 minutes)' });
+
+const rolloutSchema = z
+  .strictObject({
+    /** Consecutive healthy checks before the next broker may restart. */
+    healthyChecks: z.number().int().min(1).max(20).default(3),
+    healthTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
+    canRollTimeoutSeconds: z.number().int().min(0).max(86_400).default(600),
+    /** A removed broker's port is not handed to another broker for this long. */
+    portCooldownSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86_400)
+      .default(86_400),
+  })
+  .default({ healthyChecks: 3, healthTimeoutSeconds: 300, canRollTimeoutSeconds: 600, portCooldownSeconds: 86_400 });
+
+export const clusterSpecSchema = z.strictObject({
+  cluster: clusterNameSchema,
+  provider: providerSchema,
+  brokers: brokersSchema,
+  kafka: kafkaSchema,
+  exposures: z.array(exposureSchema).min(1, 'must define at least one exposure'),
+  drift: driftSchema,
+  rollout: rolloutSchema,
+});
+
+export type ClusterSpec = z.output<typeof clusterSpecSchema>;
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
+export type Exposure = ClusterSpec['exposures'][number];
+export type StaticBroker = z.output<typeof staticBroker>;
+export type RestartMethod = z.output<typeof restartMethod>;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+export type AwsProviderSpec = z.output<typeof awsProvider>;
+export type GcpProviderSpec = z.output<typeof gcpProvider>;
+export type AlicloudProviderSpec = z.output<typeof alicloudProvider>;
+export type LocalProviderSpec = z.output<typeof localProvider>;
+
+export function providerKind(spec: ClusterSpec): ProviderKind {
+  const kind = PROVIDER_KINDS.find((candidate) => spec.provider[candidate] !== undefined);
+  if (kind === undefined) throw new Error('validated spec has no provider');
+  return kind;
+}
