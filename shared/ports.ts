@@ -1,4 +1,5 @@
-import type { DiscoveredBroker, ObservedLoadBalancer } from './model/observed.ts';
+import type { ClusterSnapshot } from './kafka/snapshot.ts';
+import type { DiscoveredBroker, ListenerView, ObservedLoadBalancer } from './model/observed.ts';
 import type { LbAction } from './model/plan.ts';
 import type { ClusterSpec, RestartMethod } from './spec/schema.ts';
 
@@ -17,6 +18,8 @@ export interface LoadBalancer {
   observe(spec: ClusterSpec): Promise<ObservedLoadBalancer>;
   /** Applies one action. Must be idempotent: applying an action that is already in effect is a no-op. */
   apply(spec: ClusterSpec, action: LbAction): Promise<void>;
+  /** The host consumers' traffic reaches the load balancer at (NLB DNS name, loopback address, ...). */
+  consumerAddress(spec: ClusterSpec): Promise<string>;
 }
 
 /** What brokerlink can ask a broker host to do. Nothing else is ever sent to a broker. */
@@ -66,6 +69,19 @@ export interface SpecStore {
 /** Resolves a secret reference (`env:NAME`, `aws-secretsmanager:...`) to its value. */
 export interface SecretResolver {
   resolve(reference: string): Promise<string>;
+}
+
+/** Kafka as seen from inside the cluster's network (the internal listener), for health gates and drift. */
+export interface KafkaAdmin {
+  snapshot(): Promise<ClusterSnapshot>;
+  /** Listener config a running broker reports (DescribeConfigs), keyed by listener name; null if unreachable. */
+  runningListeners(brokerId: number): Promise<Record<string, ListenerView> | null>;
+  close(): Promise<void>;
+}
+
+/** Where drift reports go (SNS, Pub/Sub, a log line). Must not throw for a delivery problem it can log. */
+export interface Notifier {
+  driftFound(report: { cluster: string; drift: number; details: string[] }): Promise<void>;
 }
 
 export interface Clock {

@@ -1,0 +1,13 @@
+import { createTwoFilesPatch } from 'diff';
+import { parseProperties, editProperties } from '../shared/properties/document.ts';
+import { applyListenerExposures } from '../shared/properties/index.ts';
+const lines: string[] = [];
+for (let i = 0; lines.length < 1990; i++) lines.push(`# c ${i}`, `k${i}.x=${i}`, `k${i}.y = a,\\`, '   b', '');
+lines.splice(750, 0, 'process.roles=broker,controller','node.id=1','listeners=INTERNAL://0.0.0.0:9092,CONTROLLER://0.0.0.0:29092','inter.broker.listener.name=INTERNAL','advertised.listeners=INTERNAL://10.0.0.11:9092','controller.listener.names=CONTROLLER','listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT');
+const text = lines.join('\n') + '\n';
+const out = applyListenerExposures(text, [{ name: 'EXTERNAL', bindHost: '0.0.0.0', bindPort: 39092, advertisedHost: 'b1.x.com', advertisedPort: 9093, securityProtocol: 'PLAINTEXT' }]).text;
+const t = (name: string, fn: () => void) => { for (let i = 0; i < 30; i++) fn(); const s = performance.now(); for (let i = 0; i < 200; i++) fn(); console.log(name, ((performance.now() - s) / 200).toFixed(3), 'ms'); };
+t('parse', () => parseProperties(text));
+t('edit3', () => editProperties(text, [{ key: 'listeners', value: 'X' }, { key: 'advertised.listeners', value: 'Y' }, { key: 'listener.security.protocol.map', value: 'Z' }]));
+t('diff', () => createTwoFilesPatch('a', 'b', text, out, undefined, undefined, { context: 3 }));
+t('apply', () => applyListenerExposures(text, [{ name: 'EXTERNAL', bindHost: '0.0.0.0', bindPort: 39092, advertisedHost: 'b1.x.com', advertisedPort: 9093, securityProtocol: 'PLAINTEXT' }]));

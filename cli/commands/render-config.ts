@@ -1,0 +1,60 @@
+import { applyListenerExposures } from '../../shared/properties/listeners.ts';
+import { renderNewClusterProperties } from '../../shared/properties/render.ts';
+import { plan } from '../../shared/plan/planner.ts';
+import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { loadSpecFile, type Output } from '../io.ts';
+import { observe } from './plan.ts';
+
+export const usage =
+  'brokerlink render-config <spec> --broker <id> [--observed <file>] [--new-cluster [--log-dirs <dir>] [--internal-port <n>] [--controller-port <n>]]';
+
+/**
+ * Prints the listener lines a broker needs (listeners, advertised.listeners, listener.security.protocol.map
+ * entries for the exposures), or with --new-cluster a complete KRaft server.properties for that node.
+ */
+export async function renderConfigCommand(argv: string[], io: Output): Promise<void> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      broker: { type: 'string' },
+      observed: { type: 'string' },
+      'new-cluster': { type: 'boolean' },
+      'log-dirs': { type: 'string' },
+      'internal-port': { type: 'string' },
+      'controller-port': { type: 'string' },
+    },
+    ['spec'],
+  );
+  const brokerId = parseIntegerFlag('broker', values.broker);
+  if (brokerId === undefined) throw new UsageError('--broker <id> is required');
+  const { spec, text } = await loadSpecFile(positionals[0]!, io);
+  const planned = plan(spec, await observe(spec, text, values.observed));
+  const broker = planned.brokers.find((candidate) => candidate.id === brokerId);
+  if (broker === undefined) {
+    throw new UsageError(`broker ${brokerId} is not in the plan (brokers: ${planned.brokers.map((b) => b.id).join(', ') || 'none'})`);
+  }
+  if (broker.configChange === 'pending') {
+    io.err(`note: ${planned.pending.map((item) => item.message).join('; ')}`);
+  }
+
+  if (!values['new-cluster']) {
+    // Applying the exposures to an empty file yields exactly the lines this broker needs for them.
+    const lines = applyListenerExposures('', broker.desiredListeners).text;
+    io.out(lines.trimEnd());
+    return;
+  }
+  const internalPort = parseIntegerFlag('internal-port', values['internal-port']) ?? 9092;
+  const controllerPort = parseIntegerFlag('controller-port', values['controller-port']) ?? 29092;
+  io.out(
+    renderNewClusterProperties({
+      nodeId: broker.id,
+      processRoles: ['broker', 'controller'],
+      controllerQuorumVoters: planned.brokers.map((voter) => ({ id: voter.id, host: voter.host, port: controllerPort })),
+      internal: { advertisedHost: broker.host, port: internalPort },
+      controller: { port: controllerPort },
+      logDirs: values['log-dirs'] ?? '/var/lib/kafka/data',
+      exposures: broker.desiredListeners,
+    }).trimEnd(),
+  );
+}

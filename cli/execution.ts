@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { type EventLog, loadDefinition, runStateMachine } from '../shared/orchestration/local-state-machine.ts';
+import type { StepDeps } from '../shared/steps/deps.ts';
+
+const STATE_MACHINES = new URL('../statemachines/', import.meta.url);
+
+export type Machine = 'provision' | 'drift-check';
+
+export interface ExecuteOptions {
+  deps: StepDeps;
+  waitMs?: number;
+  onEvent?: (event: EventLog) => void;
+  executionId?: string;
+}
+
+/**
+ * Runs one of statemachines/*.asl.yaml in-process: the same definition Step Functions runs in the cloud.
+ * A drift repair (`states:startExecution` of provision) runs as a nested local execution.
+ */
+export async function execute(machine: Machine, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
+  const definition = await loadDefinition(new URL(`${machine}.asl.yaml`, STATE_MACHINES));
+  const executionId = options.executionId ?? `local:${machine}:${randomUUID()}`;
+  return runStateMachine(definition, input, {
+    executionId,
+    deps: options.deps,
+    ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    startExecution: async (startInput) => {
+      const nested = (startInput as { Input?: Record<string, unknown> }).Input ?? {};
+      const output = await execute('provision', nested, { ...options, executionId: `${executionId}:repair` });
+      return { executionArn: `${executionId}:repair`, output };
+    },
+  });
+}
+
+/** One short line per step a person cares about, from the execution's event log. */
+export function progressPrinter(write: (line: string) => void): (event: EventLog) => void {
+  return (event) => {
+    if (event.type === 'StateEntered' && INTERESTING.has(event.state.name)) {
+      const item = event.index === undefined ? '' : ` [item ${event.index}]`;
+      write(`→ ${event.state.name}${item}`);
+    }
+    if (event.type === 'StateFailed') write(`✗ ${event.state.name}: ${event.Error ?? ''} ${event.Cause ?? ''}`.trim());
+    if (event.type === 'StateRetried') write(`↻ ${event.state.name}: retry attempt ${event.retry.attempt}`);
+  };
+}
+
+const INTERESTING = new Set([
+  'AcquireLock',
+  'Discover',
+  'Plan',
+  'EnsureTargets',
+  'RegisterBrokers',
+  'AdvanceConfigPush',
+  'OrderRestarts',
+  'CheckCanRoll',
+  'AdvanceRestart',
+  'CheckHealthy',
+  'Verify',
+  'Report',
+  'ReleaseLock',
+  'ReportDrift',
+  'StartRepair',
+]);

@@ -1,0 +1,308 @@
+/**
+ * Errors of the Kafka probe. Every failure of a probe call is one of these, so callers (the verify step,
+ * the rolling-restart gates, the CLI) can tell "nothing listens there" from "something answers but is not
+ * the broker we wanted" without reading messages. The original error is always kept as `cause`.
+ */
+import {
+  AuthenticationError as KafkaAuthenticationError,
+  ProtocolError as KafkaProtocolError,
+  TimeoutError as KafkaTimeoutError,
+} from '@platformatic/kafka';
+
+export type ProbeErrorKind =
+  | 'connection-refused'
+  | 'connection-failed'
+  | 'timeout'
+  | 'tls'
+  | 'authentication'
+  | 'wrong-broker'
+  | 'unsupported-version'
+  | 'broker-error'
+  | 'invalid-options';
+
+/** Why a TLS connection failed, as far as the error tells. */
+export type TlsFailureReason =
+  | 'unknown-ca'
+  | 'hostname-mismatch'
+  | 'certificate-expired'
+  | 'broker-requires-tls'
+  | 'broker-not-tls'
+  | 'handshake';
+
+export abstract class ProbeError extends Error {
+  abstract readonly kind: ProbeErrorKind;
+  /** `host:port` the probe talked to. */
+  readonly target: string;
+  /** Whether trying again later may help (a broker restarting) rather than needing a change of config. */
+  abstract readonly retryable: boolean;
+  constructor(target: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.target = target;
+  }
+}
+
+/** Nothing listens on the port (ECONNREFUSED): broker down, LB target missing, or a wrong port. */
+export class ProbeConnectionRefused extends ProbeError {
+  override readonly name = 'ProbeConnectionRefused';
+  readonly kind = 'connection-refused' as const;
+  readonly retryable = true;
+  constructor(target: string, options?: ErrorOptions) {
+    super(target, `connection to ${target} refused (nothing listens there, or the LB has no healthy target)`, options);
+  }
+}
+
+/** The connection was reset, closed by the peer, or the host could not be reached/resolved. */
+export class ProbeConnectionFailed extends ProbeError {
+  override readonly name = 'ProbeConnectionFailed';
+  readonly kind = 'connection-failed' as const;
+  readonly retryable = true;
+  readonly detail: string;
+  constructor(target: string, detail: string, options?: ErrorOptions) {
+    super(target, `connection to ${target} failed: ${detail}`, options);
+    this.detail = detail;
+  }
+}
+
+/** No answer within the time limit (connect, TLS/SASL handshake, or a request). */
+export class ProbeTimedOut extends ProbeError {
+  override readonly name = 'ProbeTimedOut';
+  readonly kind = 'timeout' as const;
+  readonly retryable = true;
+  readonly timeoutMs: number;
+  readonly operation: string;
+  constructor(target: string, operation: string, timeoutMs: number, options?: ErrorOptions) {
+    super(target, `${operation} on ${target} timed out after ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+    this.operation = operation;
+  }
+}
+
+/** TLS could not be established: unknown CA, name mismatch, expired certificate, TLS vs plaintext mix-up. */
+export class ProbeTlsFailed extends ProbeError {
+  override readonly name = 'ProbeTlsFailed';
+  readonly kind = 'tls' as const;
+  readonly retryable = false;
+  readonly reason: TlsFailureReason;
+  constructor(target: string, reason: TlsFailureReason, detail: string, options?: ErrorOptions) {
+    super(target, `TLS with ${target} failed (${reason}): ${detail}`, options);
+    this.reason = reason;
+  }
+}
+
+/** SASL was refused: wrong credentials, or the mechanism is not enabled on that listener. */
+export class ProbeAuthenticationFailed extends ProbeError {
+  override readonly name = 'ProbeAuthenticationFailed';
+  readonly kind = 'authentication' as const;
+  readonly retryable = false;
+  readonly detail: string;
+  constructor(target: string, detail: string, options?: ErrorOptions) {
+    super(target, `SASL authentication with ${target} failed: ${detail}`, options);
+    this.detail = detail;
+  }
+}
+
+/** The port answered as another broker than the one expected. `reachedId` is null when it could not be told. */
+export class ProbeWrongBroker extends ProbeError {
+  override readonly name = 'ProbeWrongBroker';
+  readonly kind = 'wrong-broker' as const;
+  readonly retryable = false;
+  readonly expectedId: number;
+  readonly reachedId: number | null;
+  constructor(target: string, expectedId: number, reachedId: number | null, options?: ErrorOptions) {
+    super(
+      target,
+      reachedId === null
+        ? `${target} is not broker ${expectedId} (its own id could not be read)`
+        : `${target} reached broker ${reachedId}, expected broker ${expectedId}`,
+      options,
+    );
+    this.expectedId = expectedId;
+    this.reachedId = reachedId;
+  }
+}
+
+/** The broker does not speak a version of an API this probe needs (broker older than Kafka 2.8, or not Kafka). */
+export class ProbeUnsupportedVersion extends ProbeError {
+  override readonly name = 'ProbeUnsupportedVersion';
+  readonly kind = 'unsupported-version' as const;
+  readonly retryable = false;
+  readonly api: string;
+  constructor(target: string, api: string, detail: string, options?: ErrorOptions) {
+    super(target, `${target} does not support a usable version of ${api}: ${detail}`, options);
+    this.api = api;
+  }
+}
+
+/** The broker answered with a Kafka error code (e.g. CLUSTER_AUTHORIZATION_FAILED). */
+export class ProbeBrokerError extends ProbeError {
+  override readonly name = 'ProbeBrokerError';
+  readonly kind = 'broker-error' as const;
+  readonly retryable: boolean;
+  /** Kafka error name, e.g. `CLUSTER_AUTHORIZATION_FAILED`. */
+  readonly errorName: string;
+  readonly errorCode: number | null;
+  readonly serverMessage: string | null;
+  constructor(
+    target: string,
+    operation: string,
+    errorName: string,
+    errorCode: number | null,
+    serverMessage: string | null,
+    retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(
+      target,
+      `${operation} on ${target} failed: ${errorName}${serverMessage ? ` (${serverMessage})` : ''}`,
+      options,
+    );
+    this.errorName = errorName;
+    this.errorCode = errorCode;
+    this.serverMessage = serverMessage;
+    this.retryable = retryable;
+  }
+}
+
+/** The options handed to the probe are unusable (bad port, missing SASL password, …). Nothing was sent. */
+export class ProbeOptionsInvalid extends ProbeError {
+  override readonly name = 'ProbeOptionsInvalid';
+  readonly kind = 'invalid-options' as const;
+  readonly retryable = false;
+  constructor(target: string, detail: string, options?: ErrorOptions) {
+    super(target, `probe options for ${target} are invalid: ${detail}`, options);
+  }
+}
+
+const UNKNOWN_CA_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+const EXPIRED_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const AUTH_ERROR_NAMES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+const FAILED_CONNECT_CODES = new Set(['ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  apiId?: unknown;
+  apiCode?: unknown;
+  serverErrorMessage?: unknown;
+  canRetry?: unknown;
+}
+
+/** All errors reachable from `error` through `cause` and `errors` (AggregateError), outermost first. */
+export function errorChain(error: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && out.length < 32) {
+    const current = queue.shift();
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const e = current as ErrorLike;
+    out.push(e);
+    if (e.cause !== undefined) queue.push(e.cause);
+    if (Array.isArray(e.errors)) queue.push(...e.errors);
+  }
+  return out;
+}
+
+function messageOf(e: ErrorLike): string {
+  return typeof e.message === 'string' ? e.message : '';
+}
+
+/**
+ * Turns whatever a connection or request threw into a ProbeError. `operation` names what was attempted
+ * ("connect", "Metadata", …) for the message. Already-classified ProbeErrors pass through unchanged.
+ */
+export function classifyProbeError(error: unknown, target: string, operation: string, timeoutMs: number): ProbeError {
+  if (error instanceof ProbeError) return error;
+  const chain = errorChain(error);
+  const options = { cause: error };
+
+  for (const e of chain) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const msg = messageOf(e);
+    if (code === 'ECONNREFUSED') return new ProbeConnectionRefused(target, options);
+    if (UNKNOWN_CA_CODES.has(code)) return new ProbeTlsFailed(target, 'unknown-ca', `${code}: ${msg}`, options);
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new ProbeTlsFailed(target, 'hostname-mismatch', msg, options);
+    if (EXPIRED_CODES.has(code)) return new ProbeTlsFailed(target, 'certificate-expired', `${code}: ${msg}`, options);
+    if (msg === 'Broker requires TLS.') {
+      return new ProbeTlsFailed(
+        target,
+        'broker-requires-tls',
+        'the listener speaks TLS but TLS is not configured',
+        options,
+      );
+    }
+    if (
+      msg.startsWith('TLS handshake failed') ||
+      /wrong version number|packet length too long|unknown protocol/i.test(msg)
+    ) {
+      return new ProbeTlsFailed(
+        target,
+        'broker-not-tls',
+        'TLS is configured but the listener does not answer TLS (plaintext listener?)',
+        options,
+      );
+    }
+    if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || code.startsWith('ERR_TLS_')) {
+      return new ProbeTlsFailed(target, 'handshake', `${code}: ${msg}`, options);
+    }
+  }
+  for (const e of chain) {
+    if (e instanceof KafkaAuthenticationError) {
+      const inner = chain.find((x) => x instanceof KafkaProtocolError);
+      const detail = inner
+        ? `${String(inner.apiId)}${inner.serverErrorMessage ? `: ${String(inner.serverErrorMessage)}` : ''}`
+        : messageOf(e);
+      return new ProbeAuthenticationFailed(target, detail, options);
+    }
+    if (e instanceof KafkaProtocolError && typeof e.apiId === 'string' && AUTH_ERROR_NAMES.has(e.apiId)) {
+      const server = typeof e.serverErrorMessage === 'string' ? `: ${e.serverErrorMessage}` : '';
+      return new ProbeAuthenticationFailed(target, `${e.apiId}${server}`, options);
+    }
+  }
+  for (const e of chain) {
+    if (e instanceof KafkaTimeoutError || /timed out/i.test(messageOf(e))) {
+      return new ProbeTimedOut(target, operation, timeoutMs, options);
+    }
+  }
+  for (const e of chain) {
+    if (e instanceof KafkaProtocolError && typeof e.apiId === 'string') {
+      if (e.apiId === 'UNSUPPORTED_VERSION') {
+        return new ProbeUnsupportedVersion(target, operation, 'the broker answered UNSUPPORTED_VERSION', options);
+      }
+      return new ProbeBrokerError(
+        target,
+        operation,
+        e.apiId,
+        typeof e.apiCode === 'number' ? e.apiCode : null,
+        typeof e.serverErrorMessage === 'string' ? e.serverErrorMessage : null,
+        e.canRetry === true,
+        options,
+      );
+    }
+  }
+  for (const e of chain) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (FAILED_CONNECT_CODES.has(code)) return new ProbeConnectionFailed(target, `${code}: ${messageOf(e)}`, options);
+  }
+  const closed = chain.find((e) => /connection closed/i.test(messageOf(e)));
+  if (closed) {
+    return new ProbeConnectionFailed(
+      target,
+      'closed by the peer before answering (broker down behind a load balancer, or a listener that expects TLS or SASL?)',
+      options,
+    );
+  }
+  const first = chain[0];
+  return new ProbeConnectionFailed(target, first ? messageOf(first) || String(error) : String(error), options);
+}

@@ -1,0 +1,34 @@
+export type { CanRollResult, SafetyOptions } from './can-roll.ts';
+export { canRoll } from './can-roll.ts';
+export { BrokerNotReady, RollInputInvalid, UnsafeToRoll } from './errors.ts';
+export { MAX_PARTITION_REASONS } from './format.ts';
+export type { HealthResult } from './health.ts';
+export { isBackHealthy } from './health.ts';
+export type { NextRestart, NextRestartInput } from './next.ts';
+export { nextRestart } from './next.ts';
+export type { RestartOrderInput } from './order.ts';
+export { restartOrder } from './order.ts';
+export type { RollPolicy } from './policy.ts';
+export {
+  attemptsExhausted,
+  CONSECUTIVE_HEALTHY_CHECKS,
+  INITIAL_BACKOFF_MS,
+  MAX_BACKOFF_MS,
+  nextBackoff,
+  OPERATION_TIMEOUT_MS,
+  operationTimedOut,
+  ROLL_POLICY,
+  rollPolicy,
+} from './policy.ts';
+export type { QuorumVerdict, VoterState } from './quorum.ts';
+export { quorumCheck, voterState } from './quorum.ts';
+export type { ReadinessState, ReadinessTracker } from './readiness.ts';
+export {
+  createReadinessTracker,
+  initialReadiness,
+  nextReadiness,
+  parseReadinessState,
+  ReadinessStateSchema,
+} from './readiness.ts';
+export type { ResolvedRoles } from './roles.ts';
+export { activeControllerOf, rolesOf } from './roles.ts';

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { parse } from 'yaml';
+import type { StepDeps } from '../steps/deps.ts';
+import { isTaskName, tasks } from '../steps/tasks.ts';
+import { StateMachineDefinitionInvalid, StateMachineFailed } from './errors.ts';
+
+/*
+ * Runs a state machine file of statemachines/ in-process with aws-local-stepfunctions: the very definition
+ * that deploys to AWS Step Functions. Every Task resource `Fn::GetAtt: [<task>, Arn]` is bound to
+ * tasks[<task>] over the injected deps; a Task we cannot bind is an error before anything runs (the library
+ * would otherwise try to invoke a real Lambda).
+ */
+
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+
+export interface RunOptions {
+  /** Execution id (`$$.Execution.Id`, the lock owner). */
+  executionId: string;
+  deps: StepDeps;
+  /** Milliseconds every Wait state pauses for (the definitions' seconds are for the cloud). Default 200. */
+  waitMs?: number;
+  /** Milliseconds between Retry attempts. Default 50. */
+  retryMs?: number;
+  /** Binding for `states:startExecution` tasks (drift repair starts provision). */
+  startExecution?: (input: Record<string, unknown>) => Promise<unknown>;
+  onEvent?: (event: EventLog) => void;
+}
+
+interface TaskBinding {
+  stateName: string;
+  resource: string;
+}
+
+export async function loadDefinition(path: string | URL): Promise<Record<string, unknown>> {
+  return parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
+export async function runStateMachine(
+  definition: Record<string, unknown>,
+  input: Record<string, unknown>,
+  options: RunOptions,
+): Promise<unknown> {
+  const bindings: TaskBinding[] = [];
+  const waits: string[] = [];
+  const retried: string[] = [];
+  const resolved = resolveResources(definition, bindings, waits, retried) as Record<string, unknown>;
+
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const binding of bindings) {
+    if (binding.resource === START_EXECUTION) {
+      const start = options.startExecution;
+      if (start === undefined) {
+        throw new StateMachineDefinitionInvalid(`state "${binding.stateName}" starts an execution but no startExecution binding was given`);
+      }
+      handlers[binding.stateName] = (taskInput) => start(taskInput as Record<string, unknown>);
+      continue;
+    }
+    const taskName = binding.resource.slice(binding.resource.lastIndexOf(':') + 1);
+    if (!isTaskName(taskName)) {
+      throw new StateMachineDefinitionInvalid(`state "${binding.stateName}" uses unknown task "${taskName}"`);
+    }
+    const run = tasks[taskName];
+    handlers[binding.stateName] = (taskInput) => run(taskInput, options.deps);
+  }
+
+  const machine = new StateMachine(resolved as never, { validationOptions: { checkArn: false } } as never);
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs ?? 200])),
+      retryIntervalOverrides: Object.fromEntries(retried.map((name) => [name, options.retryMs ?? 50])),
+    },
+    context: { Execution: { Id: options.executionId, Input: input, StartTime: new Date().toISOString() } },
+  } as never);
+
+  const draining = options.onEvent ? drainEvents(execution.eventLogs, options.onEvent) : Promise.resolve();
+  try {
+    return await execution.result;
+  } catch (error) {
+    if (error instanceof ExecutionError) {
+      const failure = (error as Error & { cause?: { name?: string; message?: string } }).cause;
+      throw new StateMachineFailed(failure?.name ?? 'States.Runtime', failure?.message ?? error.message, { cause: error });
+    }
+    throw error;
+  } finally {
+    await draining;
+  }
+}
+
+async function drainEvents(events: AsyncGenerator<EventLog>, onEvent: (event: EventLog) => void): Promise<void> {
+  for await (const event of events) onEvent(event);
+}
+
+/** Replaces Fn::GetAtt task resources with local ARNs and records Task, Wait and Retry states (recursively). */
+function resolveResources(node: unknown, bindings: TaskBinding[], waits: string[], retried: string[]): unknown {
+  if (Array.isArray(node)) return node.map((item) => resolveResources(item, bindings, waits, retried));
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'States' && value !== null && typeof value === 'object') {
+      const states: Record<string, unknown> = {};
+      for (const [stateName, state] of Object.entries(value as Record<string, unknown>)) {
+        const resolvedState = resolveResources(state, bindings, waits, retried) as Record<string, unknown>;
+        if (resolvedState['Type'] === 'Task') {
+          const resource = taskResource(stateName, (state as Record<string, unknown>)['Resource']);
+          resolvedState['Resource'] = resource;
+          bindings.push({ stateName, resource });
+        }
+        if (resolvedState['Type'] === 'Wait') waits.push(stateName);
+        if (resolvedState['Retry'] !== undefined) retried.push(stateName);
+        states[stateName] = resolvedState;
+      }
+      out[key] = states;
+    } else {
+      out[key] = resolveResources(value, bindings, waits, retried);
+    }
+  }
+  return out;
+}
+
+function taskResource(stateName: string, resource: unknown): string {
+  if (resource === START_EXECUTION) return START_EXECUTION;
+  const getAtt = (resource as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && getAtt[1] === 'Arn') {
+    return `arn:aws:lambda:local:000000000000:function:${getAtt[0]}`;
+  }
+  throw new StateMachineDefinitionInvalid(
+    `state "${stateName}" has resource ${JSON.stringify(resource)}; expected { Fn::GetAtt: [<task>, Arn] } or ${START_EXECUTION}`,
+  );
+}

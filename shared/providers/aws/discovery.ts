@@ -1,0 +1,134 @@
+import {
+  DescribeAvailabilityZonesCommand,
+  type EC2Client,
+  type Instance,
+  paginateDescribeInstances,
+} from '@aws-sdk/client-ec2';
+import type { DiscoveredBroker } from '../../model/observed.ts';
+import type { BrokerDiscovery } from '../../ports.ts';
+import type { ClusterSpec } from '../../spec/schema.ts';
+import { awsCall, collectPages } from './aws-call.ts';
+import { BrokerInstanceInvalid, DuplicateBrokerNodeId, type InvalidBrokerInstance } from './errors.ts';
+import { fromAwsTags } from './ledger.ts';
+
+/*
+ * Broker discovery on EC2: DescribeInstances filtered by the spec's tags and by the live-ish states, paginated
+ * with the SDK paginator; node id from the spec's `nodeIdTag`; AZ name → AZ ID through one
+ * DescribeAvailabilityZones call (the mapping is fixed per account, so it is cached for the adapter's lifetime
+ * and only refreshed when a zone name is not known yet).
+ */
+
+const DISCOVERED_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
+type DiscoveredState = (typeof DISCOVERED_STATES)[number];
+/** Preference when several instances claim one node id and none (or one) of them runs. */
+const STATE_RANK: Record<DiscoveredState, number> = { running: 0, pending: 1, stopping: 2, stopped: 3 };
+const MAX_NODE_ID = 2147483647;
+
+export interface Ec2DiscoveryOptions {
+  ec2: EC2Client;
+  /** DescribeInstances page size (5-1000). */
+  pageSize?: number;
+}
+
+export class Ec2BrokerDiscovery implements BrokerDiscovery {
+  readonly #ec2: EC2Client;
+  readonly #pageSize: number;
+  readonly #zoneIds = new Map<string, string>();
+
+  constructor(options: Ec2DiscoveryOptions) {
+    this.#ec2 = options.ec2;
+    this.#pageSize = options.pageSize ?? 1000;
+  }
+
+  async discoverBrokers(spec: ClusterSpec): Promise<DiscoveredBroker[]> {
+    const selector = spec.brokers.discover;
+    if (selector === undefined) {
+      return (spec.brokers.static ?? []).map((broker) => ({ ...broker }));
+    }
+    const filters = [
+      ...Object.entries(selector.tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+      { Name: 'instance-state-name', Values: [...DISCOVERED_STATES] },
+    ];
+    const reservations = await collectPages(
+      'ec2:DescribeInstances',
+      paginateDescribeInstances({ client: this.#ec2, pageSize: this.#pageSize }, { Filters: filters }),
+      (page) => page.Reservations,
+    );
+    const instances = reservations.flatMap((reservation) => reservation.Instances ?? []);
+
+    const invalid: InvalidBrokerInstance[] = [];
+    const candidates: (DiscoveredBroker & { instanceId: string; state: DiscoveredState })[] = [];
+    for (const instance of instances) {
+      const parsed = parseInstance(instance, selector.nodeIdTag);
+      if ('reason' in parsed) invalid.push(parsed);
+      else candidates.push(parsed);
+    }
+    if (invalid.length > 0) throw new BrokerInstanceInvalid(selector.nodeIdTag, invalid);
+
+    const chosen = pickOnePerNodeId(candidates);
+    await this.#resolveZoneIds(chosen.map((broker) => broker.az).filter((az) => az !== undefined));
+    return chosen
+      .map((broker) => {
+        const azId = broker.az === undefined ? undefined : this.#zoneIds.get(broker.az);
+        return azId === undefined ? broker : { ...broker, azId };
+      })
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async #resolveZoneIds(zoneNames: string[]): Promise<void> {
+    const missing = [...new Set(zoneNames)].filter((name) => !this.#zoneIds.has(name));
+    if (missing.length === 0) return;
+    const answer = await awsCall('ec2:DescribeAvailabilityZones', () =>
+      this.#ec2.send(new DescribeAvailabilityZonesCommand({ ZoneNames: missing })),
+    );
+    for (const zone of answer.AvailabilityZones ?? []) {
+      if (zone.ZoneName !== undefined && zone.ZoneId !== undefined) this.#zoneIds.set(zone.ZoneName, zone.ZoneId);
+    }
+  }
+}
+
+function parseInstance(
+  instance: Instance,
+  nodeIdTag: string,
+): (DiscoveredBroker & { instanceId: string; state: DiscoveredState }) | InvalidBrokerInstance {
+  const instanceId = instance.InstanceId ?? '(no instance id)';
+  const tags = fromAwsTags(instance.Tags);
+  const raw = tags[nodeIdTag];
+  if (raw === undefined) return { instanceId, reason: `no "${nodeIdTag}" tag` };
+  if (!/^(?:0|[1-9]\d{0,9})$/.test(raw.trim()) || Number(raw.trim()) > MAX_NODE_ID) {
+    return { instanceId, reason: `"${nodeIdTag}" is "${raw}", not a Kafka node id (0-${MAX_NODE_ID})` };
+  }
+  const host = instance.PrivateIpAddress;
+  if (host === undefined || host === '') return { instanceId, reason: 'no private IP address' };
+  const state = instance.State?.Name as DiscoveredState | undefined;
+  if (state === undefined || !DISCOVERED_STATES.includes(state)) {
+    return { instanceId, reason: `unexpected state ${String(state)}` };
+  }
+  const az = instance.Placement?.AvailabilityZone;
+  return { id: Number(raw.trim()), host, instanceId, state, ...(az === undefined ? {} : { az }) };
+}
+
+/**
+ * One instance per node id. Two running instances with one id is an error (which one is the broker?). A running
+ * instance beats non-running ones (the usual replacement: old instance stopped, new one running). Without a running
+ * one, the best state wins; a tie in the best state is an error too.
+ */
+function pickOnePerNodeId<T extends { id: number; instanceId: string; state: DiscoveredState }>(brokers: T[]): T[] {
+  const byId = new Map<number, T[]>();
+  for (const broker of brokers) byId.set(broker.id, [...(byId.get(broker.id) ?? []), broker]);
+  const chosen: T[] = [];
+  for (const [id, group] of byId) {
+    const sorted = [...group].sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state]);
+    const best = sorted[0]!;
+    const tied = sorted.filter((broker) => broker.state === best.state);
+    if (tied.length > 1) {
+      throw new DuplicateBrokerNodeId(
+        id,
+        tied.map((broker) => broker.instanceId),
+        `${tied.length} instances in state ${best.state}`,
+      );
+    }
+    chosen.push(best);
+  }
+  return chosen;
+}

@@ -1,0 +1,210 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WriterArgumentInvalid } from '../../broker-writer/errors.ts';
+import { parseReadOutput, parseWriteOutput, sha256Hex, WRITER_EXIT } from '../../broker-writer/protocol.ts';
+import type { CommandChannel, CommandHandle, CommandStatus, CommandTarget } from '../../ports.ts';
+import { createLocalCommandChannel, perBrokerRoot } from './command-channel.ts';
+import { CommandNotFound } from './errors.ts';
+
+const RESTART_SCRIPT = join(import.meta.dirname, 'restart-testbroker.sh');
+const target: CommandTarget = { brokerId: 1, host: '127.0.0.1', instanceId: '127.0.0.1' };
+
+let dir: string;
+let props: string;
+const children: ChildProcess[] = [];
+
+async function settle(channel: CommandChannel, handle: CommandHandle, timeoutMs = 10_000): Promise<CommandStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await channel.poll(handle);
+    if (status.state !== 'running') return status;
+    if (Date.now() > deadline) throw new Error(`command ${handle.id} still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function run(channel: CommandChannel, command: Parameters<CommandChannel['start']>[1], t = target) {
+  return settle(channel, await channel.start(t, command));
+}
+
+/** Starts the SIGHUP-recording stand-in broker for `file` and waits until its pid file exists. */
+async function startRecorder(file: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, 'testdata', 'hup-recorder.ts'), '--properties', file],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('stand-in broker did not start')), 10_000);
+    child.stdout?.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return child;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bl-local-cmd-'));
+  props = join(dir, 'server.properties');
+  await writeFile(props, 'node.id=1\nlisteners=PLAINTEXT://127.0.0.1:9092\n');
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('local command channel: config through the real brokerlink-writer.sh', () => {
+  it('reads server.properties and returns the writer’s JSON answer', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const handle = await channel.start(target, { kind: 'read-config', path: props });
+    expect(JSON.parse(JSON.stringify(handle))).toEqual(handle);
+    const status = await settle(channel, handle);
+    expect(status.state).toBe('succeeded');
+    const read = parseReadOutput(status.state === 'succeeded' ? status.stdout : '');
+    expect(Buffer.from(read.contentBase64, 'base64').toString()).toBe(await readFile(props, 'utf8'));
+    expect(read.sha256).toBe(sha256Hex(await readFile(props)));
+  });
+
+  it('writes new content when the file is still what was read, keeping a backup', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const before = await readFile(props);
+    const next = Buffer.from('node.id=1\nlisteners=PLAINTEXT://127.0.0.1:9092,EXTERNAL://0.0.0.0:39092\n');
+    const status = await run(channel, {
+      kind: 'write-config',
+      path: props,
+      expectedSha256: sha256Hex(before),
+      contentBase64: next.toString('base64'),
+    });
+    expect(status.state).toBe('succeeded');
+    const result = parseWriteOutput(status.state === 'succeeded' ? status.stdout : '', 0);
+    expect(result).toMatchObject({ result: 'changed', sha256: sha256Hex(next) });
+    expect(await readFile(props, 'utf8')).toBe(next.toString());
+    if (result.result === 'changed') expect(await readFile(result.backup)).toEqual(before);
+  });
+
+  it('reports the writer’s conflict exit code when the file changed since it was read', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const status = await run(channel, {
+      kind: 'write-config',
+      path: props,
+      expectedSha256: '0'.repeat(64),
+      contentBase64: Buffer.from('x=1\n').toString('base64'),
+    });
+    expect(status).toMatchObject({ state: 'failed', exitCode: WRITER_EXIT.conflict });
+    expect(await readFile(props, 'utf8')).toContain('node.id=1');
+  });
+
+  it('reports a missing file as a failed command with the writer’s not-found code', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const status = await run(channel, { kind: 'read-config', path: join(dir, 'absent.properties') });
+    expect(status).toMatchObject({ state: 'failed', exitCode: WRITER_EXIT.notFound });
+    expect(status.state === 'failed' ? status.stdout : '').toContain('not-found');
+  });
+
+  it('refuses unsafe arguments before running anything', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    await expect(channel.start(target, { kind: 'read-config', path: `${dir}/x;rm -rf /` })).rejects.toThrow(
+      WriterArgumentInvalid,
+    );
+    await expect(
+      channel.start(target, { kind: 'write-config', path: props, expectedSha256: 'abc', contentBase64: '' }),
+    ).rejects.toThrow(WriterArgumentInvalid);
+  });
+
+  it('maps the spec’s path into a per-broker root when several brokers share the machine', async () => {
+    for (const id of [1, 2]) {
+      await mkdir(join(dir, String(id), 'etc'), { recursive: true });
+      await writeFile(join(dir, String(id), 'etc', 'server.properties'), `node.id=${id}\n`);
+    }
+    const channel = createLocalCommandChannel({
+      propertiesPath: '/etc/server.properties',
+      resolvePath: perBrokerRoot(dir),
+    });
+    for (const id of [1, 2]) {
+      const status = await run(
+        channel,
+        { kind: 'read-config', path: '/etc/server.properties' },
+        { brokerId: id, host: '127.0.0.1' },
+      );
+      const read = parseReadOutput(status.state === 'succeeded' ? status.stdout : '');
+      expect(Buffer.from(read.contentBase64, 'base64').toString()).toBe(`node.id=${id}\n`);
+    }
+  });
+
+  it('does not know handles of another process', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    await expect(channel.poll({ id: 'local-1-unknown', target })).rejects.toThrow(CommandNotFound);
+  });
+});
+
+describe('local command channel: restart', () => {
+  it('runs the restart script with the properties path, which sends SIGHUP to the broker of that file', async () => {
+    await startRecorder(props);
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const status = await run(channel, { kind: 'restart', method: { script: RESTART_SCRIPT } });
+    expect(status).toMatchObject({ state: 'succeeded', stdout: expect.stringContaining('"result":"restarting"') });
+    await expect
+      .poll(() => readFile(`${props}.restarts`, 'utf8').catch(() => ''), { timeout: 5_000 })
+      .toBe('restart\n');
+  });
+
+  it('refuses to signal when the pid file is stale, garbage, or names an unrelated process', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const restart = { kind: 'restart', method: { script: RESTART_SCRIPT } } as const;
+    expect(await run(channel, restart)).toMatchObject({ state: 'failed', exitCode: 3 });
+    await writeFile(`${props}.pid`, '12x\n');
+    expect(await run(channel, restart)).toMatchObject({ state: 'failed', exitCode: 3 });
+    // a process that exists but is not this file's broker: the broker of a same-named file in another directory
+    await mkdir(join(dir, 'elsewhere'));
+    const other = join(dir, 'elsewhere', 'server.properties');
+    const otherBroker = await startRecorder(other);
+    await writeFile(`${props}.pid`, `${otherBroker.pid}\n`);
+    expect(await run(channel, restart)).toMatchObject({ state: 'failed', exitCode: 4 });
+    await expect(readFile(`${other}.restarts`, 'utf8')).rejects.toThrow(/ENOENT/);
+    const exited = new Promise((resolve) => otherBroker.once('exit', resolve));
+    otherBroker.kill('SIGTERM');
+    await exited;
+    expect(await run(channel, restart)).toMatchObject({ state: 'failed', exitCode: 4 });
+  });
+
+  it('kills a restart that outlives its timeout and says so', async () => {
+    const slow = join(dir, 'slow-restart.sh');
+    await writeFile(slow, '#!/usr/bin/env bash\nsleep 30\n');
+    await chmod(slow, 0o755);
+    const channel = createLocalCommandChannel({ propertiesPath: props, timeouts: { restart: 200 } });
+    const status = await run(channel, { kind: 'restart', method: { script: slow } });
+    expect(status).toMatchObject({ state: 'failed', exitCode: null, stderr: expect.stringContaining('timeout') });
+  });
+
+  it('passes the properties path as the only argument of the restart script', async () => {
+    const argsFile = join(dir, 'args');
+    const script = join(dir, 'record-args.sh');
+    await writeFile(script, `#!/usr/bin/env bash\nprintf '%s\\n' "$#" "$@" > ${argsFile}\n`);
+    await chmod(script, 0o755);
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    expect(await run(channel, { kind: 'restart', method: { script } })).toMatchObject({ state: 'succeeded' });
+    expect(await readFile(argsFile, 'utf8')).toBe(`1\n${props}\n`);
+  });
+
+  it('reports clearly when systemd is not available to restart a unit', async () => {
+    const channel = createLocalCommandChannel({ propertiesPath: props });
+    const status = await run(channel, { kind: 'restart', method: { systemdUnit: 'kafka.service' } });
+    expect(status.state).toBe('failed');
+    expect(status.state === 'failed' ? status.stderr : '').toMatch(/systemctl|systemd|ENOENT|kafka\.service/);
+    expect(await readdir(dir)).toContain('server.properties');
+  });
+});

@@ -1,0 +1,355 @@
+/**
+ * The local load balancer's ledger: one JSON file that is to the local provider what target groups, listeners,
+ * their tags and the security group are to AWS. `observe` reads it; `apply(action)` mutates it idempotently;
+ * the daemon (load-balancer-daemon.ts) serves exactly what it says.
+ *
+ * Writes are atomic (temp file + fsync + rename) and serialised between processes by a short-lived write lock
+ * next to the file (`<file>.write.lock`, see lock-file.ts; a lock left by a dead process is taken over). Inside the
+ * lock the version counter is re-checked as a compare-and-swap, so two appliers never lose an update.
+ */
+import { randomUUID } from 'node:crypto';
+import { link, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { ObservedLoadBalancer, ObservedMapping } from '../../model/observed.ts';
+import type { LbAction } from '../../model/plan.ts';
+import {
+  LbActionInvalid,
+  LbMappingNotFound,
+  LbPortConflict,
+  LocalStateBusyRetryable,
+  LocalStateInvalid,
+} from './errors.ts';
+import { releaseLockFile, tryAcquireLockFile } from './lock-file.ts';
+
+export const LOCAL_STATE_FORMAT = 1;
+
+const port = z.number().int().min(1).max(65_535);
+
+const targetSchema = z.strictObject({
+  /** The target's identity in the ledger: the broker host (the local machine has no instance ids). */
+  id: z.string().min(1),
+  host: z.string().min(1),
+  port,
+});
+
+const mappingSchema = z
+  .strictObject({
+    exposure: z.string().min(1),
+    role: z.enum(['broker', 'bootstrap']),
+    port,
+    brokerId: z.number().int().min(0).optional(),
+    targets: z.array(targetSchema),
+    retiredAt: z.iso.datetime().optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.role === 'broker' && m.brokerId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['brokerId'], message: 'a broker mapping must name its brokerId' });
+    }
+  });
+
+const stateSchema = z
+  .strictObject({
+    format: z.literal(LOCAL_STATE_FORMAT),
+    /** Incremented on every change; the compare-and-swap token and what the daemon reports as served. */
+    version: z.number().int().min(0),
+    updatedAt: z.iso.datetime().optional(),
+    mappings: z.array(mappingSchema),
+    openPorts: z.array(port),
+  })
+  .superRefine((state, ctx) => {
+    const seen = new Set<number>();
+    state.mappings.forEach((m, i) => {
+      if (seen.has(m.port)) {
+        ctx.addIssue({ code: 'custom', path: ['mappings', i, 'port'], message: `port ${m.port} is mapped twice` });
+      }
+      seen.add(m.port);
+    });
+  });
+
+export type LocalTarget = z.output<typeof targetSchema>;
+export type LocalMapping = z.output<typeof mappingSchema>;
+export type LocalLbState = z.output<typeof stateSchema>;
+
+export function emptyLocalState(): LocalLbState {
+  return { format: LOCAL_STATE_FORMAT, version: 0, mappings: [], openPorts: [] };
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** Validates a parsed ledger document. */
+export function parseLocalState(file: string, text: string): LocalLbState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LocalStateInvalid(file, 'not valid JSON', { cause: err });
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new LocalStateInvalid(file, detail, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/** Reads the ledger. A missing file is an empty ledger at version 0 (nothing created yet). */
+export async function readLocalState(file: string): Promise<LocalLbState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return emptyLocalState();
+    throw err;
+  }
+  return parseLocalState(file, text);
+}
+
+/** Writes the whole ledger atomically: readers see the old or the new file, never a mix. */
+export async function writeLocalStateAtomic(file: string, state: LocalLbState): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}-${randomUUID()}`;
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Creates an empty ledger unless one exists (exclusive create: never overwrites a concurrent writer's file). */
+export async function createLocalStateIfMissing(file: string): Promise<boolean> {
+  const temp = `${file}.tmp-${process.pid}-${randomUUID()}`;
+  await writeFile(temp, `${JSON.stringify(emptyLocalState(), null, 2)}\n`, { flag: 'wx' });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+export interface UpdateOptions {
+  /** Give up (LocalStateBusyRetryable) when another writer holds the write lock for this long. Default 10 s. */
+  lockTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface UpdateResult {
+  state: LocalLbState;
+  /** False when the mutation left the ledger as it was (then nothing is written and the version stays). */
+  changed: boolean;
+}
+
+/** Write lock validity: a writer holds it for milliseconds; this only bounds how long a crashed writer blocks. */
+const WRITE_LOCK_TTL_MS = 30_000;
+
+/**
+ * Read-modify-write under the write lock. `mutate` gets a private copy and returns the new ledger (it may throw to
+ * abort; nothing is written then). Equal content is not rewritten, so re-applying an action is a true no-op.
+ */
+export async function updateLocalState(
+  file: string,
+  mutate: (state: LocalLbState) => LocalLbState,
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
+  const now = options.now ?? (() => new Date());
+  const lockFile = `${file}.write.lock`;
+  const owner = `writer:${process.pid}:${randomUUID()}`;
+  const timeoutMs = options.lockTimeoutMs ?? 10_000;
+  const started = Date.now();
+  let backoffMs = 2;
+  for (;;) {
+    const result = await tryAcquireLockFile(lockFile, owner, WRITE_LOCK_TTL_MS, now(), { pidAware: true });
+    if (result.acquired) break;
+    const waited = Date.now() - started;
+    if (waited >= timeoutMs) throw new LocalStateBusyRetryable(file, waited);
+    await sleep(backoffMs + Math.floor(Math.random() * backoffMs));
+    backoffMs = Math.min(backoffMs * 2, 100);
+  }
+  try {
+    const before = await readLocalState(file);
+    const after = normalise(mutate(structuredClone(before)));
+    if (sameContent(before, after)) return { state: before, changed: false };
+    // Compare-and-swap on the version: under the lock nobody else can have moved it, but a lock taken over from
+    // a writer wrongly judged dead must still not make us overwrite its update.
+    const current = await readLocalState(file);
+    if (current.version !== before.version) {
+      throw new LocalStateBusyRetryable(file, Date.now() - started, {
+        cause: new Error(`version moved from ${before.version} to ${current.version} under the write lock`),
+      });
+    }
+    const next: LocalLbState = { ...after, version: before.version + 1, updatedAt: now().toISOString() };
+    await writeLocalStateAtomic(file, next);
+    return { state: next, changed: true };
+  } finally {
+    await releaseLockFile(lockFile, owner);
+  }
+}
+
+function normalise(state: LocalLbState): LocalLbState {
+  return {
+    ...state,
+    mappings: [...state.mappings]
+      .map((m) => ({ ...m, targets: [...m.targets].sort(compareTargets) }))
+      .sort((a, b) => a.port - b.port),
+    openPorts: [...new Set(state.openPorts)].sort((a, b) => a - b),
+  };
+}
+
+function compareTargets(a: LocalTarget, b: LocalTarget): number {
+  return a.id === b.id ? a.port - b.port : a.id < b.id ? -1 : 1;
+}
+
+function sameContent(a: LocalLbState, b: LocalLbState): boolean {
+  const strip = (s: LocalLbState) => JSON.stringify({ mappings: s.mappings, openPorts: s.openPorts });
+  return strip(normalise(a)) === strip(normalise(b));
+}
+
+// ------------------------------------------------------------------------------------------ ledger semantics
+
+function describeOwner(m: { exposure: string; role: string; brokerId?: number | undefined }): string {
+  return m.role === 'broker' ? `${m.exposure} broker ${m.brokerId}` : `${m.exposure} ${m.role}`;
+}
+
+function sameOwner(
+  m: LocalMapping,
+  want: { exposure: string; role: 'broker' | 'bootstrap'; brokerId?: number | undefined },
+): boolean {
+  return (
+    m.exposure === want.exposure && m.role === want.role && (m.role === 'bootstrap' || m.brokerId === want.brokerId)
+  );
+}
+
+function addTargets(existing: LocalTarget[], add: LocalTarget[]): LocalTarget[] {
+  const out = [...existing];
+  for (const t of add) {
+    if (!out.some((e) => e.id === t.id && e.port === t.port)) out.push(t);
+  }
+  return out;
+}
+
+function toLocalTargets(targets: readonly { host: string; port: number }[]): LocalTarget[] {
+  return targets.map((t) => ({ id: t.host, host: t.host, port: t.port }));
+}
+
+/**
+ * Applies one provider-neutral action to the ledger (pure). Same semantics as the cloud adapters:
+ * - createMapping: creates; adopts an existing mapping of the same owner (exposure, role, broker) by registering
+ *   any missing targets and clearing a retirement; a port owned by anyone else is `LbPortConflict`.
+ * - registerTargets / deregisterTargets: add / remove targets (by id + port); deregistering from a missing
+ *   mapping is a no-op; registering into one is `LbMappingNotFound`.
+ * - retireMapping: removes the targets and stamps `retiredAt` (an earlier stamp is kept, so a re-run does not
+ *   restart the cool-down). reviveMapping clears the stamp. Both need the mapping to exist.
+ * - deleteMapping: removes the mapping (absent: no-op). openPort / closePort: add / remove in `openPorts`.
+ * Every action naming a port owned by a different exposure/role/broker is `LbPortConflict`.
+ */
+export function applyLocalAction(state: LocalLbState, action: LbAction): LocalLbState {
+  const index = state.mappings.findIndex((m) => m.port === action.port);
+  const existing = index >= 0 ? state.mappings[index] : undefined;
+  const replace = (m: LocalMapping | undefined): LocalLbState => {
+    const mappings = [...state.mappings];
+    if (m === undefined) mappings.splice(index, 1);
+    else if (index >= 0) mappings[index] = m;
+    else mappings.push(m);
+    return { ...state, mappings };
+  };
+  const conflict = (wanted: string): never => {
+    throw new LbPortConflict(action.port, wanted, describeOwner(existing!));
+  };
+
+  switch (action.kind) {
+    case 'createMapping': {
+      if (action.role === 'broker' && action.brokerId === undefined) {
+        throw new LbActionInvalid(`createMapping for broker port ${action.port} has no brokerId`);
+      }
+      const want = { exposure: action.exposure, role: action.role, brokerId: action.brokerId };
+      const targets = toLocalTargets(action.targets);
+      if (existing === undefined) {
+        const created: LocalMapping = { exposure: action.exposure, role: action.role, port: action.port, targets };
+        if (action.role === 'broker') created.brokerId = action.brokerId;
+        return replace(created);
+      }
+      if (!sameOwner(existing, want)) conflict(describeOwner(want));
+      const adopted: LocalMapping = { ...existing, targets: addTargets(existing.targets, targets) };
+      delete adopted.retiredAt;
+      return replace(adopted);
+    }
+    case 'registerTargets': {
+      const wanted = `${action.exposure} ${action.role}`;
+      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
+      if (existing.exposure !== action.exposure || existing.role !== action.role) conflict(wanted);
+      return replace({ ...existing, targets: addTargets(existing.targets, toLocalTargets(action.targets)) });
+    }
+    case 'deregisterTargets': {
+      if (existing === undefined) return state;
+      if (existing.exposure !== action.exposure || existing.role !== action.role) {
+        conflict(`${action.exposure} ${action.role}`);
+      }
+      const targets = existing.targets.filter((t) => !action.targets.some((d) => d.id === t.id && d.port === t.port));
+      return replace({ ...existing, targets });
+    }
+    case 'retireMapping': {
+      const wanted = `${action.exposure} broker ${action.brokerId}`;
+      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
+      if (!sameOwner(existing, { exposure: action.exposure, role: 'broker', brokerId: action.brokerId })) {
+        conflict(wanted);
+      }
+      return replace({ ...existing, targets: [], retiredAt: existing.retiredAt ?? action.retiredAt });
+    }
+    case 'reviveMapping': {
+      const wanted = `${action.exposure} broker ${action.brokerId}`;
+      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
+      if (!sameOwner(existing, { exposure: action.exposure, role: 'broker', brokerId: action.brokerId })) {
+        conflict(wanted);
+      }
+      const revived = { ...existing };
+      delete revived.retiredAt;
+      return replace(revived);
+    }
+    case 'deleteMapping': {
+      if (existing === undefined) return state;
+      const wrongBroker = action.brokerId !== undefined && existing.brokerId !== action.brokerId;
+      if (existing.exposure !== action.exposure || wrongBroker) {
+        conflict(action.brokerId === undefined ? action.exposure : `${action.exposure} broker ${action.brokerId}`);
+      }
+      return replace(undefined);
+    }
+    case 'openPort':
+      return state.openPorts.includes(action.port) ? state : { ...state, openPorts: [...state.openPorts, action.port] };
+    case 'closePort':
+      return { ...state, openPorts: state.openPorts.filter((p) => p !== action.port) };
+    default: {
+      const unknown: never = action;
+      throw new LbActionInvalid(`unknown load balancer action ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The ledger as the provider-neutral observation. */
+export function toObserved(state: LocalLbState, file: string): ObservedLoadBalancer {
+  const mappings: ObservedMapping[] = state.mappings.map((m) => {
+    const out: ObservedMapping = {
+      exposure: m.exposure,
+      role: m.role,
+      port: m.port,
+      targets: m.targets.map((t) => ({ id: t.id, port: t.port })),
+      resourceIds: { stateFile: file, mapping: `${m.exposure}/${m.role}/${m.port}` },
+    };
+    if (m.brokerId !== undefined) out.brokerId = m.brokerId;
+    if (m.retiredAt !== undefined) out.retiredAt = m.retiredAt;
+    return out;
+  });
+  return { mappings, openPorts: [...state.openPorts] };
+}

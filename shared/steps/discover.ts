@@ -1,0 +1,62 @@
+import type { ListenerView, ObservedBrokerConfig, ObservedState } from '../model/observed.ts';
+import type { ClusterSpec } from '../spec/schema.ts';
+import type { StepDeps } from './deps.ts';
+
+const PROBE_CONCURRENCY = 8;
+
+/**
+ * Observes the world: brokers from the provider, the load balancer's ledger, and from Kafka the listeners each
+ * running broker reports plus the active controller. Kafka being unreachable is not fatal here (LB work can still
+ * be planned); the affected brokers' running config is simply unknown and the plan says so.
+ */
+export async function discover(
+  spec: ClusterSpec,
+  deps: Pick<StepDeps, 'discovery' | 'loadBalancer' | 'kafka' | 'clock'>,
+): Promise<ObservedState> {
+  const [brokers, loadBalancer] = await Promise.all([
+    deps.discovery.discoverBrokers(spec),
+    deps.loadBalancer.observe(spec),
+  ]);
+  const observed: ObservedState = {
+    observedAt: deps.clock.now().toISOString(),
+    brokers: [...brokers].sort((a, b) => a.id - b.id),
+    loadBalancer,
+  };
+
+  let kafka: Awaited<ReturnType<StepDeps['kafka']>> | undefined;
+  try {
+    kafka = await deps.kafka(spec);
+    const snapshot = await kafka.snapshot();
+    const running = await mapConcurrent(observed.brokers, PROBE_CONCURRENCY, async (broker) => {
+      const listeners = await kafka!.runningListeners(broker.id).catch(() => null);
+      return [broker.id, listeners] as const;
+    });
+    const brokerConfigs: Record<string, ObservedBrokerConfig> = {};
+    for (const [id, listeners] of running) {
+      if (listeners !== null) brokerConfigs[String(id)] = { running: listeners as Record<string, ListenerView> };
+    }
+    observed.brokerConfigs = brokerConfigs;
+    observed.kafka = { controllerId: snapshot.controllerId ?? null };
+    if (snapshot.nodeRoles !== undefined) {
+      observed.kafka.nodeRoles = Object.fromEntries(Object.entries(snapshot.nodeRoles).map(([id, roles]) => [id, roles]));
+    }
+  } catch {
+    // Deliberately tolerated: see the doc comment. The planner treats missing running configs as unknown.
+  } finally {
+    await kafka?.close().catch(() => undefined);
+  }
+  return observed;
+}
+
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,63 @@
+import { parseReadOutput, parseWriteOutput } from '../broker-writer/protocol.ts';
+import type { PlannedBroker } from '../model/plan.ts';
+import type { CommandHandle } from '../ports.ts';
+import { applyListenerExposures } from '../properties/listeners.ts';
+import type { ClusterSpec } from '../spec/schema.ts';
+import type { StepDeps } from './deps.ts';
+import { CommandFailed, ConfigConflict } from './errors.ts';
+import { awaitCommand } from './command.ts';
+
+/**
+ * Pushes one broker's listener config as a compare-and-swap over the run-command channel:
+ * read (file + sha256) → compute the new text here, in tested TypeScript → write only if the sha still matches.
+ * Each call advances one phase and returns plain JSON, so the orchestrator owns the waiting (Wait + Choice loop)
+ * and no function sleeps. Writes only when the file differs, so a re-run is a no-op.
+ */
+export type PushState =
+  | { brokerId: number; phase: 'reading'; handle: CommandHandle }
+  | { brokerId: number; phase: 'writing'; handle: CommandHandle; diff: string }
+  | { brokerId: number; phase: 'done'; result: 'changed' | 'unchanged'; diff: string };
+
+export async function advanceConfigPush(
+  spec: ClusterSpec,
+  broker: PlannedBroker,
+  state: PushState | undefined,
+  deps: Pick<StepDeps, 'commands'>,
+): Promise<PushState> {
+  const target = { brokerId: broker.id, host: broker.host, ...(broker.instanceId ? { instanceId: broker.instanceId } : {}) };
+  const path = spec.brokers.propertiesPath;
+
+  if (state === undefined) {
+    const handle = await deps.commands.start(target, { kind: 'read-config', path });
+    return { brokerId: broker.id, phase: 'reading', handle };
+  }
+  if (state.phase === 'done') return state;
+
+  const stdout = await awaitCommand(state.handle, deps.commands, state.phase === 'reading' ? 'reading server.properties' : 'writing server.properties', {
+    conflictExitCode: state.phase === 'writing' ? 3 : undefined,
+  });
+  if (stdout === undefined) return state;
+
+  if (state.phase === 'reading') {
+    const current = parseReadOutput(stdout);
+    const text = Buffer.from(current.contentBase64, 'base64').toString('utf8');
+    const edit = applyListenerExposures(text, broker.desiredListeners);
+    if (!edit.changed) return { brokerId: broker.id, phase: 'done', result: 'unchanged', diff: '' };
+    const handle = await deps.commands.start(target, {
+      kind: 'write-config',
+      path,
+      expectedSha256: current.sha256,
+      contentBase64: Buffer.from(edit.text, 'utf8').toString('base64'),
+    });
+    return { brokerId: broker.id, phase: 'writing', handle, diff: edit.diff };
+  }
+
+  const written = parseWriteOutput(stdout);
+  if (written.result === 'conflict') {
+    throw new ConfigConflict(`server.properties on broker ${broker.id} changed between read and write; push again`);
+  }
+  if (written.result !== 'changed' && written.result !== 'unchanged') {
+    throw new CommandFailed(broker.id, 'writing server.properties', `unexpected writer result ${JSON.stringify(written)}`);
+  }
+  return { brokerId: broker.id, phase: 'done', result: written.result, diff: state.diff };
+}

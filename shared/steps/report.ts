@@ -1,0 +1,50 @@
+import type { Plan } from '../model/plan.ts';
+import type { ClusterSpec } from '../spec/schema.ts';
+import type { StepDeps } from './deps.ts';
+import type { PushState } from './push-config.ts';
+
+export interface ProvisionReport {
+  cluster: string;
+  loadBalancer: string;
+  /** What the consumer side enters (e.g. TiDB Cloud's changefeed form), per exposure. */
+  consumer: {
+    listener: string;
+    bootstrap: string[];
+    brokerPorts: { from: number; to: number };
+    advertisedListenerPattern: string | Record<string, string>;
+    brokerIdFormat: string;
+  }[];
+  changes: { lbActions: number; configsWritten: number[]; restarted: number[] };
+  pending: string[];
+  verified: boolean | null;
+}
+
+export async function buildReport(
+  spec: ClusterSpec,
+  plan: Plan,
+  outcome: { pushed?: readonly PushState[] | null; restarted?: readonly number[] | null; verified?: boolean | null },
+  deps: Pick<StepDeps, 'loadBalancer'>,
+): Promise<ProvisionReport> {
+  const lbHost = await deps.loadBalancer.consumerAddress(spec);
+  return {
+    cluster: spec.cluster,
+    loadBalancer: lbHost,
+    consumer: plan.exposures.map((exposure) => {
+      const specExposure = spec.exposures.find((candidate) => candidate.listener === exposure.listener)!;
+      return {
+        listener: exposure.listener,
+        bootstrap: exposure.bootstrapPorts.map((port) => `${lbHost}:${port}`),
+        brokerPorts: specExposure.brokerPorts,
+        advertisedListenerPattern: specExposure.advertisedListenerPattern,
+        brokerIdFormat: specExposure.brokerIdFormat,
+      };
+    }),
+    changes: {
+      lbActions: plan.actions.length,
+      configsWritten: (outcome.pushed ?? []).filter((push) => push.phase === 'done' && push.result === 'changed').map((push) => push.brokerId),
+      restarted: [...(outcome.restarted ?? [])],
+    },
+    pending: plan.pending.map((item) => item.message),
+    verified: outcome.verified ?? null,
+  };
+}

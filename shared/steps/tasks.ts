@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { ReadinessStateSchema } from '../kafka/safety/readiness.ts';
+import { planSchema } from '../model/plan-schema.ts';
+import { observedStateSchema } from '../plan/observed-schema.ts';
+import { plan as makePlan } from '../plan/planner.ts';
+import { parseSpec, parseSpecText } from '../spec/validate.ts';
+import type { StepDeps } from './deps.ts';
+import { discover } from './discover.ts';
+import { reportDrift } from './drift.ts';
+import { StepInputInvalid } from './errors.ts';
+import { applyLoadBalancerPhase } from './load-balancer.ts';
+import { acquireLock, releaseLock } from './lock.ts';
+import { advanceConfigPush, type PushState } from './push-config.ts';
+import { buildReport } from './report.ts';
+import { advanceRestart, checkCanRoll, checkHealthy, orderRestarts, type RestartState } from './roll.ts';
+import { verifyPlan } from './verify.ts';
+
+/*
+ * The steps as orchestrator tasks: JSON in, JSON out, every input validated strictly. The keys are the task
+ * names the state machines use (`Resource: { Fn::GetAtt: [<task>, Arn] }`); Lambda handlers, the local
+ * Step Functions runner and tests all call through this table, so there is one binding from name to code.
+ */
+
+const nodeId = z.number().int().min(0).max(2147483647);
+const cluster = z.string().min(1).max(64);
+const owner = z.string().min(1).max(512);
+const specInput = z.unknown().transform((value, ctx) => {
+  try {
+    return parseSpec(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+const handle = z.strictObject({
+  id: z.string().min(1),
+  target: z.strictObject({ brokerId: nodeId, host: z.string(), instanceId: z.string().optional() }),
+});
+const pushState = z.discriminatedUnion('phase', [
+  z.strictObject({ brokerId: nodeId, phase: z.literal('reading'), handle }),
+  z.strictObject({ brokerId: nodeId, phase: z.literal('writing'), handle, diff: z.string() }),
+  z.strictObject({ brokerId: nodeId, phase: z.literal('done'), result: z.enum(['changed', 'unchanged']), diff: z.string() }),
+]) satisfies z.ZodType<PushState>;
+const restartState = z.discriminatedUnion('phase', [
+  z.strictObject({ brokerId: nodeId, phase: z.literal('restarting'), handle }),
+  z.strictObject({ brokerId: nodeId, phase: z.literal('done') }),
+]) satisfies z.ZodType<RestartState>;
+const gateState = z.strictObject({
+  since: z.iso.datetime({ offset: true }),
+  ok: z.boolean(),
+  reasons: z.array(z.string()),
+  checks: z.number().int().min(0),
+});
+const healthState = z.strictObject({ since: z.iso.datetime({ offset: true }), readiness: ReadinessStateSchema });
+
+const DEFAULT_LOCK_TTL_SECONDS = 6 * 3600;
+
+function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps: StepDeps) => Promise<R>) {
+  return async (raw: unknown, deps: StepDeps): Promise<R> => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+      throw new StepInputInvalid(`task input is invalid: ${detail}`, { cause: parsed.error });
+    }
+    return run(parsed.data, deps);
+  };
+}
+
+function plannedBroker(plan: z.output<typeof planSchema>, brokerId: number) {
+  const broker = plan.brokers.find((candidate) => candidate.id === brokerId);
+  if (broker === undefined) throw new StepInputInvalid(`broker ${brokerId} is not in the plan`);
+  return broker;
+}
+
+export const tasks = {
+  acquireLock: task(
+    z.strictObject({ cluster, owner, ttlSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_LOCK_TTL_SECONDS) }),
+    (input, deps) => acquireLock(input, deps),
+  ),
+  releaseLock: task(z.strictObject({ cluster, owner }), (input, deps) => releaseLock(input, deps)),
+
+  /** Loads the spec from the spec store (validated on every read) and observes the world. */
+  discover: task(z.strictObject({ cluster }), async (input, deps) => {
+    const spec = parseSpecText(await deps.specs.load(input.cluster), `spec of cluster "${input.cluster}"`);
+    if (spec.cluster !== input.cluster) {
+      throw new StepInputInvalid(`the stored spec is for cluster "${spec.cluster}", not "${input.cluster}"`);
+    }
+    return { spec, observed: await discover(spec, deps) };
+  }),
+
+  plan: task(z.strictObject({ spec: specInput, observed: observedStateSchema }), async (input) => {
+    const plan = makePlan(input.spec, input.observed);
+    const push = plan.brokers
+      .filter((broker) => broker.configChange === 'update' || broker.configChange === 'unknown')
+      .map((broker) => broker.id);
+    return { plan, push };
+  }),
+
+  applyLoadBalancer: task(
+    z.strictObject({ spec: specInput, plan: planSchema, phase: z.enum(['targets', 'registrations']) }),
+    (input, deps) => applyLoadBalancerPhase(input.spec, input.plan, input.phase, deps),
+  ),
+
+  advanceConfigPush: task(
+    z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, push: pushState.nullable() }),
+    (input, deps) => advanceConfigPush(input.spec, plannedBroker(input.plan, input.brokerId), input.push ?? undefined, deps),
+  ),
+
+  orderRestarts: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
+    orderRestarts(input.spec, input.plan, deps),
+  ),
+
+  checkCanRoll: task(z.strictObject({ spec: specInput, brokerId: nodeId, gate: gateState.nullable() }), (input, deps) =>
+    checkCanRoll(input.spec, input.brokerId, input.gate ?? undefined, deps),
+  ),
+
+  advanceRestart: task(
+    z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, restart: restartState.nullable() }),
+    (input, deps) => advanceRestart(input.spec, plannedBroker(input.plan, input.brokerId), input.restart ?? undefined, deps),
+  ),
+
+  checkHealthy: task(z.strictObject({ spec: specInput, brokerId: nodeId, health: healthState.nullable() }), (input, deps) =>
+    checkHealthy(input.spec, input.brokerId, input.health ?? undefined, deps),
+  ),
+
+  verify: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) => verifyPlan(input.spec, input.plan, deps)),
+
+  report: task(
+    z.strictObject({
+      spec: specInput,
+      plan: planSchema,
+      pushed: z.array(pushState).nullable().default(null),
+      restarted: z.array(nodeId).nullable().default(null),
+      verified: z.boolean().nullable().default(null),
+    }),
+    (input, deps) => buildReport(input.spec, input.plan, input, deps),
+  ),
+
+  reportDrift: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
+    reportDrift(input.plan, input.spec.drift.action, deps),
+  ),
+} as const;
+
+export type TaskName = keyof typeof tasks;
+
+export function isTaskName(name: string): name is TaskName {
+  return Object.hasOwn(tasks, name);
+}

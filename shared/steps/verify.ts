@@ -1,0 +1,36 @@
+import { resolveKafkaAccess } from '../kafka/access.ts';
+import { VerificationFailed, verifyThroughLoadBalancer } from '../kafka/verify/index.ts';
+import type { Plan } from '../model/plan.ts';
+import type { ClusterSpec } from '../spec/schema.ts';
+import type { StepDeps } from './deps.ts';
+
+export type VerificationReport = Awaited<ReturnType<typeof verifyThroughLoadBalancer>>;
+
+/**
+ * Verifies from the consumer's point of view, through the load balancer: bootstrap returns exactly the planned
+ * advertised addresses, and every broker port reaches its planned broker. Brokers whose address is still pending
+ * (an unknown placeholder) are left out: they do not advertise the exposure yet.
+ */
+export async function verifyPlan(
+  spec: ClusterSpec,
+  plan: Plan,
+  deps: Pick<StepDeps, 'loadBalancer' | 'secrets'>,
+  options: { failOnProblems?: boolean } = {},
+): Promise<VerificationReport> {
+  const lbHost = await deps.loadBalancer.consumerAddress(spec);
+  const exposures = plan.exposures
+    .map((exposure) => ({
+      listener: exposure.listener,
+      bootstrapPorts: exposure.bootstrapPorts,
+      brokers: exposure.brokers.flatMap((broker) =>
+        broker.advertised === null ? [] : [{ id: broker.id, port: broker.port, advertised: broker.advertised }],
+      ),
+    }))
+    .filter((exposure) => exposure.brokers.length > 0);
+  // The consumer connects with the exposure's protocol; we use the cluster's own credentials for it.
+  const secured = spec.exposures.some((exposure) => exposure.securityProtocol !== 'PLAINTEXT');
+  const access = secured ? await resolveKafkaAccess(spec, deps.secrets) : { timeoutMs: spec.kafka.requestTimeoutMs };
+  const report = await verifyThroughLoadBalancer({ lbHost, exposures, ...access });
+  if (!report.ok && options.failOnProblems !== false) throw new VerificationFailed(report);
+  return report;
+}
