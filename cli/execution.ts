@@ -17,7 +17,11 @@ export interface ExecuteOptions {
  * Runs one of statemachines/*.asl.yaml in-process: the same definition Step Functions runs in the cloud.
  * A drift repair (`states:startExecution` of provision) runs as a nested local execution.
  */
-export async function execute(machine: Machine, input: Record<string, unknown>, options: ExecuteOptions): Promise<unknown> {
+export async function execute(
+  machine: Machine,
+  input: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<unknown> {
   const definition = await loadDefinition(new URL(`${machine}.asl.yaml`, STATE_MACHINES));
   const executionId = options.executionId ?? `local:${machine}:${randomUUID()}`;
   return runStateMachine(definition, input, {

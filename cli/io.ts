@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SpecInvalid, formatIssues } from '../shared/spec/errors.ts';
+import { formatIssues, SpecInvalid } from '../shared/spec/errors.ts';
 import type { ClusterSpec } from '../shared/spec/schema.ts';
 import { validateSpecText } from '../shared/spec/validate.ts';
 import { ProblemFound } from './errors.ts';
@@ -13,9 +13,12 @@ export async function readTextFile(path: string, what: string): Promise<string> 
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${what} "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `cannot read ${what} "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -24,7 +27,9 @@ export async function loadSpecFile(path: string, io: Output): Promise<{ spec: Cl
   const text = await readTextFile(path, 'spec');
   const result = validateSpecText(text);
   if (!result.ok) {
-    io.err(`${path} is invalid (${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}):\n${formatIssues(result.issues)}`);
+    io.err(
+      `${path} is invalid (${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}):\n${formatIssues(result.issues)}`,
+    );
     throw new ProblemFound('spec invalid', { cause: new SpecInvalid(result.issues, path) });
   }
   return { spec: result.spec, text };

@@ -3,8 +3,8 @@ import type { Notifier, SpecStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
 import { createLocalCommandChannel } from '../shared/providers/local/command-channel.ts';
 import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
-import type { LocalLoadBalancerDaemon } from '../shared/providers/local/load-balancer-daemon.ts';
 import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
+import type { LocalLoadBalancerDaemon } from '../shared/providers/local/load-balancer-daemon.ts';
 import { createLocalClusterLock } from '../shared/providers/local/lock.ts';
 import { createLocalSecrets } from '../shared/providers/local/secrets.ts';
 import { type ClusterSpec, providerKind } from '../shared/spec/schema.ts';
@@ -26,7 +26,8 @@ export interface CreateDepsOptions {
 export function fileSpecStore(spec: ClusterSpec, specText: string): SpecStore {
   return {
     load: async (cluster) => {
-      if (cluster !== spec.cluster) throw new UsageError(`the spec file is for cluster "${spec.cluster}", not "${cluster}"`);
+      if (cluster !== spec.cluster)
+        throw new UsageError(`the spec file is for cluster "${spec.cluster}", not "${cluster}"`);
       return specText;
     },
     save: async () => {
@@ -35,7 +36,11 @@ export function fileSpecStore(spec: ClusterSpec, specText: string): SpecStore {
   };
 }
 
-export async function createStepDeps(spec: ClusterSpec, specText: string, options: CreateDepsOptions = {}): Promise<CliDeps> {
+export async function createStepDeps(
+  spec: ClusterSpec,
+  specText: string,
+  options: CreateDepsOptions = {},
+): Promise<CliDeps> {
   const kind = providerKind(spec);
   if (kind !== 'local') {
     throw new UsageError(

@@ -1,7 +1,7 @@
 import { renderVerificationTable } from '../../shared/kafka/verify/render.ts';
 import type { VerificationReport } from '../../shared/kafka/verify/report.ts';
-import { renderPlanTable } from '../../shared/plan/render.ts';
 import type { Plan } from '../../shared/model/plan.ts';
+import { renderPlanTable } from '../../shared/plan/render.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
 import { execute, progressPrinter } from '../execution.ts';
 import { loadSpecFile, type Output } from '../io.ts';
@@ -14,11 +14,9 @@ export const usage = 'brokerlink apply <spec> [--json] [--wait-ms <n>]';
  * provider, in-process: the same definition and steps Step Functions runs in the cloud.
  */
 export async function applyCommand(argv: string[], io: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { json: { type: 'boolean' }, 'wait-ms': { type: 'string' } },
-    ['spec'],
-  );
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, 'wait-ms': { type: 'string' } }, [
+    'spec',
+  ]);
   const waitMs = parseIntegerFlag('wait-ms', values['wait-ms']) ?? 1000;
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const deps = await createStepDeps(spec, text);

@@ -18,11 +18,9 @@ interface DriftOutput {
  * then runs provision in apply mode. Exit 0: no drift, or drift repaired; exit 1: drift found and only reported.
  */
 export async function driftCommand(argv: string[], io: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { json: { type: 'boolean' }, 'wait-ms': { type: 'string' } },
-    ['spec'],
-  );
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, 'wait-ms': { type: 'string' } }, [
+    'spec',
+  ]);
   const waitMs = parseIntegerFlag('wait-ms', values['wait-ms']) ?? 1000;
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const deps = await createStepDeps(spec, text);

@@ -17,18 +17,20 @@ export const usage = 'brokerlink plan <spec> [--observed <file>] [--json]';
  * provider, read-only.
  */
 export async function planCommand(argv: string[], io: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { observed: { type: 'string' }, json: { type: 'boolean' } },
-    ['spec'],
-  );
+  const { values, positionals } = parseCommandArgs(argv, { observed: { type: 'string' }, json: { type: 'boolean' } }, [
+    'spec',
+  ]);
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const observed = await observe(spec, text, values.observed);
   const result = plan(spec, observed);
   io.out(values.json ? planToJson(result) : renderPlanTable(result));
 }
 
-export async function observe(spec: ClusterSpec, specText: string, observedPath: string | undefined): Promise<ObservedState> {
+export async function observe(
+  spec: ClusterSpec,
+  specText: string,
+  observedPath: string | undefined,
+): Promise<ObservedState> {
   if (observedPath !== undefined) {
     return parseObservedStateText(await readTextFile(observedPath, 'observed state'), observedPath);
   }

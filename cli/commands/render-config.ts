@@ -1,6 +1,6 @@
+import { plan } from '../../shared/plan/planner.ts';
 import { applyListenerExposures } from '../../shared/properties/listeners.ts';
 import { renderNewClusterProperties } from '../../shared/properties/render.ts';
-import { plan } from '../../shared/plan/planner.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { loadSpecFile, type Output } from '../io.ts';
@@ -32,7 +32,9 @@ export async function renderConfigCommand(argv: string[], io: Output): Promise<v
   const planned = plan(spec, await observe(spec, text, values.observed));
   const broker = planned.brokers.find((candidate) => candidate.id === brokerId);
   if (broker === undefined) {
-    throw new UsageError(`broker ${brokerId} is not in the plan (brokers: ${planned.brokers.map((b) => b.id).join(', ') || 'none'})`);
+    throw new UsageError(
+      `broker ${brokerId} is not in the plan (brokers: ${planned.brokers.map((b) => b.id).join(', ') || 'none'})`,
+    );
   }
   if (broker.configChange === 'pending') {
     io.err(`note: ${planned.pending.map((item) => item.message).join('; ')}`);
@@ -50,7 +52,11 @@ export async function renderConfigCommand(argv: string[], io: Output): Promise<v
     renderNewClusterProperties({
       nodeId: broker.id,
       processRoles: ['broker', 'controller'],
-      controllerQuorumVoters: planned.brokers.map((voter) => ({ id: voter.id, host: voter.host, port: controllerPort })),
+      controllerQuorumVoters: planned.brokers.map((voter) => ({
+        id: voter.id,
+        host: voter.host,
+        port: controllerPort,
+      })),
       internal: { advertisedHost: broker.host, port: internalPort },
       controller: { port: controllerPort },
       logDirs: values['log-dirs'] ?? '/var/lib/kafka/data',

@@ -12,11 +12,19 @@ export async function validateCommand(argv: string[], io: Output): Promise<void>
   const path = positionals[0]!;
   const result = validateSpecText(await readTextFile(path, 'spec'));
   if (values.json) {
-    io.out(JSON.stringify(result.ok ? { ok: true, cluster: result.spec.cluster } : { ok: false, issues: result.issues }, null, 2));
+    io.out(
+      JSON.stringify(
+        result.ok ? { ok: true, cluster: result.spec.cluster } : { ok: false, issues: result.issues },
+        null,
+        2,
+      ),
+    );
   } else if (result.ok) {
     io.out(`${path}: valid (cluster "${result.spec.cluster}", ${result.spec.exposures.length} exposure(s))`);
   } else {
-    io.err(`${path} is invalid (${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}):\n${formatIssues(result.issues)}`);
+    io.err(
+      `${path} is invalid (${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}):\n${formatIssues(result.issues)}`,
+    );
   }
   if (!result.ok) throw new ProblemFound('spec invalid');
 }

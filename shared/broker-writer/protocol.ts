@@ -117,7 +117,12 @@ function parseLine(stdout: string): unknown {
   }
 }
 
-function parseWith<T>(schema: z.ZodType<T>, stdout: string, exitCode: number | null | undefined, expectedExit: (r: T) => number): T {
+function parseWith<T>(
+  schema: z.ZodType<T>,
+  stdout: string,
+  exitCode: number | null | undefined,
+  expectedExit: (r: T) => number,
+): T {
   const value = parseLine(stdout);
   const error = errorResultSchema.safeParse(value);
   if (error.success) throw new WriterFailed(error.data.error, error.data.message, exitCode ?? null);

@@ -2,7 +2,18 @@
  * Runs the real brokerlink-writer.sh with bash on real files in a temp directory.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,7 +205,10 @@ describe('brokerlink-writer.sh write', () => {
     const plan = planWrite(readFile(), [exposure], { path: file });
     if (!plan.changed) throw new Error('expected a change');
     const result = parseWriteOutput(run(argvForCommand(plan.command)).stdout);
-    expect(result).toMatchObject({ result: 'changed', backup: expect.stringContaining(`${real}.properties.brokerlink-`) });
+    expect(result).toMatchObject({
+      result: 'changed',
+      backup: expect.stringContaining(`${real}.properties.brokerlink-`),
+    });
     expect(readFileSync(join(dir, 'real.properties'), 'utf8')).toContain('EXTERNAL://');
     expect(readFileSync(file, 'utf8')).toContain('EXTERNAL://');
   });
@@ -304,9 +318,9 @@ describe('output parsing', () => {
     expect(() => parseReadOutput('')).toThrowError(WriterOutputInvalid);
     expect(() => parseReadOutput('hello\n')).toThrowError(WriterOutputInvalid);
     expect(() => parseReadOutput('{"result":"read"}\n{"result":"read"}\n')).toThrowError(WriterOutputInvalid);
-    expect(() => parseReadOutput('{"result":"read","sha256":"x","contentBase64":"","mode":"644","owner":"a:b"}')).toThrowError(
-      WriterOutputInvalid,
-    );
+    expect(() =>
+      parseReadOutput('{"result":"read","sha256":"x","contentBase64":"","mode":"644","owner":"a:b"}'),
+    ).toThrowError(WriterOutputInvalid);
     const ok = `{"result":"unchanged","sha256":"${'0'.repeat(64)}"}`;
     expect(parseWriteOutput(ok, 0)).toEqual({ result: 'unchanged', sha256: '0'.repeat(64) });
     expect(() => parseWriteOutput(ok, 3)).toThrowError(WriterOutputInvalid);
@@ -317,9 +331,9 @@ describe('output parsing', () => {
 
   it('refuses a read whose content does not match its sha256', () => {
     const read = readFile();
-    expect(() =>
-      planWrite({ ...read, sha256: 'f'.repeat(64) }, [exposure], { path: file }),
-    ).toThrowError(WriterOutputInvalid);
+    expect(() => planWrite({ ...read, sha256: 'f'.repeat(64) }, [exposure], { path: file })).toThrowError(
+      WriterOutputInvalid,
+    );
   });
 });
 

@@ -32,6 +32,10 @@ export interface RunOptions {
 interface TaskBinding {
   stateName: string;
   resource: string;
+  /** The innermost Map state whose item processor holds this task. */
+  mapState?: string;
+  retriers: { errors: string[]; maxAttempts: number }[];
+  catchers: string[][];
 }
 
 export async function loadDefinition(path: string | URL): Promise<Record<string, unknown>> {
@@ -46,14 +50,20 @@ export async function runStateMachine(
   const bindings: TaskBinding[] = [];
   const waits: string[] = [];
   const retried: string[] = [];
-  const resolved = resolveResources(definition, bindings, waits, retried) as Record<string, unknown>;
+  const resolved = resolveResources(definition, { bindings, waits, retried, mapState: undefined }) as Record<
+    string,
+    unknown
+  >;
 
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const guard = createMapFailureGuard();
   for (const binding of bindings) {
     if (binding.resource === START_EXECUTION) {
       const start = options.startExecution;
       if (start === undefined) {
-        throw new StateMachineDefinitionInvalid(`state "${binding.stateName}" starts an execution but no startExecution binding was given`);
+        throw new StateMachineDefinitionInvalid(
+          `state "${binding.stateName}" starts an execution but no startExecution binding was given`,
+        );
       }
       handlers[binding.stateName] = (taskInput) => start(taskInput as Record<string, unknown>);
       continue;
@@ -63,18 +73,21 @@ export async function runStateMachine(
       throw new StateMachineDefinitionInvalid(`state "${binding.stateName}" uses unknown task "${taskName}"`);
     }
     const run = tasks[taskName];
-    handlers[binding.stateName] = (taskInput) => run(taskInput, options.deps);
+    handlers[binding.stateName] = guard.wrap(binding, (taskInput) => run(taskInput, options.deps));
   }
 
   const machine = new StateMachine(resolved as never, { validationOptions: { checkArn: false } } as never);
-  const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs ?? 200])),
-      retryIntervalOverrides: Object.fromEntries(retried.map((name) => [name, options.retryMs ?? 50])),
-    },
-    context: { Execution: { Id: options.executionId, Input: input, StartTime: new Date().toISOString() } },
-  } as never);
+  const execution = machine.run(
+    input as never,
+    {
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs ?? 200])),
+        retryIntervalOverrides: Object.fromEntries(retried.map((name) => [name, options.retryMs ?? 50])),
+      },
+      context: { Execution: { Id: options.executionId, Input: input, StartTime: new Date().toISOString() } },
+    } as never,
+  );
 
   const draining = options.onEvent ? drainEvents(execution.eventLogs, options.onEvent) : Promise.resolve();
   try {
@@ -82,7 +95,9 @@ export async function runStateMachine(
   } catch (error) {
     if (error instanceof ExecutionError) {
       const failure = (error as Error & { cause?: { name?: string; message?: string } }).cause;
-      throw new StateMachineFailed(failure?.name ?? 'States.Runtime', failure?.message ?? error.message, { cause: error });
+      throw new StateMachineFailed(failure?.name ?? 'States.Runtime', failure?.message ?? error.message, {
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -94,32 +109,87 @@ async function drainEvents(events: AsyncGenerator<EventLog>, onEvent: (event: Ev
   for await (const event of events) onEvent(event);
 }
 
+interface Collected {
+  bindings: TaskBinding[];
+  waits: string[];
+  retried: string[];
+  mapState: string | undefined;
+}
+
 /** Replaces Fn::GetAtt task resources with local ARNs and records Task, Wait and Retry states (recursively). */
-function resolveResources(node: unknown, bindings: TaskBinding[], waits: string[], retried: string[]): unknown {
-  if (Array.isArray(node)) return node.map((item) => resolveResources(item, bindings, waits, retried));
+function resolveResources(node: unknown, collected: Collected): unknown {
+  if (Array.isArray(node)) return node.map((item) => resolveResources(item, collected));
   if (node === null || typeof node !== 'object') return node;
-  const record = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (key === 'States' && value !== null && typeof value === 'object') {
       const states: Record<string, unknown> = {};
       for (const [stateName, state] of Object.entries(value as Record<string, unknown>)) {
-        const resolvedState = resolveResources(state, bindings, waits, retried) as Record<string, unknown>;
+        const original = state as Record<string, unknown>;
+        const inner = original['Type'] === 'Map' ? { ...collected, mapState: stateName } : collected;
+        const resolvedState = resolveResources(state, inner) as Record<string, unknown>;
         if (resolvedState['Type'] === 'Task') {
-          const resource = taskResource(stateName, (state as Record<string, unknown>)['Resource']);
+          const resource = taskResource(stateName, original['Resource']);
           resolvedState['Resource'] = resource;
-          bindings.push({ stateName, resource });
+          collected.bindings.push({
+            stateName,
+            resource,
+            ...(collected.mapState === undefined ? {} : { mapState: collected.mapState }),
+            retriers: ((original['Retry'] as { ErrorEquals: string[]; MaxAttempts?: number }[] | undefined) ?? []).map(
+              (retrier) => ({ errors: retrier.ErrorEquals, maxAttempts: retrier.MaxAttempts ?? 3 }),
+            ),
+            catchers: ((original['Catch'] as { ErrorEquals: string[] }[] | undefined) ?? []).map((c) => c.ErrorEquals),
+          });
         }
-        if (resolvedState['Type'] === 'Wait') waits.push(stateName);
-        if (resolvedState['Retry'] !== undefined) retried.push(stateName);
+        if (resolvedState['Type'] === 'Wait') collected.waits.push(stateName);
+        if (resolvedState['Retry'] !== undefined) collected.retried.push(stateName);
         states[stateName] = resolvedState;
       }
       out[key] = states;
     } else {
-      out[key] = resolveResources(value, bindings, waits, retried);
+      out[key] = resolveResources(value, collected);
     }
   }
   return out;
+}
+
+/**
+ * aws-local-stepfunctions runs Map items through a concurrency limiter and, when one item fails, rejects the Map
+ * but lets the queued items go on running in the background. Step Functions stops the Map instead — and the
+ * rolling restart depends on that ("a failed broker stops the roll"). So once a task inside a Map fails in a way
+ * that fails its iteration (no Catch matches, and no Retry matches or its attempts are used up), every later task
+ * of that Map is refused before it runs.
+ */
+function createMapFailureGuard() {
+  const failedMaps = new Set<string>();
+  const failures = new Map<string, number>();
+  const matches = (list: string[], name: string) =>
+    list.includes(name) || list.includes('States.ALL') || list.includes('States.TaskFailed');
+  return {
+    wrap(binding: TaskBinding, run: (input: unknown) => Promise<unknown>) {
+      const { mapState } = binding;
+      if (mapState === undefined) return run;
+      return async (input: unknown) => {
+        if (failedMaps.has(mapState)) {
+          throw new StateMachineFailed('States.MapAborted', `${mapState} already failed; ${binding.stateName} not run`);
+        }
+        const key = `${binding.stateName}:${JSON.stringify((input as { brokerId?: unknown }).brokerId ?? null)}`;
+        try {
+          const output = await run(input);
+          failures.delete(key);
+          return output;
+        } catch (error) {
+          const name = (error as Error).name;
+          const attempts = (failures.get(key) ?? 0) + 1;
+          failures.set(key, attempts);
+          const caught = binding.catchers.some((errors) => matches(errors, name));
+          const retrier = binding.retriers.find((candidate) => matches(candidate.errors, name));
+          if (!caught && (retrier === undefined || attempts > retrier.maxAttempts)) failedMaps.add(mapState);
+          throw error;
+        }
+      };
+    },
+  };
 }
 
 function taskResource(stateName: string, resource: unknown): string {

@@ -202,12 +202,20 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
       push('create', { kind: 'createMapping', exposure: listener, role: 'bootstrap', port: wanted, targets: desired });
       continue;
     }
+    // Set lookups instead of pairwise comparison: bootstrap has one target per broker (1,000s of them).
+    const registered = new Set(existing.targets.filter((t) => t.port === exposure.brokerPort).map((t) => t.id));
+    const brokerNames = new Set<string>();
+    for (const { broker } of brokers) {
+      brokerNames.add(broker.host);
+      if (broker.instanceId !== undefined) brokerNames.add(broker.instanceId);
+    }
     const missing = brokers
-      .filter((entry) => !existing.targets.some((t) => targetIsBroker(t, entry.broker, exposure.brokerPort)))
+      .filter(
+        ({ broker }) =>
+          !registered.has(broker.host) && (broker.instanceId === undefined || !registered.has(broker.instanceId)),
+      )
       .map((entry) => ({ ...entry.target, port: exposure.brokerPort }));
-    const extras = existing.targets.filter(
-      (t) => !brokers.some((entry) => targetIsBroker(t, entry.broker, exposure.brokerPort)),
-    );
+    const extras = existing.targets.filter((t) => t.port !== exposure.brokerPort || !brokerNames.has(t.id));
     if (missing.length > 0) {
       push('register', {
         kind: 'registerTargets',
@@ -277,16 +285,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
         advertised = `${rendered.host}:${decision.port}`;
       }
       byBroker.set(broker.id, advertised);
-      return withoutUndefined({
-        id: broker.id,
-        host: broker.host,
-        instanceId: broker.instanceId,
-        az: broker.az,
-        azId: broker.azId,
-        port: decision.port,
-        advertised,
-        lb: decision.lb,
-      });
+      return { id: broker.id, host: broker.host, ...zoned(broker), port: decision.port, advertised, lb: decision.lb };
     });
     addresses.set(exposure.listener, byBroker);
     if (missing.size > 0) {
@@ -379,7 +378,10 @@ function exposedBrokers(
     const broker = claimants[0]!;
     entries.push({
       broker,
-      target: withoutUndefined({ brokerId: id, instanceId: broker.instanceId, host: broker.host, port: 0 }),
+      target:
+        broker.instanceId === undefined
+          ? { brokerId: id, host: broker.host, port: 0 }
+          : { brokerId: id, instanceId: broker.instanceId, host: broker.host, port: 0 },
     });
   }
   return entries;
@@ -692,14 +694,7 @@ function planBroker(
       securityProtocol: exposure.securityProtocol,
     });
   }
-  const base = withoutUndefined({
-    id: broker.id,
-    host: broker.host,
-    instanceId: broker.instanceId,
-    az: broker.az,
-    azId: broker.azId,
-    desiredListeners,
-  });
+  const base = { id: broker.id, host: broker.host, ...zoned(broker), desiredListeners };
   if (pendingExposures.length > 0) {
     return {
       ...base,
@@ -813,9 +808,13 @@ function byActionKey(a: LbAction, b: LbAction): number {
   return byText(exposureA, exposureB) || a.port - b.port;
 }
 
-/** Drops keys whose value is undefined so the JSON form and deep equality agree. */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** The optional identity fields of a broker, present only when known (so JSON and deep equality agree). */
+function zoned(broker: DiscoveredBroker): { instanceId?: string; az?: string; azId?: string } {
+  const out: { instanceId?: string; az?: string; azId?: string } = {};
+  if (broker.instanceId !== undefined) out.instanceId = broker.instanceId;
+  if (broker.az !== undefined) out.az = broker.az;
+  if (broker.azId !== undefined) out.azId = broker.azId;
+  return out;
 }
 
 /**

@@ -45,7 +45,7 @@ const token = fc.constantFrom(
   'PLAINTEXT://:9092',
   ',',
 );
-export const propertiesText = fc.array(token, { maxLength: 40 }).map((parts) => parts.join(''));
+const propertiesText = fc.array(token, { maxLength: 40 }).map((parts) => parts.join(''));
 
 describe('parseProperties', () => {
   it('re-serializes any text byte for byte', () => {
@@ -150,10 +150,14 @@ describe('parseProperties', () => {
 describe('escapeKey/escapeValue', () => {
   it('produce text that reads back to the same key and value', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), (k, v) => {
-        const doc = parseProperties(`${escapeKey(k)}=${escapeValue(v)}\n`);
-        expect(Object.fromEntries(propertiesToMap(doc))).toEqual({ [k]: v });
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        (k, v) => {
+          const doc = parseProperties(`${escapeKey(k)}=${escapeValue(v)}\n`);
+          expect(Object.fromEntries(propertiesToMap(doc))).toEqual({ [k]: v });
+        },
+      ),
       { numRuns: 500 },
     );
   });

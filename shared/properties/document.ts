@@ -65,27 +65,14 @@ const isWhitespace = (c: string | undefined): boolean => c === ' ' || c === '\t'
 
 function splitNaturalLines(text: string): NaturalLine[] {
   const lines: NaturalLine[] = [];
+  const eol = /\r\n|\r|\n/g;
   let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let i = start;
-    while (i < n) {
-      const code = text.charCodeAt(i);
-      if (code === 10 || code === 13) break;
-      i++;
-    }
-    if (i >= n) {
-      lines.push({ start, contentEnd: n, end: n, terminator: '' });
-      break;
-    }
-    if (text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10) {
-      lines.push({ start, contentEnd: i, end: i + 2, terminator: '\r\n' });
-      start = i + 2;
-    } else {
-      lines.push({ start, contentEnd: i, end: i + 1, terminator: text[i] === '\r' ? '\r' : '\n' });
-      start = i + 1;
-    }
+  for (let m = eol.exec(text); m !== null; m = eol.exec(text)) {
+    const terminator = m[0] as LineTerminator;
+    lines.push({ start, contentEnd: m.index, end: m.index + terminator.length, terminator });
+    start = m.index + terminator.length;
   }
+  if (start < text.length) lines.push({ start, contentEnd: text.length, end: text.length, terminator: '' });
   return lines;
 }
 
@@ -108,7 +95,7 @@ for (let i = 0; i < 16; i++) {
 }
 
 /** `Properties.loadConvert`: `\uXXXX`, `\t \r \n \f`, and any other escaped char stands for itself. */
-function unescape(logical: string, from: number, to: number, line: number): string {
+function loadConvert(logical: string, from: number, to: number, line: number): string {
   if (logical.indexOf('\\', from) === -1 || logical.indexOf('\\', from) >= to) return logical.slice(from, to);
   let out = '';
   let i = from;
@@ -197,8 +184,8 @@ export function parseProperties(text: string): PropertiesDocument {
       continue;
     }
     const { keyEnd, valueStart } = splitKeyValue(logical);
-    const key = unescape(logical, 0, keyEnd, lineNo);
-    const value = unescape(logical, valueStart, logical.length, lineNo);
+    const key = loadConvert(logical, 0, keyEnd, lineNo);
+    const value = loadConvert(logical, valueStart, logical.length, lineNo);
     // The prefix (text before the value) is kept only when the value starts on the first natural line. With
     // neither separator nor whitespace after the key ("key" alone), a rewritten value needs a separator.
     const valueOnFirstLine =
@@ -213,29 +200,31 @@ export function parseProperties(text: string): PropertiesDocument {
 
 /** `Properties.load0`: the key ends at the first unescaped `=`, `:` or whitespace; then whitespace and one separator. */
 function splitKeyValue(logical: string): { keyEnd: number; valueStart: number } {
+  // Char codes: 61 '=', 58 ':', 32 ' ', 9 '\t', 12 '\f', 92 '\\'.
+  const ws = (c: number) => c === 32 || c === 9 || c === 12;
   const limit = logical.length;
   let keyEnd = 0;
   let valueStart = limit;
   let hasSep = false;
   let precedingBackslash = false;
   while (keyEnd < limit) {
-    const c = logical[keyEnd];
-    if ((c === '=' || c === ':') && !precedingBackslash) {
+    const c = logical.charCodeAt(keyEnd);
+    if ((c === 61 || c === 58) && !precedingBackslash) {
       valueStart = keyEnd + 1;
       hasSep = true;
       break;
     }
-    if (isWhitespace(c) && !precedingBackslash) {
+    if (ws(c) && !precedingBackslash) {
       valueStart = keyEnd + 1;
       break;
     }
-    precedingBackslash = c === '\\' ? !precedingBackslash : false;
+    precedingBackslash = c === 92 ? !precedingBackslash : false;
     keyEnd++;
   }
   while (valueStart < limit) {
-    const c = logical[valueStart];
-    if (!isWhitespace(c)) {
-      if (!hasSep && (c === '=' || c === ':')) hasSep = true;
+    const c = logical.charCodeAt(valueStart);
+    if (!ws(c)) {
+      if (!hasSep && (c === 61 || c === 58)) hasSep = true;
       else break;
     }
     valueStart++;

@@ -2,12 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getProperty, parseProperties, propertiesToMap } from './document.ts';
 import { ExposureInvalid, ListenerConflict, UnsupportedListenerConfig } from './errors.ts';
-import {
-  applyListenerExposures,
-  type ListenerExposure,
-  listenerViews,
-  readListenerConfig,
-} from './listeners.ts';
+import { applyListenerExposures, type ListenerExposure, listenerViews, readListenerConfig } from './listeners.ts';
 
 const external = (over: Partial<ListenerExposure> = {}): ListenerExposure => ({
   name: 'EXTERNAL',
@@ -76,7 +71,9 @@ describe('applyListenerExposures on a KRaft file', () => {
 
   it('moves only the advertised address when the bind is already ours (a port or host known later)', () => {
     const once = applyListenerExposures(KRAFT, [external()]).text;
-    const moved = applyListenerExposures(once, [external({ advertisedHost: 'b1.real-name.example.com', advertisedPort: 9100 })]);
+    const moved = applyListenerExposures(once, [
+      external({ advertisedHost: 'b1.real-name.example.com', advertisedPort: 9100 }),
+    ]);
     expect(changedLines(once, moved.text)).toEqual([
       'advertised.listeners=INTERNAL://10.0.0.11:9092,EXTERNAL://b1.real-name.example.com:9100',
     ]);
@@ -86,7 +83,13 @@ describe('applyListenerExposures on a KRaft file', () => {
     const once = applyListenerExposures(KRAFT, [external()]).text;
     const both = applyListenerExposures(once, [
       external(),
-      external({ name: 'EXTERNAL2', bindPort: 39093, advertisedHost: 'b1.other.example.com', advertisedPort: 9200, securityProtocol: 'SASL_SSL' }),
+      external({
+        name: 'EXTERNAL2',
+        bindPort: 39093,
+        advertisedHost: 'b1.other.example.com',
+        advertisedPort: 9200,
+        securityProtocol: 'SASL_SSL',
+      }),
     ]);
     const config = readListenerConfig(both.text);
     expect(config.listeners.endpoints.map((l) => l.name)).toEqual(['INTERNAL', 'CONTROLLER', 'EXTERNAL', 'EXTERNAL2']);
@@ -151,9 +154,9 @@ describe('applyListenerExposures on a KRaft file', () => {
     expect(getProperty(parseProperties(result.text), 'advertised.listeners')).toBe(
       'INTERNAL://[fd00::11]:9092,EXTERNAL://[fd00::aa]:9093',
     );
-    expect(applyListenerExposures(result.text, [external({ bindHost: '[::]', advertisedHost: 'fd00::aa' })]).changed).toBe(
-      false,
-    );
+    expect(
+      applyListenerExposures(result.text, [external({ bindHost: '[::]', advertisedHost: 'fd00::aa' })]).changed,
+    ).toBe(false);
   });
 });
 
@@ -234,9 +237,9 @@ describe('applyListenerExposures conflicts', () => {
   });
 
   it('refuses a controller-only node', () => {
-    expect(conflict(KRAFT.replace('process.roles=broker,controller', 'process.roles=controller'), external()).code).toBe(
-      'not-a-broker',
-    );
+    expect(
+      conflict(KRAFT.replace('process.roles=broker,controller', 'process.roles=controller'), external()).code,
+    ).toBe('not-a-broker');
   });
 
   it('rejects invalid exposures naming the field', () => {

@@ -90,7 +90,10 @@ export function formatEndpoint(name: string, host: string, port: number): string
 export function parseEndpoint(text: string, key: string): ListenerEndpoint {
   const m = ENDPOINT.exec(text.trim());
   if (m === null) {
-    throw new ListenerConfigInvalid(key, `"${text}" is not NAME://host:port (IPv6 hosts in brackets: NAME://[::1]:9092)`);
+    throw new ListenerConfigInvalid(
+      key,
+      `"${text}" is not NAME://host:port (IPv6 hosts in brackets: NAME://[::1]:9092)`,
+    );
   }
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -245,7 +248,10 @@ export function parseExposures(exposures: unknown): ParsedExposure[] {
   const result = listenerExposuresSchema.safeParse(exposures);
   if (!result.success) {
     throw new ExposureInvalid(
-      result.error.issues.map((i) => `exposures${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`),
+      result.error.issues.map(
+        (i) =>
+          `exposures${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
+      ),
       { cause: result.error },
     );
   }
@@ -318,7 +324,7 @@ function checkExposure(config: ListenerConfig, e: ParsedExposure): void {
         'name-bound-elsewhere',
         e.name,
         `already exists as ${formatEndpoint(l.name, l.host, l.port)}, not ${formatEndpoint(e.name, e.bindHost, e.bindPort)}: ` +
-          'it is not brokerlink\'s; rename the exposure or remove that listener by hand',
+          "it is not brokerlink's; rename the exposure or remove that listener by hand",
       );
     }
     if (upper(l.name) !== name && l.port === e.bindPort) {
@@ -472,6 +478,9 @@ function assertEffective(after: ListenerConfig, exposures: readonly ParsedExposu
     });
   if (others(after) !== others(before)) wrong.push('existing listeners');
   if (wrong.length > 0) {
-    throw new PropertiesEditUnsafe(wrong, `internal check failed after editing listeners: ${wrong.join(', ')} not as planned`);
+    throw new PropertiesEditUnsafe(
+      wrong,
+      `internal check failed after editing listeners: ${wrong.join(', ')} not as planned`,
+    );
   }
 }

@@ -63,7 +63,12 @@ describe('renderNewClusterProperties', () => {
   });
 
   it('rejects an exposure that collides with INTERNAL or CONTROLLER', () => {
-    const base = { nodeId: 1, controllerQuorumVoters: voters, internal: { advertisedHost: '10.0.0.11' }, logDirs: './d' };
+    const base = {
+      nodeId: 1,
+      controllerQuorumVoters: voters,
+      internal: { advertisedHost: '10.0.0.11' },
+      logDirs: './d',
+    };
     expect(() => renderNewClusterProperties({ ...base, exposures: [{ ...external, bindPort: 9092 }] })).toThrowError(
       ListenerConflict,
     );

@@ -25,7 +25,10 @@ export const newClusterNodeSchema = z
       .min(1)
       .default(['broker', 'controller']),
     /** KRaft static quorum (`controller.quorum.voters`), as in the seeds. */
-    controllerQuorumVoters: z.array(z.strictObject({ id: z.int().min(0), host, port })).min(1).optional(),
+    controllerQuorumVoters: z
+      .array(z.strictObject({ id: z.int().min(0), host, port }))
+      .min(1)
+      .optional(),
     /** KRaft dynamic quorum (Kafka ≥ 3.9, `controller.quorum.bootstrap.servers`). */
     controllerQuorumBootstrapServers: z.array(z.strictObject({ host, port })).min(1).optional(),
     internal: z.strictObject({
@@ -87,7 +90,9 @@ export function renderNewClusterProperties(input: NewClusterNode): string {
       : `controller.quorum.bootstrap.servers=${v.controllerQuorumBootstrapServers!.map((q) => formatEndpoint('', q.host, q.port).slice(3)).join(',')}`,
     `listeners=${listeners.join(',')}`,
     ...(isBroker ? ['inter.broker.listener.name=INTERNAL'] : []),
-    ...(isBroker ? [`advertised.listeners=${formatEndpoint('INTERNAL', v.internal.advertisedHost, v.internal.port)}`] : []),
+    ...(isBroker
+      ? [`advertised.listeners=${formatEndpoint('INTERNAL', v.internal.advertisedHost, v.internal.port)}`]
+      : []),
     'controller.listener.names=CONTROLLER',
     `listener.security.protocol.map=INTERNAL:${v.internal.securityProtocol},CONTROLLER:${v.controller.securityProtocol},` +
       'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',

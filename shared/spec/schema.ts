@@ -144,6 +144,7 @@ const providerSchema = z
     local: localProvider.optional(),
   })
   .superRefine((value, ctx) => {
+    if (typeof value !== 'object' || value === null) return; // missing or not an object: already reported
     const present = PROVIDER_KINDS.filter((kind) => value[kind] !== undefined);
     if (present.length !== 1) {
       ctx.addIssue({
@@ -203,6 +204,7 @@ const brokersSchema = z
     restart: restartMethod,
   })
   .superRefine((value, ctx) => {
+    if (typeof value !== 'object' || value === null) return; // missing or not an object: already reported
     if ((value.discover === undefined) === (value.static === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -8,7 +8,7 @@ export type SpecValidation = { ok: true; spec: ClusterSpec } | { ok: false; issu
 
 /** Validates an already-parsed value (e.g. a Step Functions input). Reports every problem at once. */
 export function validateSpec(value: unknown): SpecValidation {
-  const parsed = clusterSpecSchema.safeParse(value);
+  const parsed = clusterSpecSchema.safeParse(value, { reportInput: true }); // input tells missing from mistyped
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(toSpecIssue) };
   const issues = crossCheck(parsed.data);
   return issues.length === 0 ? { ok: true, spec: parsed.data } : { ok: false, issues };
@@ -44,6 +44,7 @@ export function parseSpec(value: unknown, source = 'spec'): ClusterSpec {
 
 function toSpecIssue(issue: z.core.$ZodIssue): SpecIssue {
   const path = formatPath(issue.path);
+  if (issue.code === 'invalid_key') return { path, message: issue.issues[0]?.message ?? issue.message };
   if (issue.code === 'unrecognized_keys') {
     return {
       path,

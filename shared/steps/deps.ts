@@ -1,7 +1,7 @@
 import type {
   BrokerDiscovery,
-  ClusterLock,
   Clock,
+  ClusterLock,
   CommandChannel,
   KafkaAdmin,
   LoadBalancer,

@@ -38,7 +38,9 @@ export async function discover(
     observed.brokerConfigs = brokerConfigs;
     observed.kafka = { controllerId: snapshot.controllerId ?? null };
     if (snapshot.nodeRoles !== undefined) {
-      observed.kafka.nodeRoles = Object.fromEntries(Object.entries(snapshot.nodeRoles).map(([id, roles]) => [id, roles]));
+      observed.kafka.nodeRoles = Object.fromEntries(
+        Object.entries(snapshot.nodeRoles).map(([id, roles]) => [id, roles]),
+      );
     }
   } catch {
     // Deliberately tolerated: see the doc comment. The planner treats missing running configs as unknown.
@@ -48,7 +50,11 @@ export async function discover(
   return observed;
 }
 
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

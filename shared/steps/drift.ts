@@ -1,6 +1,6 @@
 import type { Plan } from '../model/plan.ts';
-import type { StepDeps } from './deps.ts';
 import { describeLbAction } from '../plan/render.ts';
+import type { StepDeps } from './deps.ts';
 
 export interface DriftReport {
   cluster: string;
@@ -24,7 +24,11 @@ export function driftOf(plan: Plan, action: 'report' | 'repair'): DriftReport {
 }
 
 /** Sends the drift report (metric, notification) and returns it. No-op delivery when there is no drift. */
-export async function reportDrift(plan: Plan, action: 'report' | 'repair', deps: Pick<StepDeps, 'notifier'>): Promise<DriftReport> {
+export async function reportDrift(
+  plan: Plan,
+  action: 'report' | 'repair',
+  deps: Pick<StepDeps, 'notifier'>,
+): Promise<DriftReport> {
   const report = driftOf(plan, action);
   if (report.drift > 0) await deps.notifier.driftFound(report);
   return report;

@@ -43,7 +43,6 @@ export class KafkaUnavailable extends Error {
   override readonly name = 'KafkaUnavailable';
 }
 
-
 /** A step was called with input it cannot use (a bug in the orchestration or a hand-edited execution input). */
 export class StepInputInvalid extends Error {
   override readonly name = 'StepInputInvalid';

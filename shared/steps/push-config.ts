@@ -1,11 +1,10 @@
-import { parseReadOutput, parseWriteOutput } from '../broker-writer/protocol.ts';
+import { parseReadOutput, parseWriteOutput, planWrite, WRITER_EXIT } from '../broker-writer/protocol.ts';
 import type { PlannedBroker } from '../model/plan.ts';
 import type { CommandHandle } from '../ports.ts';
-import { applyListenerExposures } from '../properties/listeners.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
+import { awaitCommand } from './command.ts';
 import type { StepDeps } from './deps.ts';
 import { CommandFailed, ConfigConflict } from './errors.ts';
-import { awaitCommand } from './command.ts';
 
 /**
  * Pushes one broker's listener config as a compare-and-swap over the run-command channel:
@@ -24,7 +23,11 @@ export async function advanceConfigPush(
   state: PushState | undefined,
   deps: Pick<StepDeps, 'commands'>,
 ): Promise<PushState> {
-  const target = { brokerId: broker.id, host: broker.host, ...(broker.instanceId ? { instanceId: broker.instanceId } : {}) };
+  const target = {
+    brokerId: broker.id,
+    host: broker.host,
+    ...(broker.instanceId ? { instanceId: broker.instanceId } : {}),
+  };
   const path = spec.brokers.propertiesPath;
 
   if (state === undefined) {
@@ -33,23 +36,21 @@ export async function advanceConfigPush(
   }
   if (state.phase === 'done') return state;
 
-  const stdout = await awaitCommand(state.handle, deps.commands, state.phase === 'reading' ? 'reading server.properties' : 'writing server.properties', {
-    conflictExitCode: state.phase === 'writing' ? 3 : undefined,
-  });
+  const stdout = await awaitCommand(
+    state.handle,
+    deps.commands,
+    state.phase === 'reading' ? 'reading server.properties' : 'writing server.properties',
+    {
+      conflictExitCode: state.phase === 'writing' ? WRITER_EXIT.conflict : undefined,
+    },
+  );
   if (stdout === undefined) return state;
 
   if (state.phase === 'reading') {
-    const current = parseReadOutput(stdout);
-    const text = Buffer.from(current.contentBase64, 'base64').toString('utf8');
-    const edit = applyListenerExposures(text, broker.desiredListeners);
-    if (!edit.changed) return { brokerId: broker.id, phase: 'done', result: 'unchanged', diff: '' };
-    const handle = await deps.commands.start(target, {
-      kind: 'write-config',
-      path,
-      expectedSha256: current.sha256,
-      contentBase64: Buffer.from(edit.text, 'utf8').toString('base64'),
-    });
-    return { brokerId: broker.id, phase: 'writing', handle, diff: edit.diff };
+    const write = planWrite(parseReadOutput(stdout), broker.desiredListeners, { path });
+    if (!write.changed) return { brokerId: broker.id, phase: 'done', result: 'unchanged', diff: '' };
+    const handle = await deps.commands.start(target, write.command);
+    return { brokerId: broker.id, phase: 'writing', handle, diff: write.diff };
   }
 
   const written = parseWriteOutput(stdout);
@@ -57,7 +58,11 @@ export async function advanceConfigPush(
     throw new ConfigConflict(`server.properties on broker ${broker.id} changed between read and write; push again`);
   }
   if (written.result !== 'changed' && written.result !== 'unchanged') {
-    throw new CommandFailed(broker.id, 'writing server.properties', `unexpected writer result ${JSON.stringify(written)}`);
+    throw new CommandFailed(
+      broker.id,
+      'writing server.properties',
+      `unexpected writer result ${JSON.stringify(written)}`,
+    );
   }
   return { brokerId: broker.id, phase: 'done', result: written.result, diff: state.diff };
 }

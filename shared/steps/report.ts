@@ -41,7 +41,9 @@ export async function buildReport(
     }),
     changes: {
       lbActions: plan.actions.length,
-      configsWritten: (outcome.pushed ?? []).filter((push) => push.phase === 'done' && push.result === 'changed').map((push) => push.brokerId),
+      configsWritten: (outcome.pushed ?? [])
+        .filter((push) => push.phase === 'done' && push.result === 'changed')
+        .map((push) => push.brokerId),
       restarted: [...(outcome.restarted ?? [])],
     },
     pending: plan.pending.map((item) => item.message),

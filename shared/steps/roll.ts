@@ -66,7 +66,11 @@ export async function advanceRestart(
   deps: Pick<StepDeps, 'commands'>,
 ): Promise<RestartState> {
   if (state === undefined) {
-    const target = { brokerId: broker.id, host: broker.host, ...(broker.instanceId ? { instanceId: broker.instanceId } : {}) };
+    const target = {
+      brokerId: broker.id,
+      host: broker.host,
+      ...(broker.instanceId ? { instanceId: broker.instanceId } : {}),
+    };
     const handle = await deps.commands.start(target, { kind: 'restart', method: spec.brokers.restart });
     return { brokerId: broker.id, phase: 'restarting', handle };
   }
@@ -109,16 +113,23 @@ export async function checkHealthy(
   return { since, readiness: next };
 }
 
-async function withKafka<T>(spec: ClusterSpec, deps: Pick<StepDeps, 'kafka'>, use: (kafka: KafkaAdmin) => Promise<T>): Promise<T> {
+async function withKafka<T>(
+  spec: ClusterSpec,
+  deps: Pick<StepDeps, 'kafka'>,
+  use: (kafka: KafkaAdmin) => Promise<T>,
+): Promise<T> {
   let kafka: KafkaAdmin | undefined;
   try {
     kafka = await deps.kafka(spec);
     return await use(kafka);
   } catch (error) {
     if (error instanceof KafkaUnavailable) throw error;
-    throw new KafkaUnavailable(`Kafka at ${spec.kafka.bootstrap.join(', ')} could not be queried: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new KafkaUnavailable(
+      `Kafka at ${spec.kafka.bootstrap.join(', ')} could not be queried: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await kafka?.close().catch(() => undefined);
   }

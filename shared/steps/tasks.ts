@@ -39,7 +39,12 @@ const handle = z.strictObject({
 const pushState = z.discriminatedUnion('phase', [
   z.strictObject({ brokerId: nodeId, phase: z.literal('reading'), handle }),
   z.strictObject({ brokerId: nodeId, phase: z.literal('writing'), handle, diff: z.string() }),
-  z.strictObject({ brokerId: nodeId, phase: z.literal('done'), result: z.enum(['changed', 'unchanged']), diff: z.string() }),
+  z.strictObject({
+    brokerId: nodeId,
+    phase: z.literal('done'),
+    result: z.enum(['changed', 'unchanged']),
+    diff: z.string(),
+  }),
 ]) satisfies z.ZodType<PushState>;
 const restartState = z.discriminatedUnion('phase', [
   z.strictObject({ brokerId: nodeId, phase: z.literal('restarting'), handle }),
@@ -59,7 +64,9 @@ function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps:
   return async (raw: unknown, deps: StepDeps): Promise<R> => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+      const detail = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`)
+        .join('; ');
       throw new StepInputInvalid(`task input is invalid: ${detail}`, { cause: parsed.error });
     }
     return run(parsed.data, deps);
@@ -74,7 +81,11 @@ function plannedBroker(plan: z.output<typeof planSchema>, brokerId: number) {
 
 export const tasks = {
   acquireLock: task(
-    z.strictObject({ cluster, owner, ttlSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_LOCK_TTL_SECONDS) }),
+    z.strictObject({
+      cluster,
+      owner,
+      ttlSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_LOCK_TTL_SECONDS),
+    }),
     (input, deps) => acquireLock(input, deps),
   ),
   releaseLock: task(z.strictObject({ cluster, owner }), (input, deps) => releaseLock(input, deps)),
@@ -103,7 +114,8 @@ export const tasks = {
 
   advanceConfigPush: task(
     z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, push: pushState.nullable() }),
-    (input, deps) => advanceConfigPush(input.spec, plannedBroker(input.plan, input.brokerId), input.push ?? undefined, deps),
+    (input, deps) =>
+      advanceConfigPush(input.spec, plannedBroker(input.plan, input.brokerId), input.push ?? undefined, deps),
   ),
 
   orderRestarts: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
@@ -116,14 +128,18 @@ export const tasks = {
 
   advanceRestart: task(
     z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, restart: restartState.nullable() }),
-    (input, deps) => advanceRestart(input.spec, plannedBroker(input.plan, input.brokerId), input.restart ?? undefined, deps),
+    (input, deps) =>
+      advanceRestart(input.spec, plannedBroker(input.plan, input.brokerId), input.restart ?? undefined, deps),
   ),
 
-  checkHealthy: task(z.strictObject({ spec: specInput, brokerId: nodeId, health: healthState.nullable() }), (input, deps) =>
-    checkHealthy(input.spec, input.brokerId, input.health ?? undefined, deps),
+  checkHealthy: task(
+    z.strictObject({ spec: specInput, brokerId: nodeId, health: healthState.nullable() }),
+    (input, deps) => checkHealthy(input.spec, input.brokerId, input.health ?? undefined, deps),
   ),
 
-  verify: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) => verifyPlan(input.spec, input.plan, deps)),
+  verify: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
+    verifyPlan(input.spec, input.plan, deps),
+  ),
 
   report: task(
     z.strictObject({

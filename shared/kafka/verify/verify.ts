@@ -72,13 +72,15 @@ class Verifier {
 
   #probeOptions(port: number, serverName: string | undefined): ProbeOptions {
     const { lbHost, tls, sasl, timeoutMs } = this.#input;
+    // SNI carries names only; for an IP the certificate is checked against the address connected to.
     const name = serverName && isIP(serverName) === 0 ? serverName : undefined;
+    const { serverName: _bootstrapName, ...tlsRest } = tls ?? {};
     return {
       host: lbHost,
       port,
       timeoutMs,
       clientId: 'brokerlink-verify',
-      ...(tls ? { tls: { ...tls, ...(name ? { serverName: name } : {}) } } : {}),
+      ...(tls ? { tls: { ...tlsRest, ...(name ? { serverName: name } : {}) } } : {}),
       ...(sasl ? { sasl } : {}),
     };
   }

@@ -17,6 +17,7 @@ export function javaLoad(inputs: readonly string[]): OracleResult[] {
   const run = spawnSync('java', [source], { input: stdin, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`java oracle failed (${run.status}): ${run.stderr}`);
   const lines = run.stdout.split('\n').filter((l) => l.length > 0);
-  if (lines.length !== inputs.length) throw new Error(`java oracle answered ${lines.length} of ${inputs.length} inputs`);
+  if (lines.length !== inputs.length)
+    throw new Error(`java oracle answered ${lines.length} of ${inputs.length} inputs`);
   return lines.map((l) => JSON.parse(l) as OracleResult);
 }

@@ -67,6 +67,11 @@ export interface FakeAws {
   resetCalls(): void;
   /** The next `times` calls of `operation` fail with the service's throttling error. */
   throttle(service: FakeService, operation: string, times: number): void;
+  /**
+   * Runs `effect` right after the next successful call of `operation` (before the caller sees the answer): how a
+   * test stages a race, e.g. another execution creating the same resource in between two calls.
+   */
+  afterNext(service: FakeService, operation: string, effect: (state: FakeAwsState) => void): void;
   /** The next `times` calls of `operation` fail with AWS error `code`. */
   fail(service: FakeService, operation: string, code: string, times?: number): void;
   setCommandHook(hook: CommandHook | undefined): void;
@@ -131,6 +136,7 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
   const ids = new IdSource();
   const pageSize = { ec2: 1000, elbv2: 400, ssm: 10, ...options.pageSize };
   let hook = options.onCommand;
+  const afterHooks: { service: FakeService; operation: string; effect: (state: FakeAwsState) => void }[] = [];
   const models = {
     ec2: makeEc2Model(state, ids, pageSize),
     elbv2: makeElbv2Model(state, ids, pageSize),
@@ -161,13 +167,22 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
       const command = modules[service][`${operation}Command`];
       if (typeof command !== 'function') throw new Error(`fake AWS: no SDK command ${service}:${operation}Command`);
       mock.on(command as typeof ec2.DescribeInstancesCommand).callsFake(async (input: Record<string, unknown>) => {
-        state.calls.push({ service, operation, input: structuredClone(input) });
-        const fault = state.faults.find((f) => f.service === service && f.operation === operation && f.remaining > 0);
-        if (fault !== undefined) {
-          fault.remaining -= 1;
-          throw awsError(service, fault.code, `injected ${fault.code}`);
+        const call: RecordedCall = { service, operation, input: structuredClone(input) };
+        state.calls.push(call);
+        try {
+          const fault = state.faults.find((f) => f.service === service && f.operation === operation && f.remaining > 0);
+          if (fault !== undefined) {
+            fault.remaining -= 1;
+            throw awsError(service, fault.code, `injected ${fault.code}`);
+          }
+          const output = structuredClone(handler(structuredClone(input) as never));
+          const after = afterHooks.findIndex((h) => h.service === service && h.operation === operation);
+          if (after >= 0) afterHooks.splice(after, 1)[0]!.effect(state);
+          return output;
+        } catch (error) {
+          call.error = (error as Error).name;
+          throw error;
         }
-        return structuredClone(handler(structuredClone(input) as never));
       });
     }
     return mock;
@@ -187,6 +202,9 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
     },
     throttle: (service, operation, times) => {
       state.faults.push({ service, operation, remaining: times, code: THROTTLE_CODE[service] });
+    },
+    afterNext: (service, operation, effect) => {
+      afterHooks.push({ service, operation, effect });
     },
     fail: (service, operation, code, times = 1) => {
       state.faults.push({ service, operation, remaining: times, code });

@@ -15,6 +15,8 @@ export interface RecordedCall {
   service: FakeService;
   operation: string;
   input: Record<string, unknown>;
+  /** The AWS error code the call failed with, if it did. */
+  error?: string;
 }
 
 export interface InjectedFault {

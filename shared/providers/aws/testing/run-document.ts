@@ -17,6 +17,8 @@ export interface LocalDocumentRunOptions {
   rootFor: (instanceId: string) => string;
   /** Kill the script after this long (reported as TimedOut). Default 20 s. */
   timeoutMs?: number;
+  /** Environment of the script (default: this process's), e.g. a PATH with a stand-in `systemctl`. */
+  env?: NodeJS.ProcessEnv;
   /** Called with every request before it runs (e.g. to record what reached the "instance"). */
   onRun?: (request: CommandRequest, script: string) => void;
 }
@@ -41,16 +43,16 @@ export function runDocumentLocally(options: LocalDocumentRunOptions): CommandHoo
     try {
       const file = join(dir, '_script.sh');
       await writeFile(file, script, { mode: 0o700 });
-      return await runScript(file, dir, options.timeoutMs ?? 20_000);
+      return await runScript(file, dir, options.timeoutMs ?? 20_000, options.env ?? process.env);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
 }
 
-function runScript(file: string, cwd: string, timeoutMs: number): Promise<FakeCommandOutcome> {
+function runScript(file: string, cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<FakeCommandOutcome> {
   return new Promise((resolve) => {
-    execFile('sh', [file], { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('sh', [file], { cwd, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error === null) {
         resolve({ status: 'Success', stdout, stderr, exitCode: 0 });
         return;

@@ -1,0 +1,538 @@
+/**
+ * The local lab: a Kafka cluster, a load balancer and a cluster spec on one machine, for `npm start`, the
+ * end-to-end tests (test/e2e/) and the benchmarks (bench/roll-*.ts, bench/demo-*.ts).
+ *
+ * Real: the local provider's load balancer daemon (TCP on loopback, serving its JSON ledger), the ledger and lock
+ * files, the command channel (the real broker-writer run with bash on real server.properties files, and the spec's
+ * restart script run as a real program), the provision / drift-check state machines (statemachines/*.asl.yaml,
+ * run by cli/execution.ts), Kafka protocol bytes over TCP for every health gate and verification.
+ *
+ * TEST FAKE, and how it stays faithful:
+ * - Brokers are testkit Kafka-protocol test brokers (no JVM Kafka here). They run in this process because they
+ *   share one in-memory cluster model (TestCluster: ISRs, controller, fencing); each reads its own real
+ *   server.properties at every (re)start.
+ * - Each broker plays a host of its own: broker N is "host" 127.0.0.(10+N) with its file system under
+ *   `<dir>/hosts/<N>/` (the command channel's `perBrokerRoot`). Like on a VM, a wildcard listener (0.0.0.0) binds
+ *   that host's address: the test broker maps wildcards to 127.0.0.1, and `net.Server#listen` calls made while a
+ *   lab broker starts (tracked with AsyncLocalStorage) move 127.0.0.1 to the broker's own address. Nothing else is
+ *   remapped. (testkit should take a `bindAddress` option instead; see the report.)
+ * - A restart is the spec's restart script (demo/lab-restart.sh, copied into the lab dir) asking the broker over a
+ *   loopback control port written next to its properties file; the broker stops at once and starts again,
+ *   re-reading server.properties, after `restartDelayMs`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { execute, type Machine } from '../cli/execution.ts';
+import { createKafkaAdmin } from '../shared/kafka/admin.ts';
+import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
+import type { ListenerView } from '../shared/model/observed.ts';
+import { type KafkaAdmin, type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
+import { createLocalCommandChannel, perBrokerRoot } from '../shared/providers/local/command-channel.ts';
+import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
+import { type LocalLoadBalancerDaemon, startLocalLoadBalancer } from '../shared/providers/local/load-balancer-daemon.ts';
+import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
+import { createLocalClusterLock } from '../shared/providers/local/lock.ts';
+import { createLocalSecrets } from '../shared/providers/local/secrets.ts';
+import {
+  applyLocalAction,
+  type LocalLbState,
+  readLocalState,
+  updateLocalState,
+} from '../shared/providers/local/state-file.ts';
+import type { ClusterSpecInput } from '../shared/spec/schema.ts';
+import type { StepDeps } from '../shared/steps/deps.ts';
+import { startTestBroker, type TestBroker } from '../testkit/kafka/broker.ts';
+import { TestCluster } from '../testkit/kafka/cluster.ts';
+
+/** Where server.properties lives on every broker "host" (as the spec names it). */
+export const LAB_PROPERTIES_PATH = '/etc/kafka/server.properties';
+export const LAB_RESTART_SCRIPT = fileURLToPath(new URL('./lab-restart.sh', import.meta.url));
+
+export interface LabRollout {
+  healthyChecks?: number;
+  healthTimeoutSeconds?: number;
+  canRollTimeoutSeconds?: number;
+  portCooldownSeconds?: number;
+}
+
+export interface LabOptions {
+  /** Node ids of the initial brokers (KRaft combined broker+controller nodes, the quorum voters). Default 1,2,3. */
+  brokerIds?: number[];
+  cluster?: string;
+  /** How long a restarted broker stays down before it starts again. Default 0. */
+  restartDelayMs?: number;
+  drift?: 'report' | 'repair';
+  rollout?: LabRollout;
+  /** Milliseconds every Wait state of the state machines pauses. Default 20. */
+  waitMs?: number;
+  /** A replicated topic over the initial brokers (the safety gates look at it); false for none. */
+  topic?: { name: string; partitions: number; replicationFactor: number; minInsyncReplicas: number } | false;
+  /** Number of consumer-side broker ports in the exposure's range. Default 8. */
+  brokerPortCount?: number;
+}
+
+export interface LabPorts {
+  /** INTERNAL listener port (every host). */
+  internal: number;
+  /** CONTROLLER listener port (every host). */
+  controller: number;
+  /** EXTERNAL listener bind port (the exposure's brokerPort, every host). */
+  external: number;
+  /** Consumer-side bootstrap port on the LB. */
+  bootstrap: number;
+  /** Consumer-side broker port range on the LB. */
+  from: number;
+  to: number;
+}
+
+export interface LabBroker {
+  readonly id: number;
+  readonly host: string;
+  /** The real server.properties file on this machine. */
+  readonly propertiesFile: string;
+  broker: TestBroker;
+  /** Restarts requested through the restart script. */
+  restarts: number;
+  /** Why the last (re)start failed, if it did. */
+  lastStartError: string | null;
+}
+
+export interface RunOptions {
+  waitMs?: number;
+  onEvent?: (event: EventLog) => void;
+  executionId?: string;
+  deps?: StepDeps;
+}
+
+export interface Lab {
+  readonly dir: string;
+  readonly hostsDir: string;
+  readonly stateFile: string;
+  readonly specFile: string;
+  readonly restartScript: string;
+  readonly ports: LabPorts;
+  readonly cluster: TestCluster;
+  readonly lb: LocalLoadBalancerDaemon;
+  readonly brokers: Map<number, LabBroker>;
+  /** Drift reports the notifier received. */
+  readonly driftReports: { cluster: string; drift: number; details: string[] }[];
+  hostOf(id: number): string;
+  propertiesFile(id: number): string;
+  spec(): ClusterSpecInput;
+  writeSpec(spec: ClusterSpecInput): Promise<void>;
+  /** Writes raw text as the spec (e.g. an invalid one). */
+  writeSpecText(text: string): Promise<void>;
+  updateSpec(mutate: (spec: ClusterSpecInput) => void): Promise<void>;
+  /** Writes a seed-like server.properties (no EXTERNAL listener) unless one exists, and starts the broker. */
+  startBroker(id: number, options?: { roles?: 'broker' | 'broker,controller' }): Promise<LabBroker>;
+  /** Starts a broker-only node and adds it to the spec's static broker list (and the Kafka bootstrap list). */
+  addBroker(id: number): Promise<LabBroker>;
+  /** Removes a broker from the spec and stops it (a decommissioned host). */
+  removeBroker(id: number): Promise<void>;
+  /** Runs the spec's restart script for one broker, as config management would. */
+  runRestartScript(id: number): Promise<string>;
+  deps(overrides?: Partial<StepDeps>): StepDeps;
+  run(machine: Machine, input?: Record<string, unknown>, options?: RunOptions): Promise<unknown>;
+  readState(): Promise<LocalLbState>;
+  /** Every regular file under the lab dir with its content (lock files and control files included). */
+  files(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------- host scopes
+
+const hostScope = new AsyncLocalStorage<{ address: string }>();
+let listenPatched = false;
+
+/** Inside a lab broker's start, a listen on 127.0.0.1 (the test broker's wildcard) binds the broker's host. */
+function patchListenForHostScopes(): void {
+  if (listenPatched) return;
+  listenPatched = true;
+  const original = net.Server.prototype.listen;
+  net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
+    const scope = hostScope.getStore();
+    const first = args[0];
+    if (scope !== undefined && typeof first === 'object' && first !== null && (first as { host?: unknown }).host === '127.0.0.1') {
+      args[0] = { ...(first as object), host: scope.address };
+    }
+    return (original as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof original;
+}
+
+// ---------------------------------------------------------------------------------------------- ports
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function allBindable(hosts: readonly string[], ports: readonly number[]): Promise<boolean> {
+  for (const port of ports) {
+    for (const host of hosts) if (!(await canBind(host, port))) return false;
+  }
+  return true;
+}
+
+/** Picks ports below the kernel's ephemeral range (so client sockets do not take them) that are free now. */
+async function pickPorts(brokerHosts: readonly string[], brokerPortCount: number): Promise<LabPorts> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const lbPorts = Array.from({ length: brokerPortCount + 1 }, (_, i) => base + i);
+    const hostBase = 20_000 + Math.floor(Math.random() * 12_000);
+    const hostPorts = [hostBase, hostBase + 1, hostBase + 2];
+    if (hostPorts.some((p) => lbPorts.includes(p))) continue;
+    if (!(await allBindable(['127.0.0.1'], lbPorts))) continue;
+    if (!(await allBindable(brokerHosts, hostPorts))) continue;
+    return {
+      internal: hostPorts[0]!,
+      controller: hostPorts[1]!,
+      external: hostPorts[2]!,
+      bootstrap: base,
+      from: base + 1,
+      to: base + brokerPortCount,
+    };
+  }
+  throw new Error('could not find free loopback ports for the lab');
+}
+
+// ---------------------------------------------------------------------------------------------- files
+
+export function labHost(id: number): string {
+  if (!Number.isInteger(id) || id < 0 || id > 240) throw new Error(`lab broker ids are 0-240, got ${id}`);
+  return `127.0.0.${10 + id}`;
+}
+
+/** A server.properties as the seeds' runbooks start from: INTERNAL + CONTROLLER, no EXTERNAL yet. */
+export function seedProperties(id: number, ports: LabPorts, voters: readonly number[], roles: string): string {
+  const controller = roles.includes('controller');
+  return `${[
+    `# broker-node${id} server.properties (seed-like: INTERNAL and CONTROLLER listeners only)`,
+    `process.roles=${roles}`,
+    `node.id=${id}`,
+    `controller.quorum.voters=${voters.map((v) => `${v}@${labHost(v)}:${ports.controller}`).join(',')}`,
+    controller
+      ? `listeners=INTERNAL://0.0.0.0:${ports.internal},CONTROLLER://0.0.0.0:${ports.controller}`
+      : `listeners=INTERNAL://0.0.0.0:${ports.internal}`,
+    'inter.broker.listener.name=INTERNAL',
+    `advertised.listeners=INTERNAL://${labHost(id)}:${ports.internal}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'log.dirs=./data',
+    'num.partitions=3',
+    'default.replication.factor=3',
+    'min.insync.replicas=2',
+  ].join('\n')}\n`;
+}
+
+function runFile(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: 30_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} failed: ${stderr.trim() || error.message}`, { cause: error }));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) Object.assign(out, await listFiles(full, rel));
+    else if (entry.isFile()) out[rel] = await readFile(full, 'utf8').catch(() => '<unreadable>');
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- the lab
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  patchListenForHostScopes();
+  const initialIds = options.brokerIds ?? [1, 2, 3];
+  const clusterName = options.cluster ?? 'demo';
+  const restartDelayMs = options.restartDelayMs ?? 0;
+  const waitMs = options.waitMs ?? 20;
+  const dir = await mkdtemp(join(tmpdir(), 'brokerlink-lab-'));
+  const hostsDir = join(dir, 'hosts');
+  const stateFile = join(dir, 'lb-state.json');
+  const specFile = join(dir, `${clusterName}.yaml`);
+  const restartScript = join(dir, 'bin', 'lab-restart.sh');
+  const cluster = new TestCluster();
+  const brokers = new Map<number, LabBroker>();
+  const controls = new Map<number, net.Server>();
+  const timers = new Set<NodeJS.Timeout>();
+  const driftReports: Lab['driftReports'] = [];
+  let lb: LocalLoadBalancerDaemon | undefined;
+  let closed = false;
+  let currentSpec: ClusterSpecInput | undefined;
+
+  const ports = await pickPorts(
+    Array.from({ length: 9 }, (_, i) => labHost(i + 1)),
+    options.brokerPortCount ?? 8,
+  );
+  const propertiesFile = (id: number) => perBrokerRoot(hostsDir)({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
+
+  async function startInstance(lab: LabBroker): Promise<void> {
+    try {
+      await hostScope.run({ address: lab.host }, () => lab.broker.start());
+      lab.lastStartError = null;
+    } catch (error) {
+      lab.lastStartError = (error as Error).message;
+    }
+  }
+
+  /** The broker's control port: `restart` stops it now and starts it again after the restart delay. */
+  async function startControl(lab: LabBroker): Promise<void> {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => socket.destroy());
+      let buffer = '';
+      socket.on('data', (chunk) => {
+        buffer += chunk.toString('utf8');
+        if (!buffer.includes('\n')) return;
+        const line = buffer.slice(0, buffer.indexOf('\n')).trim();
+        if (line !== 'restart' || closed) {
+          socket.end(`${JSON.stringify({ result: 'refused', reason: closed ? 'lab closed' : 'unknown request' })}\n`);
+          return;
+        }
+        lab.restarts += 1;
+        lab.broker.stop().then(
+          () => {
+            socket.end(`${JSON.stringify({ result: 'restarting', nodeId: lab.id })}\n`);
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              if (!closed) void startInstance(lab);
+            }, restartDelayMs);
+            timers.add(timer);
+          },
+          (error: Error) => socket.end(`${JSON.stringify({ result: 'error', message: error.message })}\n`),
+        );
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+    });
+    controls.set(lab.id, server);
+    await writeFile(`${lab.propertiesFile}.control`, `${(server.address() as net.AddressInfo).port}\n`);
+  }
+
+  async function startBroker(id: number, startOptions: { roles?: 'broker' | 'broker,controller' } = {}): Promise<LabBroker> {
+    if (brokers.has(id)) throw new Error(`lab broker ${id} already exists`);
+    const file = propertiesFile(id);
+    await mkdir(dirname(file), { recursive: true });
+    const exists = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      const roles = startOptions.roles ?? (initialIds.includes(id) ? 'broker,controller' : 'broker');
+      await writeFile(file, seedProperties(id, ports, initialIds, roles));
+    }
+    const broker = await hostScope.run({ address: labHost(id) }, () => startTestBroker({ propertiesPath: file, cluster }));
+    const lab: LabBroker = { id, host: labHost(id), propertiesFile: file, broker, restarts: 0, lastStartError: null };
+    brokers.set(id, lab);
+    await startControl(lab);
+    return lab;
+  }
+
+  const specStore: SpecStore = {
+    load: async (name) => {
+      if (name !== clusterName) throw new Error(`the lab has no spec for cluster "${name}"`);
+      return readFile(specFile, 'utf8');
+    },
+    save: async () => {
+      throw new Error('the lab spec is written by the lab, not by steps');
+    },
+  };
+  const notifier: Notifier = {
+    driftFound: async (report) => {
+      driftReports.push(structuredClone(report));
+    },
+  };
+  const secrets = createLocalSecrets();
+
+  function deps(overrides: Partial<StepDeps> = {}): StepDeps {
+    return {
+      discovery: createLocalDiscovery(),
+      loadBalancer: createLocalLoadBalancer({ stateFile, host: '127.0.0.1', daemon: lb! }),
+      commands: createLocalCommandChannel({
+        propertiesPath: LAB_PROPERTIES_PATH,
+        resolvePath: perBrokerRoot(hostsDir),
+        timeouts: { config: 15_000, restart: 30_000 },
+      }),
+      lock: createLocalClusterLock({ stateFile }),
+      secrets,
+      specs: specStore,
+      notifier,
+      clock: systemClock,
+      kafka: async (spec) => withRunningProtocols(await createKafkaAdmin(spec, secrets)),
+      ...overrides,
+    };
+  }
+
+  /**
+   * WORKAROUND (see the report): KafkaAdmin.runningListeners leaves `securityProtocol` out (the probe does not ask
+   * DescribeConfigs for listener.security.protocol.map), and the planner reads a missing protocol as a difference,
+   * so every run would restart every broker. Fill it in from the map the running test broker started with (what
+   * DescribeConfigs would return), only where the admin left it out.
+   */
+  function withRunningProtocols(admin: KafkaAdmin): KafkaAdmin {
+    return {
+      snapshot: () => admin.snapshot(),
+      close: () => admin.close(),
+      async runningListeners(brokerId) {
+        const views = await admin.runningListeners(brokerId);
+        const running = brokers.get(brokerId)?.broker;
+        if (views === null || running === undefined || !running.running) return views;
+        const out: Record<string, ListenerView> = {};
+        for (const [name, view] of Object.entries(views)) {
+          const protocol = running.properties.protocolMap.get(name.toUpperCase());
+          out[name] = view.securityProtocol === undefined && protocol !== undefined ? { ...view, securityProtocol: protocol } : view;
+        }
+        return out;
+      },
+    };
+  }
+
+  async function writeSpec(spec: ClusterSpecInput): Promise<void> {
+    currentSpec = structuredClone(spec);
+    await writeFile(specFile, stringify(spec));
+  }
+
+  const lab: Lab = {
+    dir,
+    hostsDir,
+    stateFile,
+    specFile,
+    restartScript,
+    ports,
+    cluster,
+    get lb() {
+      return lb!;
+    },
+    brokers,
+    driftReports,
+    hostOf: labHost,
+    propertiesFile,
+    spec: () => structuredClone(currentSpec!),
+    writeSpec,
+    writeSpecText: (text) => writeFile(specFile, text),
+    async updateSpec(mutate) {
+      const next = structuredClone(currentSpec!);
+      mutate(next);
+      await writeSpec(next);
+    },
+    startBroker,
+    async addBroker(id) {
+      const added = await startBroker(id, { roles: 'broker' });
+      await lab.updateSpec((spec) => {
+        spec.brokers.static = [...(spec.brokers.static ?? []), { id, host: labHost(id) }];
+        spec.kafka.bootstrap = [...spec.kafka.bootstrap, `${labHost(id)}:${ports.internal}`];
+      });
+      return added;
+    },
+    async removeBroker(id) {
+      await lab.updateSpec((spec) => {
+        spec.brokers.static = (spec.brokers.static ?? []).filter((b) => b.id !== id);
+        spec.kafka.bootstrap = spec.kafka.bootstrap.filter((hp) => hp !== `${labHost(id)}:${ports.internal}`);
+      });
+      const gone = brokers.get(id);
+      if (gone) {
+        await gone.broker.close();
+        await new Promise<void>((resolve) => (controls.get(id)?.close(() => resolve()) ?? resolve()));
+        controls.delete(id);
+        brokers.delete(id);
+      }
+    },
+    runRestartScript: (id) => runFile(restartScript, [propertiesFile(id)]),
+    deps,
+    run(machine, input, runOptions = {}) {
+      return execute(machine, input ?? (machine === 'provision' ? { cluster: clusterName, mode: 'apply' } : { cluster: clusterName }), {
+        deps: runOptions.deps ?? deps(),
+        waitMs: runOptions.waitMs ?? waitMs,
+        ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
+        ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
+      });
+    },
+    readState: () => readLocalState(stateFile),
+    files: () => listFiles(dir),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const b of brokers.values()) await b.broker.close().catch(() => undefined);
+      await Promise.all([...controls.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await lb?.close().catch(() => undefined);
+      cluster.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    await mkdir(dirname(restartScript), { recursive: true });
+    await copyFile(LAB_RESTART_SCRIPT, restartScript);
+    await chmod(restartScript, 0o755);
+    // The consumer-side firewall is managed outside brokerlink here (the planner manages none for the local provider,
+    // as on AWS without a securityGroupId), but the daemon serves only open ports: open the exposure's ports once.
+    await updateLocalState(stateFile, (state) => {
+      let next = state;
+      for (let port = ports.bootstrap; port <= ports.to; port++) next = applyLocalAction(next, { kind: 'openPort', port, cidrs: [] });
+      return next;
+    });
+    lb = await startLocalLoadBalancer({ stateFile, host: '127.0.0.1', pollIntervalMs: 200 });
+    for (const id of initialIds) await startBroker(id, { roles: 'broker,controller' });
+    const topic =
+      options.topic === undefined
+        ? { name: 'orders', partitions: 6, replicationFactor: Math.min(3, initialIds.length), minInsyncReplicas: 2 }
+        : options.topic;
+    if (topic !== false) {
+      cluster.createTopic(topic.name, topic.partitions, {
+        replicationFactor: topic.replicationFactor,
+        minInsyncReplicas: Math.min(topic.minInsyncReplicas, topic.replicationFactor),
+      });
+    }
+    await writeSpec({
+      cluster: clusterName,
+      provider: { local: { host: '127.0.0.1', stateFile } },
+      brokers: {
+        static: initialIds.map((id) => ({ id, host: labHost(id) })),
+        propertiesPath: LAB_PROPERTIES_PATH,
+        restart: { script: restartScript },
+      },
+      kafka: {
+        bootstrap: initialIds.map((id) => `${labHost(id)}:${ports.internal}`),
+        requestTimeoutMs: 2_000,
+      },
+      exposures: [
+        {
+          listener: 'EXTERNAL',
+          brokerPort: ports.external,
+          bootstrapPort: ports.bootstrap,
+          brokerPorts: { from: ports.from, to: ports.to },
+          advertisedListenerPattern: '<broker_id>.kafka.demo.internal:<port>',
+        },
+      ],
+      drift: { action: options.drift ?? 'repair' },
+      rollout: {
+        healthyChecks: options.rollout?.healthyChecks ?? 2,
+        healthTimeoutSeconds: options.rollout?.healthTimeoutSeconds ?? 20,
+        canRollTimeoutSeconds: options.rollout?.canRollTimeoutSeconds ?? 10,
+        portCooldownSeconds: options.rollout?.portCooldownSeconds ?? 3600,
+      },
+    });
+  } catch (error) {
+    await lab.close();
+    throw error;
+  }
+  return lab;
+}

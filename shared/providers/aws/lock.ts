@@ -1,0 +1,198 @@
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  paginateGetParametersByPath,
+  PutParameterCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
+import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
+import { LockRecordCorrupt } from './errors.ts';
+
+/*
+ * ClusterLock on SSM Parameter Store, as a chain of lease *generations*:
+ *
+ *   /brokerlink/<cluster>/lock/0000000007  = {"owner":"exec-…","expiresAt":"…","released":false}
+ *
+ * The only atomic primitive Parameter Store offers is create-if-absent (PutParameter Overwrite=false →
+ * ParameterAlreadyExists); it has no compare-and-swap on a version and DeleteParameter is unconditional. So the
+ * lock is never taken over by overwriting or deleting: the holder is the owner of the highest generation, if that
+ * generation is neither released nor expired. Acquiring = creating generation top+1 with Overwrite=false, so of
+ * any number of contenders that saw the same top, exactly one creates it. Releasing = the holder overwriting its
+ * own generation with released=true; if its lease had already expired and someone created a newer generation,
+ * that overwrite touches a generation that no longer counts, so a late release can never free someone else's lock
+ * (the race a "read, check owner, DeleteParameter" lock has). A crash at any point leaves at worst an unreleased
+ * generation that expires. After winning, the new holder lists again and backs off if an even newer generation
+ * exists (a contender that was slower than a whole TTL), then deletes generations below its own.
+ *
+ * Guarantee: at any time at most one owner holds an unreleased, unexpired top generation, given Parameter Store's
+ * atomic create and consistent reads of a path, and clocks that agree within a small fraction of the TTL. As with
+ * any lease, a holder that outlives its TTL without renewing (acquire again with the same owner) loses the lock
+ * without being told: pick a TTL above the longest execution, and have long executions renew.
+ */
+
+interface LockRecord {
+  owner: string;
+  expiresAt: string;
+  acquiredAt: string;
+  released: boolean;
+}
+
+interface Generation extends LockRecord {
+  generation: number;
+  name: string;
+}
+
+export interface SsmClusterLockOptions {
+  ssm: SSMClient;
+  clock?: Clock;
+  /** Parameter path prefix (default `/brokerlink`). */
+  prefix?: string;
+}
+
+const GENERATION_DIGITS = 10;
+
+export class SsmClusterLock implements ClusterLock {
+  readonly #ssm: SSMClient;
+  readonly #clock: Clock;
+  readonly #prefix: string;
+
+  constructor(options: SsmClusterLockOptions) {
+    this.#ssm = options.ssm;
+    this.#clock = options.clock ?? systemClock;
+    this.#prefix = (options.prefix ?? '/brokerlink').replace(/\/+$/, '');
+  }
+
+  /** Path under which the lock generations of `cluster` live (for IAM: `<path>/*`). */
+  lockPath(cluster: string): string {
+    return `${this.#prefix}/${cluster}/lock`;
+  }
+
+  async acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult> {
+    const now = this.#clock.now();
+    const record: LockRecord = {
+      owner,
+      acquiredAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+      released: false,
+    };
+    const top = (await this.#generations(cluster)).at(-1);
+    let mine: Generation;
+    if (top !== undefined && this.#holds(top, now)) {
+      if (top.owner !== owner) return { acquired: false, holder: top.owner, expiresAt: top.expiresAt };
+      // Renewal by the holder: its own generation, so an overwrite is safe (checked again below).
+      mine = { ...top, ...record, acquiredAt: top.acquiredAt };
+      await this.#put(mine, true);
+    } else {
+      const generation = (top?.generation ?? 0) + 1;
+      mine = { ...record, generation, name: this.#name(cluster, generation) };
+      const created = await this.#put(mine, false);
+      if (!created) {
+        const winner = await this.#read(mine.name);
+        return { acquired: false, holder: winner?.owner ?? '(unknown)', expiresAt: winner?.expiresAt ?? record.expiresAt };
+      }
+    }
+
+    const after = await this.#generations(cluster);
+    const newer = after.filter((g) => g.generation > mine.generation).at(-1);
+    if (newer !== undefined) {
+      await this.#put({ ...mine, released: true }, true);
+      return { acquired: false, holder: newer.owner, expiresAt: newer.expiresAt };
+    }
+    await this.#prune(after.filter((g) => g.generation < mine.generation).map((g) => g.name));
+    return { acquired: true, owner, expiresAt: mine.expiresAt };
+  }
+
+  async release(cluster: string, owner: string): Promise<void> {
+    const top = (await this.#generations(cluster)).at(-1);
+    if (top === undefined || top.owner !== owner || top.released) return;
+    await this.#put({ ...top, released: true }, true);
+  }
+
+  #holds(generation: Generation, now: Date): boolean {
+    return !generation.released && Date.parse(generation.expiresAt) > now.getTime();
+  }
+
+  #name(cluster: string, generation: number): string {
+    return `${this.lockPath(cluster)}/${String(generation).padStart(GENERATION_DIGITS, '0')}`;
+  }
+
+  async #generations(cluster: string): Promise<Generation[]> {
+    const parameters = await collectPages(
+      'ssm:GetParametersByPath',
+      paginateGetParametersByPath({ client: this.#ssm, pageSize: 10 }, { Path: this.lockPath(cluster), Recursive: false }),
+      (page) => page.Parameters,
+    );
+    return parameters
+      .flatMap((parameter) => {
+        const name = parameter.Name ?? '';
+        const generation = Number.parseInt(name.slice(name.lastIndexOf('/') + 1), 10);
+        if (!Number.isSafeInteger(generation) || generation <= 0) return [];
+        return [{ ...parseRecord(name, parameter.Value), generation, name }];
+      })
+      .sort((a, b) => a.generation - b.generation);
+  }
+
+  async #read(name: string): Promise<LockRecord | undefined> {
+    return awsCall('ssm:GetParameter', async () => {
+      try {
+        const answer = await this.#ssm.send(new GetParameterCommand({ Name: name }));
+        return parseRecord(name, answer.Parameter?.Value);
+      } catch (error) {
+        if (isAwsError(error, 'ParameterNotFound')) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** Writes a generation; with overwrite=false returns false when it already exists. */
+  async #put(generation: Generation, overwrite: boolean): Promise<boolean> {
+    const { owner, expiresAt, acquiredAt, released } = generation;
+    return awsCall('ssm:PutParameter', async () => {
+      try {
+        await this.#ssm.send(
+          new PutParameterCommand({
+            Name: generation.name,
+            Value: JSON.stringify({ owner, expiresAt, acquiredAt, released }),
+            Type: 'String',
+            Tier: 'Standard',
+            Overwrite: overwrite,
+            Description: 'brokerlink cluster lock generation',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!overwrite && isAwsError(error, 'ParameterAlreadyExists')) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes superseded generations. Best effort: a leftover is harmless (only the top generation counts). */
+  async #prune(names: string[]): Promise<void> {
+    for (const batch of chunk(names, 10)) {
+      await this.#ssm.send(new DeleteParametersCommand({ Names: batch })).catch(() => undefined);
+    }
+  }
+}
+
+function parseRecord(name: string, value: string | undefined): LockRecord {
+  try {
+    const parsed = JSON.parse(value ?? '') as Partial<LockRecord>;
+    if (
+      typeof parsed.owner === 'string' &&
+      typeof parsed.expiresAt === 'string' &&
+      !Number.isNaN(Date.parse(parsed.expiresAt))
+    ) {
+      return {
+        owner: parsed.owner,
+        expiresAt: parsed.expiresAt,
+        acquiredAt: typeof parsed.acquiredAt === 'string' ? parsed.acquiredAt : parsed.expiresAt,
+        released: parsed.released === true,
+      };
+    }
+  } catch (error) {
+    throw new LockRecordCorrupt(name, { cause: error });
+  }
+  throw new LockRecordCorrupt(name);
+}

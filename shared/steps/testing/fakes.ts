@@ -1,0 +1,178 @@
+/*
+ * Test doubles for the steps' ports. The command channel is not a stub: it runs the real broker-side writer
+ * (shared/broker-writer/brokerlink-writer.sh) with bash on one real file per broker, so the steps are tested
+ * against the real read/compare-and-swap/write protocol. Only "which host" is simulated (every broker's
+ * propertiesPath is redirected to that broker's own temp file).
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { argvForCommand, WRITER_SCRIPT_URL } from '../../broker-writer/protocol.ts';
+import type { ClusterSnapshot } from '../../kafka/snapshot.ts';
+import type { ObservedLoadBalancer } from '../../model/observed.ts';
+import type { LbAction } from '../../model/plan.ts';
+import { applyLbActions } from '../../plan/ledger-sim.ts';
+import type {
+  BrokerCommand,
+  Clock,
+  ClusterLock,
+  CommandChannel,
+  CommandHandle,
+  CommandStatus,
+  KafkaAdmin,
+  LoadBalancer,
+  LockResult,
+} from '../../ports.ts';
+
+export interface RecordingCommandChannel extends CommandChannel {
+  /** Every command started, in order. */
+  readonly started: { brokerId: number; command: BrokerCommand }[];
+  /** Makes the next command for this broker fail with this exit code and stderr. */
+  failNext(brokerId: number, exitCode: number, stderr: string): void;
+  /** Runs before the next write-config for this broker executes (e.g. someone else edits the file). */
+  beforeNextWrite(brokerId: number, action: () => Promise<void>): void;
+}
+
+export function createFileCommandChannel(filesByBroker: Readonly<Record<number, string>>): RecordingCommandChannel {
+  const script = fileURLToPath(WRITER_SCRIPT_URL);
+  const results = new Map<string, Promise<CommandStatus>>();
+  const failures = new Map<number, { exitCode: number; stderr: string }>();
+  const beforeWrite = new Map<number, () => Promise<void>>();
+  const started: { brokerId: number; command: BrokerCommand }[] = [];
+  const polledOnce = new Set<string>();
+  let counter = 0;
+
+  const run = async (brokerId: number, command: BrokerCommand): Promise<CommandStatus> => {
+    const failure = failures.get(brokerId);
+    if (failure) {
+      failures.delete(brokerId);
+      return { state: 'failed', exitCode: failure.exitCode, stdout: '', stderr: failure.stderr };
+    }
+    if (command.kind === 'restart') return { state: 'succeeded', stdout: '' };
+    const file = filesByBroker[brokerId];
+    if (file === undefined)
+      return { state: 'failed', exitCode: 127, stdout: '', stderr: `no host for broker ${brokerId}` };
+    if (command.kind === 'write-config') {
+      const hook = beforeWrite.get(brokerId);
+      beforeWrite.delete(brokerId);
+      await hook?.();
+    }
+    const argv = argvForCommand({ ...command, path: file });
+    return new Promise((resolve) => {
+      execFile('bash', [script, ...argv], { timeout: 10_000 }, (error, stdout, stderr) => {
+        if (error === null) resolve({ state: 'succeeded', stdout });
+        else resolve({ state: 'failed', exitCode: typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+  };
+
+  return {
+    started,
+    failNext: (brokerId, exitCode, stderr) => failures.set(brokerId, { exitCode, stderr }),
+    beforeNextWrite: (brokerId, action) => beforeWrite.set(brokerId, action),
+    async start(target, command): Promise<CommandHandle> {
+      const id = `cmd-${++counter}`;
+      started.push({ brokerId: target.brokerId, command });
+      results.set(id, run(target.brokerId, command));
+      return { id, target };
+    },
+    async poll(handle): Promise<CommandStatus> {
+      const result = results.get(handle.id);
+      if (result === undefined) throw new Error(`unknown command ${handle.id}`);
+      // The first poll reports "running", as a real channel would right after sending; later polls stand for
+      // "time has passed" and wait for the command to finish.
+      if (!polledOnce.has(handle.id)) {
+        polledOnce.add(handle.id);
+        return { state: 'running' };
+      }
+      return result;
+    },
+  };
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(startIso: string): Clock & { advance(seconds: number): void } {
+  let now = Date.parse(startIso);
+  return {
+    now: () => new Date(now),
+    advance: (seconds) => {
+      now += seconds * 1000;
+    },
+  };
+}
+
+/** KafkaAdmin answering from a snapshot the test changes between calls; `down` makes it unreachable. */
+export function snapshotAdmin(initial: ClusterSnapshot): {
+  admin: () => Promise<KafkaAdmin>;
+  set(snapshot: ClusterSnapshot): void;
+  down(isDown: boolean): void;
+} {
+  let snapshot = initial;
+  let isDown = false;
+  return {
+    admin: async () => ({
+      snapshot: async () => {
+        if (isDown) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
+        return snapshot;
+      },
+      runningListeners: async () => null,
+      close: async () => {},
+    }),
+    set: (next) => {
+      snapshot = next;
+    },
+    down: (value) => {
+      isDown = value;
+    },
+  };
+}
+
+/** An in-memory load balancer ledger with the planner's own ledger semantics; records every call. */
+export function memoryLoadBalancer(
+  host = '127.0.0.1',
+): LoadBalancer & { calls: string[]; state: ObservedLoadBalancer } {
+  const lb = {
+    calls: [] as string[],
+    state: { mappings: [], openPorts: [] } as ObservedLoadBalancer,
+    async observe() {
+      lb.calls.push('observe');
+      return structuredClone(lb.state);
+    },
+    async apply(_spec: unknown, action: LbAction) {
+      lb.calls.push(`apply:${action.kind}:${action.port}`);
+      const next = applyLbActions({ observedAt: new Date().toISOString(), brokers: [], loadBalancer: lb.state }, [
+        action,
+      ]);
+      lb.state = next.loadBalancer;
+    },
+    async consumerAddress() {
+      return host;
+    },
+  };
+  return lb;
+}
+
+/** A lock in memory with the port's contract (takeover after expiry, release only by the owner). */
+export function memoryLock(
+  clock: Clock = { now: () => new Date() },
+): ClusterLock & { calls: string[]; heldBy(cluster: string): string | undefined } {
+  const held = new Map<string, { owner: string; expiresAt: string }>();
+  const lock = {
+    calls: [] as string[],
+    async acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult> {
+      lock.calls.push(`acquire:${owner}`);
+      const current = held.get(cluster);
+      if (current && current.owner !== owner && Date.parse(current.expiresAt) > clock.now().getTime()) {
+        return { acquired: false, holder: current.owner, expiresAt: current.expiresAt };
+      }
+      const expiresAt = new Date(clock.now().getTime() + ttlSeconds * 1000).toISOString();
+      held.set(cluster, { owner, expiresAt });
+      return { acquired: true, owner, expiresAt };
+    },
+    async release(cluster: string, owner: string) {
+      lock.calls.push(`release:${owner}`);
+      if (held.get(cluster)?.owner === owner) held.delete(cluster);
+    },
+    heldBy: (cluster: string) => held.get(cluster)?.owner,
+  };
+  return lock;
+}

@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { loadDefinition } from '../../shared/orchestration/local-state-machine.ts';
+import { isTaskName } from '../../shared/steps/tasks.ts';
+
+const require = createRequire(import.meta.url);
+const validate = require('asl-validator') as (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+const FILES = ['provision', 'drift-check'] as const;
+const file = (name: string) => new URL(`../../statemachines/${name}.asl.yaml`, import.meta.url);
+
+function taskResources(node: unknown, found: unknown[] = []): unknown[] {
+  if (Array.isArray(node)) for (const item of node) taskResources(item, found);
+  else if (node !== null && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (record['Type'] === 'Task') found.push(record['Resource']);
+    for (const value of Object.values(record)) taskResources(value, found);
+  }
+  return found;
+}
+
+describe('state machine definitions', () => {
+  for (const name of FILES) {
+    it(`${name}.asl.yaml passes asl-validator with path and ARN checks`, async () => {
+      const result = validate(await loadDefinition(file(name)), { checkPaths: true, checkArn: true });
+      expect(result.errorsText()).toBe('');
+      expect(result.isValid).toBe(true);
+    });
+
+    it(`${name}.asl.yaml binds every Lambda task to a task of the task table`, async () => {
+      const resources = taskResources(await loadDefinition(file(name)));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        if (resource === 'arn:aws:states:::states:startExecution') continue;
+        const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+        expect(getAtt?.[1]).toBe('Arn');
+        expect(isTaskName(getAtt![0]), `task ${getAtt![0]}`).toBe(true);
+      }
+    });
+  }
+
+  it('asl-validator rejects a definition with a dangling transition (the check can fail)', async () => {
+    const definition = await loadDefinition(file('drift-check'));
+    const states = definition['States'] as Record<string, Record<string, unknown>>;
+    const broken = { ...definition, States: { ...states, Plan: { ...states['Plan'], Next: 'NoSuchState' } } };
+    expect(validate(broken, { checkPaths: true, checkArn: true }).isValid).toBe(false);
+  });
+
+  it('drift repair starts the provision state machine by reference, resolved at deploy time', async () => {
+    const definition = await loadDefinition(file('drift-check'));
+    const startRepair = (definition['States'] as Record<string, Record<string, unknown>>)['StartRepair']!;
+    expect(startRepair['Resource']).toBe('arn:aws:states:::states:startExecution');
+    expect((startRepair['Parameters'] as Record<string, unknown>)['StateMachineArn']).toEqual({
+      Ref: 'ProvisionStateMachine',
+    });
+  });
+});
