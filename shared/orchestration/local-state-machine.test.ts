@@ -103,7 +103,13 @@ describe('runStateMachine with statemachines/provision.asl.yaml', () => {
 
   it('stops the roll at a broker that never becomes healthy: later brokers untouched, lock released', async () => {
     let fakeNow = Date.parse('2026-05-01T12:00:00Z');
-    const clock = { now: () => new Date((fakeNow += 7_000)) }; // every look at the clock is 7 s later
+    const clock = {
+      // every look at the clock is 7 s later
+      now: () => {
+        fakeNow += 7_000;
+        return new Date(fakeNow);
+      },
+    };
     const harness = depsFor(spec, files, { clock });
     const { deps, commands, lock, kafka } = harness;
     const originalStart = commands.start.bind(commands);
