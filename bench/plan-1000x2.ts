@@ -108,7 +108,12 @@ function measure(observed: ObservedState): { medianMs: number; p95Ms: number; ma
   const sorted = times.sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const round = (ms: number) => Math.round(ms * 100) / 100;
-  return { medianMs: round(at(0.5)), p95Ms: round(at(0.95)), maxMs: round(sorted[sorted.length - 1]!), actions: first.actions.length };
+  return {
+    medianMs: round(at(0.5)),
+    p95Ms: round(at(0.95)),
+    maxMs: round(sorted[sorted.length - 1]!),
+    actions: first.actions.length,
+  };
 }
 
 const firstRun = measure(fresh);

@@ -1,12 +1,7 @@
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
 import type { Notifier, SpecStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
-import { createLocalCommandChannel } from '../shared/providers/local/command-channel.ts';
-import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
-import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
-import type { LocalLoadBalancerDaemon } from '../shared/providers/local/load-balancer-daemon.ts';
-import { createLocalClusterLock } from '../shared/providers/local/lock.ts';
-import { createLocalSecrets } from '../shared/providers/local/secrets.ts';
+import { createLocalProvider, type LocalLoadBalancerDaemon, perBrokerRoot } from '../shared/providers/local/index.ts';
 import { type ClusterSpec, providerKind } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 import { UsageError } from './errors.ts';
@@ -47,27 +42,22 @@ export async function createStepDeps(
       `provider "${kind}" runs in the cloud (see docs/${kind}.md); from this CLI use --observed <file> for an offline plan`,
     );
   }
-  const local = spec.provider.local!;
-  const secrets = createLocalSecrets();
+  const hostsDir = spec.provider.local?.hostsDir;
+  const provider = createLocalProvider(spec, {
+    ...(options.daemon ? { daemon: options.daemon } : { waitForServedMs: 10_000 }),
+    ...(hostsDir === undefined ? {} : { commands: { resolvePath: perBrokerRoot(hostsDir) } }),
+  });
   const notifier: Notifier = options.notifier ?? {
     driftFound: async (report) => {
       process.stderr.write(`drift in cluster ${report.cluster}: ${report.drift} difference(s)\n`);
     },
   };
   return {
-    discovery: createLocalDiscovery(),
-    loadBalancer: createLocalLoadBalancer({
-      stateFile: local.stateFile,
-      host: local.host,
-      ...(options.daemon ? { daemon: options.daemon } : { waitForServedMs: 10_000 }),
-    }),
-    commands: createLocalCommandChannel(),
-    lock: createLocalClusterLock({ stateFile: local.stateFile }),
-    secrets,
+    ...provider,
     specs: fileSpecStore(spec, specText),
     notifier,
     clock: systemClock,
-    kafka: (forSpec) => createKafkaAdmin(forSpec, secrets),
+    kafka: (forSpec) => createKafkaAdmin(forSpec, provider.secrets),
     dispose: async () => {},
   };
 }

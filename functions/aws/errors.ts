@@ -117,7 +117,9 @@ export function toStableError(error: unknown): Error {
   }
   const retryableClass = RETRYABLE.get(error.name);
   if (retryableClass !== undefined) {
-    return error instanceof retryableClass ? error : new UnexpectedError(error.name, error.message, { cause: error });
+    if (error instanceof retryableClass) return error;
+    const impostor: Error = error;
+    return new UnexpectedError(impostor.name, impostor.message, { cause: error });
   }
   if (FATAL_ERROR_NAMES.has(error.name)) return error;
   return new UnexpectedError(error.name, error.message, { cause: error });

@@ -33,7 +33,7 @@ function lockDeps(lock: StepDeps['lock']): StepDeps {
     kafka: async () => untouched as never,
     clock: { now: () => new Date('2026-01-10T00:00:00Z') },
     lock,
-  } as StepDeps;
+  } as unknown as StepDeps;
 }
 
 describe('task handlers', () => {

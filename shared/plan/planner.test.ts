@@ -3,6 +3,7 @@ import type { ObservedState } from '../model/observed.ts';
 import type { LbAction, Plan } from '../model/plan.ts';
 import { planSchema } from '../model/plan-schema.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
+import { parseSpec } from '../spec/validate.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
 import { applyLbActions, applyPlan } from './ledger-sim.ts';
 import { lbStages, plan } from './planner.ts';
@@ -297,6 +298,18 @@ describe('plan: the stable port registry', () => {
     ]);
   });
 
+  it('revives a returning broker’s port even when it now lies outside the range, with a warning', () => {
+    const before = converged(spec, [1, 2]);
+    const removed = applyOnce(spec, { ...before, brokers: [broker(2)] }).after;
+    const narrowed = awsSpec({ exposures: [awsExposure({ brokerPorts: { from: 9094, to: 9141 } })] });
+    const result = plan(narrowed, { ...removed, observedAt: at(T0, 60), brokers: [broker(1), broker(2)] });
+    expect(portsOf(result)).toEqual({ 1: 9093, 2: 9094 });
+    expect(result.exposures[0]!.brokers[0]!.lb).toBe('revive');
+    expect(result.warnings).toEqual([
+      expect.stringContaining('broker 1 keeps port 9093, outside brokerPorts 9094-9141'),
+    ]);
+  });
+
   it('fails with the figures when the range is full', () => {
     const small = awsSpec({ exposures: [awsExposure({ brokerPorts: { from: 9093, to: 9095 } })] });
     const error = catchError(() => plan(small, observedState([1, 2, 3, 4].map((id) => broker(id)))));
@@ -441,6 +454,14 @@ describe('plan: bootstrap and consumer ports', () => {
   it('does not manage ports on AWS without a security group, nor on the local provider', () => {
     const noSg = awsSpec({ securityGroup: false });
     expect(plan(noSg, observedState([broker(1)])).actions.some((a) => a.kind === 'openPort')).toBe(false);
+    const local = parseSpec({
+      ...awsSpec(),
+      provider: { local: { stateFile: '/tmp/brokerlink-lb.json' } },
+      exposures: [awsExposure({ advertisedListenerPattern: '<broker_id>.localhost:<port>' })],
+    });
+    const localPlan = plan(local, observedState([broker(1)]));
+    expect(kinds(localPlan.actions)).toEqual(['createMapping', 'createMapping']);
+    expect(localPlan.provider).toBe('local');
   });
 
   it('refuses a bootstrapPort that is held by a broker mapping', () => {

@@ -333,7 +333,13 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
       lbActions: actions.length,
       configChanges,
       restarts: order.length,
-      inSync: actions.length === 0 && configChanges === 0 && order.length === 0 && pending.length === 0,
+      // A broker whose file was not read but whose running listeners are already the desired ones counts as in
+      // sync: the drift check observes running brokers (DescribeConfigs), not files, to stay cheap on every cloud.
+      inSync:
+        actions.length === 0 &&
+        !plannedBrokers.some((b) => b.configChange === 'update') &&
+        order.length === 0 &&
+        pending.length === 0,
     },
   };
 }
@@ -481,11 +487,6 @@ function decideExisting(
     for (const mapping of list) {
       if (mapping === keep) {
         decisions.set(brokerId, { port: mapping.port, lb: 'ok', mapping });
-        if (mapping.port < from || mapping.port > to) {
-          shared.warnings.push(
-            `exposure ${listener}: broker ${brokerId} keeps port ${mapping.port}, outside brokerPorts ${from}-${to}, because moving a port breaks consumers; to move it, remove the broker's mapping by hand`,
-          );
-        }
         continue;
       }
       push('retire', { kind: 'retireMapping', exposure: listener, port: mapping.port, brokerId, retiredAt: clock.at });
@@ -515,6 +516,13 @@ function decideExisting(
       } else {
         retired.push(retiredPort(mapping.port, brokerId, mapping.retiredAt!, clock));
       }
+    }
+  }
+  for (const [brokerId, decision] of decisions) {
+    if (decision.port < from || decision.port > to) {
+      shared.warnings.push(
+        `exposure ${listener}: broker ${brokerId} keeps port ${decision.port}, outside brokerPorts ${from}-${to}, because moving a port breaks consumers; to move it, remove the broker's mapping by hand`,
+      );
     }
   }
   return { exposure, decisions, retired };

@@ -131,6 +131,11 @@ const localProvider = z.strictObject({
     .default('127.0.0.1'),
   /** The local load balancer's own ledger (it is its own "cloud"). */
   stateFile: z.string().min(1, 'must be a file path'),
+  /**
+   * Several brokers on one machine: broker N's files live under `<hostsDir>/<N>/` (its own "host" root), so
+   * `brokers.propertiesPath` resolves to `<hostsDir>/<N><propertiesPath>`. Omitted: one broker per machine.
+   */
+  hostsDir: safeAbsolutePath.optional(),
 });
 
 export const PROVIDER_KINDS = ['aws', 'gcp', 'alicloud', 'local'] as const;

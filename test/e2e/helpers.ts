@@ -76,3 +76,8 @@ export async function propertiesView(lab: Lab): Promise<Record<number, string>> 
 export function restartCounts(lab: Lab): Record<number, number> {
   return Object.fromEntries([...lab.brokers.values()].map((b) => [b.id, b.restarts]));
 }
+
+/** Every file of the lab but the LB daemon's served-version heartbeat (rewritten whenever the daemon re-serves). */
+export async function durableFiles(lab: Lab): Promise<Record<string, string>> {
+  return Object.fromEntries(Object.entries(await lab.files()).filter(([name]) => !name.endsWith('.served.json')));
+}

@@ -62,7 +62,14 @@ describe('AwsLoadBalancer.apply createMapping', () => {
   it('creates a TCP target group with ledger tags, registers the instance and adds a TCP forward listener', async () => {
     const { aws, lb, instances } = setup(1);
     const t = target(instances[0]!, 1);
-    await lb.apply(spec, { kind: 'createMapping', exposure: 'EXTERNAL', role: 'broker', port: 9093, brokerId: 1, targets: [t] });
+    await lb.apply(spec, {
+      kind: 'createMapping',
+      exposure: 'EXTERNAL',
+      role: 'broker',
+      port: 9093,
+      brokerId: 1,
+      targets: [t],
+    });
 
     const [create] = aws.calls('elbv2', 'CreateTargetGroup');
     expect(create?.input).toMatchObject({
@@ -109,7 +116,14 @@ describe('AwsLoadBalancer.apply createMapping', () => {
   it('uses ip targets when a broker has no instance id', async () => {
     const { aws, lb } = setup(0);
     const t: PlanTarget = { brokerId: 5, host: '10.0.9.5', port: BROKER_PORT };
-    await lb.apply(spec, { kind: 'createMapping', exposure: 'EXTERNAL', role: 'broker', port: 9097, brokerId: 5, targets: [t] });
+    await lb.apply(spec, {
+      kind: 'createMapping',
+      exposure: 'EXTERNAL',
+      role: 'broker',
+      port: 9097,
+      brokerId: 5,
+      targets: [t],
+    });
     expect(aws.calls('elbv2', 'CreateTargetGroup')[0]?.input['TargetType']).toBe('ip');
     expect(aws.calls('elbv2', 'RegisterTargets')[0]?.input['Targets']).toEqual([{ Id: '10.0.9.5', Port: BROKER_PORT }]);
   });
@@ -140,7 +154,14 @@ describe('AwsLoadBalancer.apply createMapping', () => {
   it('adopts its own target group after losing a create race (DuplicateTargetGroupName)', async () => {
     const { aws, lb, instances } = setup(1);
     const t = target(instances[0]!, 1);
-    const action: LbAction = { kind: 'createMapping', exposure: 'EXTERNAL', role: 'broker', port: 9093, brokerId: 1, targets: [t] };
+    const action: LbAction = {
+      kind: 'createMapping',
+      exposure: 'EXTERNAL',
+      role: 'broker',
+      port: 9093,
+      brokerId: 1,
+      targets: [t],
+    };
     await lb.apply(spec, action);
     // Another execution changed a setting of the group since (so CreateTargetGroup is no longer a no-op).
     const group = [...aws.state.targetGroups.values()][0]!;
@@ -202,7 +223,14 @@ describe('AwsLoadBalancer.apply createMapping', () => {
       tags: {},
     });
     const error = await lb
-      .apply(spec, { kind: 'createMapping', exposure: 'EXTERNAL', role: 'broker', port: 9093, brokerId: 1, targets: [target(instances[0]!, 1)] })
+      .apply(spec, {
+        kind: 'createMapping',
+        exposure: 'EXTERNAL',
+        role: 'broker',
+        port: 9093,
+        brokerId: 1,
+        targets: [target(instances[0]!, 1)],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ListenerPortTaken);
     expect((error as ListenerPortTaken).listenerArn).toBe('listener-theirs');
@@ -222,7 +250,14 @@ describe('AwsLoadBalancer.apply createMapping', () => {
     const group = [...aws.state.targetGroups.values()][0]!;
     group.tags[LEDGER_TAGS.cluster] = 'payments';
     const error = await lb
-      .apply(spec, { kind: 'createMapping', exposure: 'EXTERNAL', role: 'broker', port: 9093, brokerId: 1, targets: [target(instances[0]!, 1)] })
+      .apply(spec, {
+        kind: 'createMapping',
+        exposure: 'EXTERNAL',
+        role: 'broker',
+        port: 9093,
+        brokerId: 1,
+        targets: [target(instances[0]!, 1)],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetGroupNameTaken);
   });
@@ -234,8 +269,20 @@ describe('AwsLoadBalancer.apply on existing mappings', () => {
     await applyAll(lb, spec, provisionActions(instances));
     const group = [...aws.state.targetGroups.values()].find((tg) => tg.name === 'bl-orders-external-9094')!;
 
-    await lb.apply(spec, { kind: 'retireMapping', exposure: 'EXTERNAL', port: 9094, brokerId: 2, retiredAt: '2026-01-01T00:00:00.000Z' });
-    await lb.apply(spec, { kind: 'retireMapping', exposure: 'EXTERNAL', port: 9094, brokerId: 2, retiredAt: '2026-01-02T00:00:00.000Z' });
+    await lb.apply(spec, {
+      kind: 'retireMapping',
+      exposure: 'EXTERNAL',
+      port: 9094,
+      brokerId: 2,
+      retiredAt: '2026-01-01T00:00:00.000Z',
+    });
+    await lb.apply(spec, {
+      kind: 'retireMapping',
+      exposure: 'EXTERNAL',
+      port: 9094,
+      brokerId: 2,
+      retiredAt: '2026-01-02T00:00:00.000Z',
+    });
     expect(group.targets.size).toBe(0);
     expect(group.tags[LEDGER_TAGS.retiredAt]).toBe('2026-01-01T00:00:00.000Z');
     const retired = (await lb.observe(spec)).mappings.find((m) => m.port === 9094);
@@ -257,7 +304,13 @@ describe('AwsLoadBalancer.apply on existing mappings', () => {
     const bootstrap = [...aws.state.targetGroups.values()].find((tg) => tg.name === 'bl-orders-external-9092')!;
     const gone = { id: instances[1]!.instanceId, port: BROKER_PORT };
     for (let i = 0; i < 2; i++) {
-      await lb.apply(spec, { kind: 'deregisterTargets', exposure: 'EXTERNAL', role: 'bootstrap', port: 9092, targets: [gone] });
+      await lb.apply(spec, {
+        kind: 'deregisterTargets',
+        exposure: 'EXTERNAL',
+        role: 'bootstrap',
+        port: 9092,
+        targets: [gone],
+      });
     }
     expect([...bootstrap.targets.keys()]).toEqual([`${instances[0]!.instanceId}:${BROKER_PORT}`]);
     for (let i = 0; i < 2; i++) {
@@ -275,7 +328,13 @@ describe('AwsLoadBalancer.apply on existing mappings', () => {
   it('says the plan is stale when an action names a mapping that does not exist', async () => {
     const { lb, instances } = setup(1);
     const error = await lb
-      .apply(spec, { kind: 'registerTargets', exposure: 'EXTERNAL', role: 'broker', port: 9100, targets: [target(instances[0]!, 1)] })
+      .apply(spec, {
+        kind: 'registerTargets',
+        exposure: 'EXTERNAL',
+        role: 'broker',
+        port: 9100,
+        targets: [target(instances[0]!, 1)],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MappingNotFound);
   });
@@ -324,9 +383,30 @@ describe('AwsLoadBalancer security group ports', () => {
   it('counts a port as open only when every consumer CIDR may reach it, including through broad rules', async () => {
     const { aws, lb } = setup(0);
     aws.state.securityGroups.set(FAKE_SECURITY_GROUP_ID, [
-      { ruleId: 'sgr-1', groupId: FAKE_SECURITY_GROUP_ID, protocol: 'tcp', fromPort: 9092, toPort: 9095, cidr: '10.100.0.0/16' },
-      { ruleId: 'sgr-2', groupId: FAKE_SECURITY_GROUP_ID, protocol: '-1', fromPort: -1, toPort: -1, cidr: '10.101.0.0/16' },
-      { ruleId: 'sgr-3', groupId: FAKE_SECURITY_GROUP_ID, protocol: 'tcp', fromPort: 9096, toPort: 9096, cidr: '10.100.0.0/16' },
+      {
+        ruleId: 'sgr-1',
+        groupId: FAKE_SECURITY_GROUP_ID,
+        protocol: 'tcp',
+        fromPort: 9092,
+        toPort: 9095,
+        cidr: '10.100.0.0/16',
+      },
+      {
+        ruleId: 'sgr-2',
+        groupId: FAKE_SECURITY_GROUP_ID,
+        protocol: '-1',
+        fromPort: -1,
+        toPort: -1,
+        cidr: '10.101.0.0/16',
+      },
+      {
+        ruleId: 'sgr-3',
+        groupId: FAKE_SECURITY_GROUP_ID,
+        protocol: 'tcp',
+        fromPort: 9096,
+        toPort: 9096,
+        cidr: '10.100.0.0/16',
+      },
     ]);
     expect((await lb.observe(spec)).openPorts).toEqual([9092, 9093, 9094, 9095, 9096]);
     aws.state.securityGroups.get(FAKE_SECURITY_GROUP_ID)!.splice(1, 1);
@@ -427,7 +507,7 @@ describe('AwsLoadBalancer.observe cost for 48 brokers', () => {
   });
 
   it('ledger mode finds a target removed by hand, at the latest when the audit rotation reaches it', async () => {
-    const { aws, lb } = await provisioned({ mode: 'ledger', auditPerObserve: 4 });
+    const { aws } = await provisioned({ mode: 'ledger', auditPerObserve: 4 });
     const group = [...aws.state.targetGroups.values()].find((tg) => tg.name === 'bl-orders-external-9120')!;
     group.targets.clear();
     let minute = 0;

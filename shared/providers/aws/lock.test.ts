@@ -14,7 +14,8 @@ function setup() {
     advance: (seconds: number) => {
       now += seconds * 1000;
     },
-    generations: () => [...aws.state.parameters.keys()].filter((name) => name.startsWith('/brokerlink/orders/lock/')).sort(),
+    generations: () =>
+      [...aws.state.parameters.keys()].filter((name) => name.startsWith('/brokerlink/orders/lock/')).sort(),
   };
 }
 
@@ -45,7 +46,10 @@ describe('SsmClusterLock', () => {
     const { lock, advance, generations } = setup();
     await lock.acquire('orders', 'exec-a', 600);
     advance(300);
-    expect(await lock.acquire('orders', 'exec-a', 600)).toMatchObject({ acquired: true, expiresAt: '2026-01-01T00:15:00.000Z' });
+    expect(await lock.acquire('orders', 'exec-a', 600)).toMatchObject({
+      acquired: true,
+      expiresAt: '2026-01-01T00:15:00.000Z',
+    });
     advance(500);
     expect(await lock.acquire('orders', 'exec-b', 600)).toMatchObject({ acquired: false, holder: 'exec-a' });
     expect(generations()).toHaveLength(1);

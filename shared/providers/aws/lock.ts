@@ -1,8 +1,8 @@
 import {
   DeleteParametersCommand,
   GetParameterCommand,
-  paginateGetParametersByPath,
   PutParameterCommand,
+  paginateGetParametersByPath,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
@@ -89,7 +89,11 @@ export class SsmClusterLock implements ClusterLock {
       const created = await this.#put(mine, false);
       if (!created) {
         const winner = await this.#read(mine.name);
-        return { acquired: false, holder: winner?.owner ?? '(unknown)', expiresAt: winner?.expiresAt ?? record.expiresAt };
+        return {
+          acquired: false,
+          holder: winner?.owner ?? '(unknown)',
+          expiresAt: winner?.expiresAt ?? record.expiresAt,
+        };
       }
     }
 
@@ -120,7 +124,10 @@ export class SsmClusterLock implements ClusterLock {
   async #generations(cluster: string): Promise<Generation[]> {
     const parameters = await collectPages(
       'ssm:GetParametersByPath',
-      paginateGetParametersByPath({ client: this.#ssm, pageSize: 10 }, { Path: this.lockPath(cluster), Recursive: false }),
+      paginateGetParametersByPath(
+        { client: this.#ssm, pageSize: 10 },
+        { Path: this.lockPath(cluster), Recursive: false },
+      ),
       (page) => page.Parameters,
     );
     return parameters

@@ -69,7 +69,12 @@ describe('SsmCommandChannel.start', () => {
   it('passes write and restart values as separate parameters', async () => {
     const { aws, channel, target } = fakeWithDocument();
     const sha = 'a'.repeat(64);
-    await channel.start(target(1), { kind: 'write-config', path: PROPERTIES, expectedSha256: sha, contentBase64: 'YQ==' });
+    await channel.start(target(1), {
+      kind: 'write-config',
+      path: PROPERTIES,
+      expectedSha256: sha,
+      contentBase64: 'YQ==',
+    });
     await channel.start(target(1), { kind: 'restart', method: { systemdUnit: 'kafka.service' } });
     await channel.start(target(1), { kind: 'restart', method: { script: '/opt/kafka/bin/restart.sh' } });
     expect(aws.calls('ssm', 'SendCommand').map((c) => c.input['Parameters'])).toEqual([
@@ -90,8 +95,14 @@ describe('SsmCommandChannel.start', () => {
   it.each([
     ['path with a quote', { kind: 'read-config' as const, path: "/tmp/x'; rm -rf / #" }],
     ['path with ..', { kind: 'read-config' as const, path: '/etc/kafka/../shadow' }],
-    ['sha with shell', { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: '$(reboot)', contentBase64: '' }],
-    ['content with a quote', { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: 'a'.repeat(64), contentBase64: "a'b" }],
+    [
+      'sha with shell',
+      { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: '$(reboot)', contentBase64: '' },
+    ],
+    [
+      'content with a quote',
+      { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: 'a'.repeat(64), contentBase64: "a'b" },
+    ],
     ['unit with a space', { kind: 'restart' as const, method: { systemdUnit: 'kafka.service; reboot' } }],
     ['script with $', { kind: 'restart' as const, method: { script: '/opt/$HOME/restart.sh' } }],
   ])('rejects a %s before sending anything', async (_, command) => {
@@ -172,7 +183,10 @@ describe('SsmCommandChannel with the real document run by the shell', () => {
       const root = await instanceRoot();
       rootOf.set(instance.instanceId, root);
       await mkdir(dirname(join(root, PROPERTIES)), { recursive: true });
-      await writeFile(join(root, PROPERTIES), `node.id=${instance.tags['kafka-node-id']}\nlisteners=INTERNAL://:9092\n`);
+      await writeFile(
+        join(root, PROPERTIES),
+        `node.id=${instance.tags['kafka-node-id']}\nlisteners=INTERNAL://:9092\n`,
+      );
     }
     const bin = await instanceRoot();
     await writeFile(join(bin, 'systemctl'), '#!/bin/sh\nprintf "%s|" "$@" > "$SYSTEMCTL_LOG"\n', { mode: 0o755 });

@@ -64,7 +64,8 @@ export class SsmCommandChannel implements CommandChannel {
       ),
     );
     const id = answer.Command?.CommandId;
-    if (id === undefined) throw new CommandTargetInvalid(`SendCommand for broker ${target.brokerId} returned no CommandId`);
+    if (id === undefined)
+      throw new CommandTargetInvalid(`SendCommand for broker ${target.brokerId} returned no CommandId`);
     return { id, target };
   }
 
@@ -92,7 +93,9 @@ export class SsmCommandChannel implements CommandChannel {
       state: 'failed',
       exitCode: code === undefined || code < 0 ? null : code,
       stdout,
-      stderr: answer.StandardErrorContent ?? `SSM status ${status}${answer.StatusDetails ? ` (${answer.StatusDetails})` : ''}`,
+      stderr:
+        answer.StandardErrorContent ??
+        `SSM status ${status}${answer.StatusDetails ? ` (${answer.StatusDetails})` : ''}`,
     };
   }
 }

@@ -200,6 +200,21 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
 
     CreateVpcEndpointServiceConfiguration(input: CreateVpcEndpointServiceConfigurationCommandInput) {
       const lbs = input.NetworkLoadBalancerArns ?? [];
+      const sameToken = [...state.endpointServices.values()].find(
+        (s) => input.ClientToken !== undefined && s.clientToken === input.ClientToken,
+      );
+      if (sameToken !== undefined) {
+        // Idempotent retry (same ClientToken): the service made by the first request.
+        return {
+          ServiceConfiguration: {
+            ServiceId: sameToken.serviceId,
+            ServiceName: sameToken.serviceName,
+            NetworkLoadBalancerArns: sameToken.loadBalancerArns,
+            AcceptanceRequired: sameToken.acceptanceRequired,
+          },
+          ClientToken: input.ClientToken,
+        };
+      }
       const inUse = [...state.endpointServices.values()].find((s) => s.loadBalancerArns.some((a) => lbs.includes(a)));
       if (inUse !== undefined) {
         throw err('InvalidParameter', `load balancer is already associated with service ${inUse.serviceId}`);
@@ -216,6 +231,7 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
         acceptanceRequired: input.AcceptanceRequired ?? true,
         allowedPrincipals: new Set<string>(),
         tags,
+        ...(input.ClientToken === undefined ? {} : { clientToken: input.ClientToken }),
       };
       state.endpointServices.set(serviceId, service);
       return {

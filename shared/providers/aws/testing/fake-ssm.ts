@@ -108,9 +108,16 @@ export function makeSsmModel(state: FakeAwsState, ids: IdSource, options: SsmMod
           'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
         );
       }
-      const tier = (input.Tier ?? existing?.tier ?? 'Standard') as FakeParameter['tier'];
-      const limit = tier === 'Standard' ? 4096 : 8192;
       const value = input.Value ?? '';
+      const requested = (input.Tier ?? 'Standard') as FakeParameter['tier'];
+      // Intelligent-Tiering: Standard when the value fits and the parameter was never Advanced, else Advanced.
+      const tier: FakeParameter['tier'] =
+        requested === 'Intelligent-Tiering'
+          ? existing?.tier === 'Advanced' || Buffer.byteLength(value) > 4096
+            ? 'Advanced'
+            : 'Standard'
+          : requested;
+      const limit = tier === 'Standard' ? 4096 : 8192;
       if (Buffer.byteLength(value) > limit) {
         throw err('ValidationException', `Parameter value must be at most ${limit} bytes in the ${tier} tier`);
       }

@@ -91,6 +91,7 @@ export interface FakeEndpointService {
   acceptanceRequired: boolean;
   allowedPrincipals: Set<string>;
   tags: Record<string, string>;
+  clientToken?: string;
 }
 
 export interface FakeAwsState {
