@@ -30,13 +30,16 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { execute, type Machine } from '../cli/execution.ts';
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
-import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
 import type { ListenerView } from '../shared/model/observed.ts';
+import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
 import { type KafkaAdmin, type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
 import { createLocalCommandChannel, perBrokerRoot } from '../shared/providers/local/command-channel.ts';
 import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
-import { type LocalLoadBalancerDaemon, startLocalLoadBalancer } from '../shared/providers/local/load-balancer-daemon.ts';
 import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
+import {
+  type LocalLoadBalancerDaemon,
+  startLocalLoadBalancer,
+} from '../shared/providers/local/load-balancer-daemon.ts';
 import { createLocalClusterLock } from '../shared/providers/local/lock.ts';
 import { createLocalSecrets } from '../shared/providers/local/secrets.ts';
 import {
@@ -158,7 +161,12 @@ function patchListenForHostScopes(): void {
   net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
     const scope = hostScope.getStore();
     const first = args[0];
-    if (scope !== undefined && typeof first === 'object' && first !== null && (first as { host?: unknown }).host === '127.0.0.1') {
+    if (
+      scope !== undefined &&
+      typeof first === 'object' &&
+      first !== null &&
+      (first as { host?: unknown }).host === '127.0.0.1'
+    ) {
       args[0] = { ...(first as object), host: scope.address };
     }
     return (original as (...a: unknown[]) => net.Server).apply(this, args);
@@ -235,10 +243,15 @@ export function seedProperties(id: number, ports: LabPorts, voters: readonly num
 
 function runFile(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: 30_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} failed: ${stderr.trim() || error.message}`, { cause: error }));
-      else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { timeout: 30_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${file} failed: ${stderr.trim() || error.message}`, { cause: error }));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -279,7 +292,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     Array.from({ length: 9 }, (_, i) => labHost(i + 1)),
     options.brokerPortCount ?? 8,
   );
-  const propertiesFile = (id: number) => perBrokerRoot(hostsDir)({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
+  const propertiesFile = (id: number) =>
+    perBrokerRoot(hostsDir)({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
 
   async function startInstance(lab: LabBroker): Promise<void> {
     try {
@@ -325,7 +339,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await writeFile(`${lab.propertiesFile}.control`, `${(server.address() as net.AddressInfo).port}\n`);
   }
 
-  async function startBroker(id: number, startOptions: { roles?: 'broker' | 'broker,controller' } = {}): Promise<LabBroker> {
+  async function startBroker(
+    id: number,
+    startOptions: { roles?: 'broker' | 'broker,controller' } = {},
+  ): Promise<LabBroker> {
     if (brokers.has(id)) throw new Error(`lab broker ${id} already exists`);
     const file = propertiesFile(id);
     await mkdir(dirname(file), { recursive: true });
@@ -337,7 +354,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const roles = startOptions.roles ?? (initialIds.includes(id) ? 'broker,controller' : 'broker');
       await writeFile(file, seedProperties(id, ports, initialIds, roles));
     }
-    const broker = await hostScope.run({ address: labHost(id) }, () => startTestBroker({ propertiesPath: file, cluster }));
+    const broker = await hostScope.run({ address: labHost(id) }, () =>
+      startTestBroker({ propertiesPath: file, cluster }),
+    );
     const lab: LabBroker = { id, host: labHost(id), propertiesFile: file, broker, restarts: 0, lastStartError: null };
     brokers.set(id, lab);
     await startControl(lab);
@@ -396,7 +415,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         const out: Record<string, ListenerView> = {};
         for (const [name, view] of Object.entries(views)) {
           const protocol = running.properties.protocolMap.get(name.toUpperCase());
-          out[name] = view.securityProtocol === undefined && protocol !== undefined ? { ...view, securityProtocol: protocol } : view;
+          out[name] =
+            view.securityProtocol === undefined && protocol !== undefined
+              ? { ...view, securityProtocol: protocol }
+              : view;
         }
         return out;
       },
@@ -448,7 +470,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const gone = brokers.get(id);
       if (gone) {
         await gone.broker.close();
-        await new Promise<void>((resolve) => (controls.get(id)?.close(() => resolve()) ?? resolve()));
+        await new Promise<void>((resolve) => controls.get(id)?.close(() => resolve()) ?? resolve());
         controls.delete(id);
         brokers.delete(id);
       }
@@ -456,12 +478,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     runRestartScript: (id) => runFile(restartScript, [propertiesFile(id)]),
     deps,
     run(machine, input, runOptions = {}) {
-      return execute(machine, input ?? (machine === 'provision' ? { cluster: clusterName, mode: 'apply' } : { cluster: clusterName }), {
-        deps: runOptions.deps ?? deps(),
-        waitMs: runOptions.waitMs ?? waitMs,
-        ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
-        ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
-      });
+      return execute(
+        machine,
+        input ?? (machine === 'provision' ? { cluster: clusterName, mode: 'apply' } : { cluster: clusterName }),
+        {
+          deps: runOptions.deps ?? deps(),
+          waitMs: runOptions.waitMs ?? waitMs,
+          ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
+          ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
+        },
+      );
     },
     readState: () => readLocalState(stateFile),
     files: () => listFiles(dir),
@@ -486,7 +512,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     // as on AWS without a securityGroupId), but the daemon serves only open ports: open the exposure's ports once.
     await updateLocalState(stateFile, (state) => {
       let next = state;
-      for (let port = ports.bootstrap; port <= ports.to; port++) next = applyLocalAction(next, { kind: 'openPort', port, cidrs: [] });
+      for (let port = ports.bootstrap; port <= ports.to; port++)
+        next = applyLocalAction(next, { kind: 'openPort', port, cidrs: [] });
       return next;
     });
     lb = await startLocalLoadBalancer({ stateFile, host: '127.0.0.1', pollIntervalMs: 200 });

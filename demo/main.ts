@@ -48,8 +48,12 @@ async function main(lab: Lab): Promise<void> {
   const spec = lab.spec();
   const exposure = spec.exposures[0]!;
   out(style.bold('brokerlink demo: expose a self-hosted Kafka through a port-mapping load balancer'));
-  out(`  brokers   ${[...lab.brokers.values()].map((b) => `${b.id}@${b.host}`).join(', ')} (KRaft, INTERNAL :${lab.ports.internal})`);
-  out(`  LB        127.0.0.1 bootstrap :${exposure.bootstrapPort}, broker ports ${exposure.brokerPorts.from}-${exposure.brokerPorts.to}`);
+  out(
+    `  brokers   ${[...lab.brokers.values()].map((b) => `${b.id}@${b.host}`).join(', ')} (KRaft, INTERNAL :${lab.ports.internal})`,
+  );
+  out(
+    `  LB        127.0.0.1 bootstrap :${exposure.bootstrapPort}, broker ports ${exposure.brokerPorts.from}-${exposure.brokerPorts.to}`,
+  );
   out(`  pattern   ${String(exposure.advertisedListenerPattern)}`);
   out(`  spec      ${lab.specFile}`);
 
@@ -84,7 +88,9 @@ async function main(lab: Lab): Promise<void> {
     const { configsWritten, restarted } = result.report.changes;
     const others = [...before].filter(([id, n]) => id !== 4 && lab.brokers.get(id)!.restarts !== n).map(([id]) => id);
     if (configsWritten.join() !== '4' || restarted.join() !== '4' || others.length > 0) {
-      throw new Error(`enrollment touched more than broker 4: written ${configsWritten}, restarted ${restarted}, others ${others}`);
+      throw new Error(
+        `enrollment touched more than broker 4: written ${configsWritten}, restarted ${restarted}, others ${others}`,
+      );
     }
     const port = result.verification.checks.find((c) => c.kind === 'broker-port' && c.expectedBrokerId === 4);
     out(
@@ -109,10 +115,15 @@ async function main(lab: Lab): Promise<void> {
     const file = lab.propertiesFile(3);
     const { readFile, writeFile } = await import('node:fs/promises');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace(/EXTERNAL:\/\/b3\.kafka\.demo\.internal:\d+/, 'EXTERNAL://kafka-3.old.internal:9092'));
+    await writeFile(
+      file,
+      text.replace(/EXTERNAL:\/\/b3\.kafka\.demo\.internal:\d+/, 'EXTERNAL://kafka-3.old.internal:9092'),
+    );
     await lab.runRestartScript(3);
     await lab.cluster.waitFor((c) => c.inAllIsrs(3), { timeoutMs: 10_000, what: 'broker 3 back in sync' });
-    out('  ✗ broker 3: advertised.listeners rewritten by config management to kafka-3.old.internal:9092, and restarted');
+    out(
+      '  ✗ broker 3: advertised.listeners rewritten by config management to kafka-3.old.internal:9092, and restarted',
+    );
 
     const tracker = progressTracker(out, style);
     const result = (await lab.run('drift-check', undefined, { onEvent: tracker.onEvent })) as DriftOutput;
@@ -121,13 +132,18 @@ async function main(lab: Lab): Promise<void> {
     const verified = (await lab.run('provision', { cluster: spec.cluster, mode: 'verify' })) as ProvisionOutput;
     out();
     out(renderVerificationTable(verified.verification));
-    if (after.drift !== 0 || !verified.verification.ok) throw new Error(`still drifting after repair: ${after.details.join('; ')}`);
-    out(`${style.green('✓')} drift found (${result.drift}) and repaired: broker 2 registered again, broker 3 advertises its LB port again; a second drift-check finds 0`);
+    if (after.drift !== 0 || !verified.verification.ok)
+      throw new Error(`still drifting after repair: ${after.details.join('; ')}`);
+    out(
+      `${style.green('✓')} drift found (${result.drift}) and repaired: broker 2 registered again, broker 3 advertises its LB port again; a second drift-check finds 0`,
+    );
   });
 
   out();
   out(style.bold('Summary'));
-  out(`  plan: ${plan.summary.lbActions} LB actions, ${plan.summary.configChanges} config changes, ${plan.summary.restarts} restarts`);
+  out(
+    `  plan: ${plan.summary.lbActions} LB actions, ${plan.summary.configChanges} config changes, ${plan.summary.restarts} restarts`,
+  );
   out(`  applied: ${applied.report.changes.restarted.length} brokers restarted, verification passed`);
   for (const [title, ms] of timings) out(`  ${(ms / 1000).toFixed(2).padStart(6)} s  ${title}`);
 }

@@ -15,7 +15,8 @@ export interface Style {
 }
 
 export function makeStyle(colour: boolean): Style {
-  const wrap = (open: number, close: number) => (text: string) => (colour ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  const wrap = (open: number, close: number) => (text: string) =>
+    colour ? `\u001b[${open}m${text}\u001b[${close}m` : text;
   return {
     bold: wrap(1, 22),
     dim: wrap(2, 22),
@@ -83,7 +84,8 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
         for (const detail of details) write(style.yellow(`      - ${String(detail)}`));
         return;
       }
-      const input = record(event.type === 'StateEntered' || event.type === 'StateExited' ? event.state.input : undefined);
+      if (event.type !== 'StateEntered' && event.type !== 'StateExited') return;
+      const input = record(event.state.input);
       const output = record(event.type === 'StateExited' ? event.state.output : undefined);
       const id = typeof input['brokerId'] === 'number' ? input['brokerId'] : undefined;
       if (id === undefined) return;

@@ -67,7 +67,8 @@ export async function propertiesView(lab: Lab): Promise<Record<number, string>> 
   for (const id of lab.brokers.keys()) {
     let text = await readFile(lab.propertiesFile(id), 'utf8');
     for (const [name, port] of Object.entries(lab.ports)) text = text.replaceAll(`:${port}`, `:<${name}>`);
-    for (let port = lab.ports.from; port <= lab.ports.to; port++) text = text.replaceAll(`:${port}`, `:<from+${port - lab.ports.from}>`);
+    for (let port = lab.ports.from; port <= lab.ports.to; port++)
+      text = text.replaceAll(`:${port}`, `:<from+${port - lab.ports.from}>`);
     out[id] = text;
   }
   return out;

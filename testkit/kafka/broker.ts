@@ -85,6 +85,12 @@ export interface TestBrokerOptions {
   sasl?: TestBrokerSasl;
   /** How long restart() stays down before starting again (a slow JVM restart). */
   restartDelayMs?: number;
+  /**
+   * The address of the "host" this broker plays (a loopback address such as 127.0.0.11). A wildcard listener
+   * (`0.0.0.0`, `::`, empty) binds and advertises it, as on a VM; several brokers can then share one machine
+   * with the same listener ports. Default 127.0.0.1.
+   */
+  hostAddress?: string;
 }
 
 export interface TestBroker {
@@ -119,12 +125,9 @@ interface ConnState {
 
 const LOOPBACK = '127.0.0.1';
 
-function bindHost(host: string): string {
-  return host === '' || host === '0.0.0.0' || host === '::' ? LOOPBACK : host;
-}
-
-function advertisedHost(host: string): string {
-  return host === '' || host === '0.0.0.0' || host === '::' ? LOOPBACK : host;
+/** A wildcard listener host stands for the host's own address, for binding and advertising alike. */
+function concreteHost(host: string, hostAddress: string = LOOPBACK): string {
+  return host === '' || host === '0.0.0.0' || host === '::' ? hostAddress : host;
 }
 
 export async function startTestBroker(options: TestBrokerOptions): Promise<TestBroker> {
@@ -185,7 +188,7 @@ class Broker implements TestBroker {
           throw new BrokerStartFailed(`listener ${l.name} is ${protocol} but no sasl users were given`);
         }
         const port = l.port === 0 ? (this.boundPorts.get(l.name) ?? 0) : l.port;
-        bound.push(await this.bind(l.name, protocol, bindHost(l.host), port));
+        bound.push(await this.bind(l.name, protocol, concreteHost(l.host, this.options.hostAddress), port));
       }
     } catch (err) {
       await Promise.all(bound.map((b) => closeServer(b.server)));
@@ -205,14 +208,14 @@ class Broker implements TestBroker {
     const controllerNames = new Set(this.props.controllerListenerNames);
     for (const a of advertised) {
       const port = a.port === 0 ? (this.boundPorts.get(a.name) ?? 0) : a.port;
-      const ep = { host: advertisedHost(a.host), port };
+      const ep = { host: concreteHost(a.host, this.options.hostAddress), port };
       if (controllerNames.has(a.name)) controllerEndpoints.set(a.name, ep);
       else endpoints.set(a.name, ep);
     }
     for (const l of this.listeners) {
       if (l.isController && !controllerEndpoints.has(l.name)) {
         const def = this.props.listeners.find((x) => x.name === l.name)!;
-        controllerEndpoints.set(l.name, { host: advertisedHost(def.host), port: l.port });
+        controllerEndpoints.set(l.name, { host: concreteHost(def.host, this.options.hostAddress), port: l.port });
       }
     }
     return {

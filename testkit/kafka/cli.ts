@@ -10,7 +10,7 @@ import { startTestBroker, type TestBroker } from './broker.ts';
 import { TestCluster } from './cluster.ts';
 
 const USAGE =
-  'usage: cli.ts --properties <file> [--restart-delay-ms N] [--cluster-id ID] [--tls-cert file --tls-key file] [--sasl-user name=password ...]';
+  'usage: cli.ts --properties <file> [--restart-delay-ms N] [--host-address 127.x.y.z] [--cluster-id ID] [--tls-cert file --tls-key file] [--sasl-user name=password ...]';
 
 async function main(): Promise<void> {
   let values: ReturnType<typeof parse>['values'];
@@ -22,6 +22,11 @@ async function main(): Promise<void> {
   }
   if (!values.properties) {
     process.stderr.write(`--properties is required\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const hostAddress = values['host-address'];
+  if (hostAddress !== undefined && !/^127(?:\.\d{1,3}){3}$/.test(hostAddress)) {
+    process.stderr.write(`--host-address must be a loopback IPv4 address (127.x.y.z)\n`);
     process.exit(2);
   }
   const restartDelayMs = values['restart-delay-ms'] === undefined ? undefined : Number(values['restart-delay-ms']);
@@ -50,6 +55,7 @@ async function main(): Promise<void> {
       propertiesPath: values.properties,
       cluster,
       restartDelayMs,
+      ...(hostAddress === undefined ? {} : { hostAddress }),
       tls: values['tls-cert']
         ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) }
         : undefined,
@@ -92,6 +98,7 @@ function parse() {
     options: {
       properties: { type: 'string' },
       'restart-delay-ms': { type: 'string' },
+      'host-address': { type: 'string' },
       'cluster-id': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
