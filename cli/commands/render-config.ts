@@ -1,13 +1,13 @@
 import { plan } from '../../shared/plan/planner.ts';
-import { applyListenerExposures } from '../../shared/properties/listeners.ts';
+import { applyListenerExposures, formatEndpoint } from '../../shared/properties/listeners.ts';
 import { renderNewClusterProperties } from '../../shared/properties/render.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { loadSpecFile, type Output } from '../io.ts';
+import { loadSpecFile, type Output, readTextFile } from '../io.ts';
 import { observe } from './plan.ts';
 
 export const usage =
-  'brokerlink render-config <spec> --broker <id> [--observed <file>] [--new-cluster [--log-dirs <dir>] [--internal-port <n>] [--controller-port <n>]]';
+  'brokerlink render-config <spec> --broker <id> [--observed <file>] [--file <server.properties> | --new-cluster [--log-dirs <dir>] [--internal-port <n>] [--controller-port <n>]]';
 
 /**
  * Prints the listener lines a broker needs (listeners, advertised.listeners, listener.security.protocol.map
@@ -20,6 +20,7 @@ export async function renderConfigCommand(argv: string[], io: Output): Promise<v
       broker: { type: 'string' },
       observed: { type: 'string' },
       'new-cluster': { type: 'boolean' },
+      file: { type: 'string' },
       'log-dirs': { type: 'string' },
       'internal-port': { type: 'string' },
       'controller-port': { type: 'string' },
@@ -40,10 +41,29 @@ export async function renderConfigCommand(argv: string[], io: Output): Promise<v
     io.err(`note: ${planned.pending.map((item) => item.message).join('; ')}`);
   }
 
+  if (values.file !== undefined && values['new-cluster'])
+    throw new UsageError('--file and --new-cluster exclude each other');
+  if (values.file !== undefined) {
+    // The broker's own file with the exposures applied; the diff goes to stderr so stdout stays a valid file.
+    const edit = applyListenerExposures(await readTextFile(values.file, 'server.properties'), broker.desiredListeners, {
+      fileName: values.file,
+    });
+    if (edit.changed) io.err(edit.diff.trimEnd());
+    else io.err(`${values.file} already has broker ${broker.id}'s listeners`);
+    io.out(edit.text.trimEnd());
+    return;
+  }
   if (!values['new-cluster']) {
-    // Applying the exposures to an empty file yields exactly the lines this broker needs for them.
-    const lines = applyListenerExposures('', broker.desiredListeners).text;
-    io.out(lines.trimEnd());
+    io.out(
+      [
+        `# Broker ${broker.id}: add each entry to the comma-separated value of its key; other listeners stay as they are.`,
+        ...broker.desiredListeners.flatMap((listener) => [
+          `listeners                       ${formatEndpoint(listener.name, listener.bindHost, listener.bindPort)}`,
+          `advertised.listeners            ${formatEndpoint(listener.name, listener.advertisedHost, listener.advertisedPort)}`,
+          `listener.security.protocol.map  ${listener.name}:${listener.securityProtocol}`,
+        ]),
+      ].join('\n'),
+    );
     return;
   }
   const internalPort = parseIntegerFlag('internal-port', values['internal-port']) ?? 9092;
