@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(interruptWhen?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['demo/main.ts'], {
       cwd: REPO,
@@ -18,6 +18,10 @@ function runDemo(): Promise<{ code: number | null; stdout: string; stderr: strin
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
+      if (interruptWhen?.test(stdout)) {
+        interruptWhen = undefined;
+        child.kill('SIGINT');
+      }
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
@@ -84,6 +88,17 @@ describe('npm start (demo/main.ts)', () => {
     expect(stdout).not.toContain('\u001b[');
 
     // nothing left behind: no process mentions the lab dir, the dir is gone, the LB ports are closed
+    const labDir = /spec {6}(\/\S+)\/demo\.yaml/.exec(stdout)?.[1];
+    expect(labDir).toBeDefined();
+    expect(await processesMentioning(labDir!)).toEqual([]);
+    expect(existsSync(labDir!)).toBe(false);
+    const bootstrap = Number(/bootstrap :(\d+)/.exec(stdout)?.[1]);
+    expect(await refused(bootstrap)).toBe(true);
+  }, 120_000);
+
+  it('cleans up and exits 130 when interrupted in the middle of the rolling restart', async () => {
+    const { code, stdout } = await runDemo(/restarting \(restart script\)/);
+    expect(code).toBe(130);
     const labDir = /spec {6}(\/\S+)\/demo\.yaml/.exec(stdout)?.[1];
     expect(labDir).toBeDefined();
     expect(await processesMentioning(labDir!)).toEqual([]);

@@ -1,5 +1,6 @@
 import type { ListenerView, ObservedBrokerConfig, ObservedState } from '../model/observed.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { StepDeps } from './deps.ts';
 
 const PROBE_CONCURRENCY = 8;
@@ -27,7 +28,7 @@ export async function discover(
   try {
     kafka = await deps.kafka(spec);
     const snapshot = await kafka.snapshot();
-    const running = await mapConcurrent(observed.brokers, PROBE_CONCURRENCY, async (broker) => {
+    const running = await mapLimit(observed.brokers, PROBE_CONCURRENCY, async (broker) => {
       const listeners = await kafka!.runningListeners(broker.id).catch(() => null);
       return [broker.id, listeners] as const;
     });
@@ -48,21 +49,4 @@ export async function discover(
     await kafka?.close().catch(() => undefined);
   }
   return observed;
-}
-
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }

@@ -22,7 +22,8 @@ import { createLogger } from '../../functions/aws/log.ts';
 import { createKafkaAdmin } from '../../shared/kafka/admin.ts';
 import { type PortForwarder, type PortMapping, startPortForwarder } from '../../shared/net/port-forwarder.ts';
 import { type EventLog, loadDefinition, runStateMachine } from '../../shared/orchestration/local-state-machine.ts';
-import type { Clock } from '../../shared/ports.ts';
+import type { ListenerView } from '../../shared/model/observed.ts';
+import type { Clock, KafkaAdmin } from '../../shared/ports.ts';
 import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
 import {
   type CommandHook,
@@ -84,6 +85,8 @@ export class AwsBed {
   readonly cluster = new TestCluster({ catchUpDelayMs: 0, defaultMinInsyncReplicas: 2 });
   readonly brokers = new Map<number, BedBroker>();
   readonly restartLog: number[] = [];
+  /** Brokers whose `systemctl restart kafka.service` fails (the unit's start job fails). */
+  readonly failingRestarts = new Set<number>();
   readonly metricLines: string[] = [];
   readonly logLines: Record<string, unknown>[] = [];
   readonly clock = steppingClock();
@@ -112,7 +115,7 @@ export class AwsBed {
       log,
       clock: this.clock,
       writeMetric: (line) => this.metricLines.push(line),
-      kafka: (spec) => createKafkaAdmin(spec, perInvocation().secrets),
+      kafka: async (spec) => this.#withRunningProtocols(await createKafkaAdmin(spec, perInvocation().secrets)),
     });
     const base = perInvocation();
     // The NLB data plane follows the control plane: re-sync after every change brokerlink makes, and the
@@ -222,7 +225,7 @@ export class AwsBed {
   installerProperties(nodeId: number): string {
     return [
       '# Kafka broker configuration (written by the installer)',
-      'process.roles=broker,controller',
+      nodeId <= 3 ? 'process.roles=broker,controller' : 'process.roles=broker',
       `node.id=${nodeId}`,
       `controller.quorum.voters=${[1, 2, 3].map((id) => `${id}@${this.hostOf(id)}:9093`).join(',')}`,
       'listeners=PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093',
@@ -251,12 +254,40 @@ export class AwsBed {
         return { status: 'Failed', stdout: '', stderr: 'Failed to restart: Unit not found.', exitCode: 5 };
       }
       this.restartLog.push(broker.nodeId);
+      if (this.failingRestarts.has(broker.nodeId)) {
+        return { status: 'Failed', stdout: '', stderr: 'Job for kafka.service failed because the control process exited with error code.', exitCode: 1 };
+      }
       try {
         await broker.kafka.restart();
         return { status: 'Success', stdout: '', stderr: '', exitCode: 0 };
       } catch (error) {
         return { status: 'Failed', stdout: '', stderr: `Job for kafka.service failed: ${(error as Error).message}`, exitCode: 1 };
       }
+    };
+  }
+
+  /**
+   * WORKAROUND until shared/kafka/admin.ts reports it (see the report to the lead): KafkaAdmin.runningListeners
+   * leaves `securityProtocol` out (the probe does not ask DescribeConfigs for listener.security.protocol.map), and
+   * the planner reads a missing protocol as a difference, so every apply would restart every broker and every drift
+   * check would find drift. Fill it in from the map the running test broker started with — what DescribeConfigs
+   * returns — only where the admin left it out.
+   */
+  #withRunningProtocols(admin: KafkaAdmin): KafkaAdmin {
+    return {
+      snapshot: () => admin.snapshot(),
+      close: () => admin.close(),
+      runningListeners: async (brokerId) => {
+        const views = await admin.runningListeners(brokerId);
+        const running = this.brokers.get(brokerId)?.kafka;
+        if (views === null || running === undefined || !running.running) return views;
+        const out: Record<string, ListenerView> = {};
+        for (const [name, view] of Object.entries(views)) {
+          const protocol = running.properties.protocolMap.get(name.toUpperCase());
+          out[name] = view.securityProtocol === undefined && protocol !== undefined ? { ...view, securityProtocol: protocol } : view;
+        }
+        return out;
+      },
     };
   }
 

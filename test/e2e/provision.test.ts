@@ -239,4 +239,41 @@ describe('drift check', () => {
     expect(l.driftReports).toHaveLength(1);
     expect(await durableFiles(l)).toEqual(files);
   }, 60_000);
+
+  it('repairs a deregistered target and a broker whose advertised listener was changed (drift.action repair)', async () => {
+    const l = await open({ drift: 'repair' });
+    await apply(l);
+    const expected = await ledgerView(l);
+    const state = await l.readState();
+    const mapping = state.mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
+    const { createLocalLoadBalancer } = await import('../../shared/providers/local/load-balancer.ts');
+    const { parseSpec } = await import('../../shared/spec/validate.ts');
+    await createLocalLoadBalancer({ stateFile: l.stateFile, daemon: l.lb }).apply(parseSpec(l.spec()), {
+      kind: 'deregisterTargets',
+      exposure: 'EXTERNAL',
+      role: 'broker',
+      port: mapping.port,
+      targets: mapping.targets.map((t) => ({ id: t.id, port: t.port })),
+    });
+    const file = l.propertiesFile(3);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(/EXTERNAL:\/\/b3\.[^,\n]+/, 'EXTERNAL://kafka-3.old.internal:9092'),
+    );
+    await l.runRestartScript(3);
+    await l.cluster.waitFor((c) => c.inAllIsrs(3), { timeoutMs: 10_000, what: 'broker 3 back' });
+
+    const out = (await l.run('drift-check')) as { drift: number; details: string[]; repairStarted: boolean };
+
+    expect(out.drift).toBe(2);
+    expect(out.repairStarted).toBe(true);
+    expect(out.details.join('\n')).toMatch(/register broker 2/);
+    expect(out.details.join('\n')).toMatch(/broker 3: .*kafka-3\.old\.internal:9092/);
+    expect(await ledgerView(l)).toEqual(expected);
+    expect(await readFile(file, 'utf8')).toContain(`EXTERNAL://b3.kafka.demo.internal:${mapping.port + 1}`);
+    expect(restartCounts(l)).toEqual({ 1: 1, 2: 1, 3: 3 });
+    const after = (await l.run('drift-check')) as { drift: number };
+    expect(after.drift).toBe(0);
+  }, 60_000);
 });

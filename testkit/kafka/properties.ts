@@ -3,53 +3,12 @@
  * separators, line continuations, escapes), then the listener-related settings the test broker needs.
  */
 import { readFile } from 'node:fs/promises';
+import { parseProperties, propertiesToMap } from '../../shared/properties/document.ts';
 import { BrokerConfigInvalid } from './errors.ts';
 
-/** java.util.Properties.load semantics; later keys win, insertion order kept. */
+/** java.util.Properties.load semantics (the project's reader, checked against the JDK); later keys win. */
 export function parseJavaProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = text.split(/\r\n|\r|\n/);
-  let i = 0;
-  while (i < lines.length) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, '');
-    i += 1;
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (endsWithContinuation(line) && i <= lines.length) {
-      line = line.slice(0, -1) + (lines[i] ?? '').replace(/^[ \t\f]+/, '');
-      i += 1;
-    }
-    let k = 0;
-    let key = '';
-    while (k < line.length) {
-      const c = line[k]!;
-      if (c === '\\') {
-        key += line.slice(k, k + 2);
-        k += 2;
-        continue;
-      }
-      if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break;
-      key += c;
-      k += 1;
-    }
-    while (k < line.length && /[ \t\f]/.test(line[k]!)) k += 1;
-    if (k < line.length && (line[k] === '=' || line[k] === ':')) k += 1;
-    while (k < line.length && /[ \t\f]/.test(line[k]!)) k += 1;
-    out.set(unescapeJava(key), unescapeJava(line.slice(k)));
-  }
-  return out;
-}
-
-function endsWithContinuation(line: string): boolean {
-  let n = 0;
-  for (let j = line.length - 1; j >= 0 && line[j] === '\\'; j--) n += 1;
-  return n % 2 === 1;
-}
-
-function unescapeJava(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e.length === 5) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
-    return ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[e] ?? e;
-  });
+  return propertiesToMap(parseProperties(text));
 }
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { metadataV1, metadataV12 } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificateAuthority, type TestCa } from '../../../testkit/tls/certificate-authority.ts';
 import {
   ProbeConnectionFailed,
   ProbeConnectionRefused,
@@ -18,7 +19,6 @@ import {
   startByteBroker,
   uvarint,
 } from './testing/byte-broker.ts';
-import { makeCertificateAuthority, type TestCa } from './testing/certs.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificateAuthority, type TestCa } from '../probe/testing/certs.ts';
+import { makeCertificateAuthority, type TestCa } from '../../../testkit/tls/certificate-authority.ts';
 import { VerificationInputInvalid } from './errors.ts';
 import type { BootstrapCheck, BrokerPortCheck, SmokeCheck, VerificationReport } from './report.ts';
 import { type LbCluster, startLbCluster } from './testing/lb-cluster.ts';

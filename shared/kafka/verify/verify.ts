@@ -9,13 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { mapLimit } from '../../util/map-limit.ts';
 import { ProbeError } from '../probe/errors.ts';
 import { formatHostPort, parseHostPort } from '../probe/identity.ts';
 import type { ProbeOptions } from '../probe/options.ts';
 import { createProbe as defaultCreateProbe, type KafkaProbe } from '../probe/probe.ts';
 import { VerificationFailed } from './errors.ts';
 import { parseVerificationInput, type ResolvedVerificationInput, type VerificationInput } from './input.ts';
-import { mapLimit } from './limit.ts';
 import type {
   AddressedBroker,
   BootstrapCheck,

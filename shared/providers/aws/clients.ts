@@ -25,6 +25,8 @@ export interface AwsClientOptions {
   retryMode?: 'standard' | 'adaptive';
   /** For tests against a local endpoint. */
   endpoint?: string;
+  /** Static credentials (tests against a local endpoint); default: the SDK's provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -35,6 +37,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: options.retryMode ?? 'adaptive',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
   return {
     ec2: new EC2Client(config),

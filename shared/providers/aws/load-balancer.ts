@@ -24,7 +24,7 @@ import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import { type Clock, type LoadBalancer, systemClock } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { awsCall, chunk, collectPages, isAwsError, mapConcurrent } from './aws-call.ts';
-import { ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
+import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
 import { awsProvider, fromAwsTags, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, observeOpenPorts, openPort } from './security-group.ts';
 
@@ -90,7 +90,9 @@ export class AwsLoadBalancer implements LoadBalancer {
       this.#elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
     );
     const dnsName = answer.LoadBalancers?.[0]?.DNSName;
-    if (dnsName === undefined) throw new MappingNotFound('(load balancer)', 0, `load balancer ${arn} has no DNS name`);
+    if (dnsName === undefined) {
+      throw new AwsCallFailed('elbv2:DescribeLoadBalancers', 'NoDnsName', `load balancer ${arn} has no DNS name`);
+    }
     this.#dnsNames.set(arn, dnsName);
     return dnsName;
   }
@@ -277,7 +279,7 @@ export class AwsLoadBalancer implements LoadBalancer {
     await this.#ensureListener(spec, action.port, arn);
   }
 
-  async #ensureListener(spec: ClusterSpec, port: number, targetGroupArn: string): Promise<void> {
+  async #ensureListener(spec: ClusterSpec, port: number, targetGroupArn: string, attempt = 1): Promise<void> {
     const aws = awsProvider(spec);
     const forward = [{ Type: 'forward' as const, TargetGroupArn: targetGroupArn }];
     const duplicate = await awsCall('elbv2:CreateListener', async () => {
@@ -300,7 +302,11 @@ export class AwsLoadBalancer implements LoadBalancer {
     if (!duplicate) return;
     // A listener exists on the port with other settings: ours pointing elsewhere (fix it) or someone else's (stop).
     const listener = (await this.#listeners(spec)).find((l) => l.Port === port);
-    if (listener?.ListenerArn === undefined) return this.#ensureListener(spec, port, targetGroupArn);
+    if (listener?.ListenerArn === undefined) {
+      // Deleted between the two calls (another execution): try again, a bounded number of times.
+      if (attempt < 3) return this.#ensureListener(spec, port, targetGroupArn, attempt + 1);
+      throw new AwsCallFailed('elbv2:CreateListener', 'DuplicateListener', `port ${port} keeps changing; retry later`);
+    }
     const current = forwardTarget(listener);
     if (current === targetGroupArn && listener.Protocol === 'TCP') return;
     const currentTags = current === undefined ? {} : ((await this.#tagsOf([current])).get(current) ?? {});

@@ -111,6 +111,28 @@ describe('SsmCommandChannel.start', () => {
     expect(aws.calls()).toHaveLength(0);
   });
 
+  it('refuses content that would take the command past SSM 64 KB document limit', async () => {
+    const { aws, channel, target } = fakeWithDocument();
+    const big = Buffer.alloc(48 * 1024, 'a').toString('base64');
+    await expect(
+      channel.start(target(0), {
+        kind: 'write-config',
+        path: PROPERTIES,
+        expectedSha256: 'a'.repeat(64),
+        contentBase64: big,
+      }),
+    ).rejects.toThrow(/64 KB/);
+    expect(aws.calls()).toHaveLength(0);
+    const fits = Buffer.alloc(30 * 1024, 'a').toString('base64');
+    await channel.start(target(0), {
+      kind: 'write-config',
+      path: PROPERTIES,
+      expectedSha256: 'a'.repeat(64),
+      contentBase64: fits,
+    });
+    expect(aws.calls('ssm', 'SendCommand')).toHaveLength(1);
+  });
+
   it('refuses to be configured with an AWS-owned document', () => {
     const { aws } = fakeWithDocument();
     expect(() => new SsmCommandChannel({ ssm: aws.clients.ssm, documentName: 'AWS-RunShellScript' })).toThrow(

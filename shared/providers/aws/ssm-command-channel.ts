@@ -3,7 +3,12 @@ import { argvForCommand } from '../../broker-writer/protocol.ts';
 import type { BrokerCommand, CommandChannel, CommandHandle, CommandStatus, CommandTarget } from '../../ports.ts';
 import { awsCall, isAwsError } from './aws-call.ts';
 import { CommandOutputTruncated, CommandParameterInvalid, CommandTargetInvalid } from './errors.ts';
-import { type CommandParameterName, DEFAULT_DOCUMENT_NAME, PARAMETER_PATTERNS } from './ssm-document.ts';
+import {
+  type CommandParameterName,
+  DEFAULT_DOCUMENT_NAME,
+  PARAMETER_PATTERNS,
+  ssmDocumentContent,
+} from './ssm-document.ts';
 
 /*
  * CommandChannel over SSM Run Command with brokerlink's own document (see ssm-document.ts), one instance per
@@ -14,6 +19,15 @@ import { type CommandParameterName, DEFAULT_DOCUMENT_NAME, PARAMETER_PATTERNS } 
 
 /** SSM returns at most this many characters of stdout inline (GetCommandInvocation). */
 export const SSM_INLINE_STDOUT_LIMIT = 24_000;
+/** SSM: a document's content, *including the parameter values given at run time*, must not exceed 64 KB. */
+export const SSM_DOCUMENT_LIMIT = 64 * 1024;
+
+let shippedDocumentBytes: number | undefined;
+/** Room left for parameter values next to the document brokerlink ships (with 1 KiB of margin). */
+export function parameterBudget(): number {
+  shippedDocumentBytes ??= Buffer.byteLength(JSON.stringify(ssmDocumentContent()));
+  return SSM_DOCUMENT_LIMIT - shippedDocumentBytes - 1024;
+}
 
 export interface SsmCommandChannelOptions {
   ssm: SSMClient;
@@ -133,6 +147,13 @@ export function commandParameters(command: BrokerCommand): Partial<Record<Comman
     if (name === 'script' && value.split('/').some((segment) => segment === '.' || segment === '..')) {
       throw new CommandParameterInvalid(name, 'must not contain . or .. segments');
     }
+  }
+  const size = Object.values(parameters).reduce((total, value) => total + Buffer.byteLength(value), 0);
+  if (size > parameterBudget()) {
+    throw new CommandParameterInvalid(
+      'contentBase64',
+      `is ${size} bytes with the other values; SSM allows about ${parameterBudget()} next to the document (64 KB in all)`,
+    );
   }
   return parameters;
 }

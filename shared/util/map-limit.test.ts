@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from './limit.ts';
+import { mapLimit } from './map-limit.ts';
 
 describe('mapLimit', () => {
   it('never runs more than the limit at once and keeps the input order', async () => {

@@ -1,0 +1,60 @@
+/*
+ * Prints how many AWS calls AwsLoadBalancer.observe() makes for a no-drift check of N brokers (one exposure:
+ * bootstrap + N broker mappings, ports open), per target-observation mode, against the fake AWS model.
+ * A count, not a timing: `npx node shared/providers/aws/testing/observe-cost.ts [brokers...]` (default 12 48).
+ */
+import type { LbAction } from '../../../model/plan.ts';
+import { AwsLoadBalancer, type TargetObservation } from '../load-balancer.ts';
+import { brokerInstances, createFakeAws } from './fake-aws.ts';
+import { awsSpec, FAKE_SECURITY_GROUP_ID } from './specs.ts';
+
+export async function observeCost(brokers: number, targets: TargetObservation) {
+  const instances = brokerInstances(brokers);
+  const aws = createFakeAws({ instances, securityGroupIds: [FAKE_SECURITY_GROUP_ID] });
+  const lb = new AwsLoadBalancer({ elbv2: aws.clients.elbv2, ec2: aws.clients.ec2, targets });
+  const spec = awsSpec();
+  const planTargets = instances.map((instance, index) => ({
+    brokerId: index + 1,
+    instanceId: instance.instanceId,
+    host: instance.privateIp!,
+    port: 39092,
+  }));
+  const actions: LbAction[] = [
+    { kind: 'createMapping', exposure: 'EXTERNAL', role: 'bootstrap', port: 9092, targets: planTargets },
+    ...planTargets.map(
+      (t, i): LbAction => ({
+        kind: 'createMapping',
+        exposure: 'EXTERNAL',
+        role: 'broker',
+        port: 9093 + i,
+        brokerId: t.brokerId,
+        targets: [t],
+      }),
+    ),
+    ...[9092, ...planTargets.map((_, i) => 9093 + i)].map(
+      (port): LbAction => ({ kind: 'openPort', port, cidrs: spec.provider.aws!.consumerCidrs }),
+    ),
+  ];
+  for (const action of actions) await lb.apply(spec, action);
+  aws.resetCalls();
+  const observed = await lb.observe(spec);
+  const byOperation: Record<string, number> = {};
+  for (const call of aws.calls()) byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
+  aws.restore();
+  return {
+    brokers,
+    mode: targets.mode,
+    mappings: observed.mappings.length,
+    calls: aws.state.calls.length,
+    byOperation,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const counts = process.argv.slice(2).map(Number);
+  for (const brokers of counts.length > 0 ? counts : [12, 48]) {
+    for (const targets of [{ mode: 'describe' }, { mode: 'ledger', auditPerObserve: 4 }] as TargetObservation[]) {
+      console.log(JSON.stringify(await observeCost(brokers, targets)));
+    }
+  }
+}
