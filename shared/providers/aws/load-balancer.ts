@@ -23,7 +23,8 @@ import type { ObservedLoadBalancer, ObservedMapping, ObservedTarget, TargetHealt
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import { type Clock, type LoadBalancer, systemClock } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
-import { awsCall, chunk, collectPages, isAwsError, mapConcurrent } from './aws-call.ts';
+import { mapLimit } from '../../util/map-limit.ts';
+import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
 import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
 import { awsProvider, fromAwsTags, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, observeOpenPorts, openPort } from './security-group.ts';
@@ -133,7 +134,7 @@ export class AwsLoadBalancer implements LoadBalancer {
 
   async #tagsOf(arns: string[]): Promise<Map<string, Record<string, string>>> {
     const result = new Map<string, Record<string, string>>();
-    const batches = await mapConcurrent(chunk(arns, 20), this.#concurrency, (batch) =>
+    const batches = await mapLimit(chunk(arns, 20), this.#concurrency, (batch) =>
       awsCall('elbv2:DescribeTags', () => this.#elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }))),
     );
     for (const answer of batches) {
@@ -154,7 +155,7 @@ export class AwsLoadBalancer implements LoadBalancer {
   async #observeTargets(owned: OwnedGroup[]): Promise<Map<string, ObservedTarget[]>> {
     const result = new Map<string, ObservedTarget[]>();
     const describeAll = async (groups: OwnedGroup[]) => {
-      const answers = await mapConcurrent(groups, this.#concurrency, (g) => this.#describeHealth(g.targetGroupArn));
+      const answers = await mapLimit(groups, this.#concurrency, (g) => this.#describeHealth(g.targetGroupArn));
       groups.forEach((group, index) => {
         result.set(group.targetGroupArn, answers[index]!);
       });
