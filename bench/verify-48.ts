@@ -8,9 +8,10 @@
  * With --tls the EXTERNAL listeners are SSL (RSA-2048 certificate from a throwaway openssl CA) and every check
  * pays a full TLS handshake.
  */
-import { makeCertificateAuthority } from '../testkit/tls/certificate-authority.ts';
+
 import { startLbCluster } from '../shared/kafka/verify/testing/lb-cluster.ts';
 import { verifyThroughLoadBalancer } from '../shared/kafka/verify/verify.ts';
+import { makeCertificateAuthority } from '../testkit/tls/certificate-authority.ts';
 
 const args = process.argv.slice(2);
 const useTls = args.includes('--tls');

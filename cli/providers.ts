@@ -1,6 +1,7 @@
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
 import type { Notifier, SpecStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
+import { createAwsAdapters, createAwsClients } from '../shared/providers/aws/index.ts';
 import { createLocalProvider, type LocalLoadBalancerDaemon, perBrokerRoot } from '../shared/providers/local/index.ts';
 import { type ClusterSpec, providerKind } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
@@ -36,22 +37,18 @@ export async function createStepDeps(
   specText: string,
   options: CreateDepsOptions = {},
 ): Promise<CliDeps> {
-  const kind = providerKind(spec);
-  if (kind !== 'local') {
-    throw new UsageError(
-      `provider "${kind}" runs in the cloud (see docs/${kind}.md); from this CLI use --observed <file> for an offline plan`,
-    );
-  }
-  const hostsDir = spec.provider.local?.hostsDir;
-  const provider = createLocalProvider(spec, {
-    ...(options.daemon ? { daemon: options.daemon } : { waitForServedMs: 10_000 }),
-    ...(hostsDir === undefined ? {} : { commands: { resolvePath: perBrokerRoot(hostsDir) } }),
-  });
   const notifier: Notifier = options.notifier ?? {
     driftFound: async (report) => {
       process.stderr.write(`drift in cluster ${report.cluster}: ${report.drift} difference(s)\n`);
     },
   };
+  const kind = providerKind(spec);
+  const provider = kind === 'local' ? localAdapters(spec, options) : kind === 'aws' ? awsAdapters(spec) : undefined;
+  if (provider === undefined) {
+    throw new UsageError(
+      `provider "${kind}" has no adapter yet; plan offline with --observed <file> (docs/observed-state.md)`,
+    );
+  }
   return {
     ...provider,
     specs: fileSpecStore(spec, specText),
@@ -60,4 +57,18 @@ export async function createStepDeps(
     kafka: (forSpec) => createKafkaAdmin(forSpec, provider.secrets),
     dispose: async () => {},
   };
+}
+
+function localAdapters(spec: ClusterSpec, options: CreateDepsOptions) {
+  const hostsDir = spec.provider.local?.hostsDir;
+  return createLocalProvider(spec, {
+    ...(options.daemon ? { daemon: options.daemon } : { waitForServedMs: 10_000 }),
+    ...(hostsDir === undefined ? {} : { commands: { resolvePath: perBrokerRoot(hostsDir) } }),
+  });
+}
+
+/** Operator mode on AWS: the same state machine run from a workstation with the default credential chain. */
+function awsAdapters(spec: ClusterSpec) {
+  const clients = createAwsClients({ region: spec.provider.aws!.region });
+  return createAwsAdapters(clients, { targets: { mode: 'describe' } });
 }

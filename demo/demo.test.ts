@@ -65,7 +65,7 @@ describe('npm start (demo/main.ts)', () => {
 
     // the plan, from the real planner
     expect(stdout).toMatch(/Plan for cluster demo \(local\)/);
-    expect(stdout).toMatch(/Summary: 4 LB action\(s\), 3 config change\(s\), 3 restart\(s\)/);
+    expect(stdout).toMatch(/Summary: 8 LB action\(s\), 3 config change\(s\), 3 restart\(s\)/);
     // live progress of the rolling restart, one broker at a time
     for (const id of [1, 2, 3]) {
       expect(stdout).toMatch(new RegExp(`broker ${id} {2}waiting for the safety gate`));

@@ -13,14 +13,11 @@
  *   server.properties at every (re)start.
  * - Each broker plays a host of its own: broker N is "host" 127.0.0.(10+N) with its file system under
  *   `<dir>/hosts/<N>/` (the command channel's `perBrokerRoot`). Like on a VM, a wildcard listener (0.0.0.0) binds
- *   that host's address: the test broker maps wildcards to 127.0.0.1, and `net.Server#listen` calls made while a
- *   lab broker starts (tracked with AsyncLocalStorage) move 127.0.0.1 to the broker's own address. Nothing else is
- *   remapped. (testkit should take a `bindAddress` option instead; see the report.)
+ *   that host's address (the test broker's `hostAddress`).
  * - A restart is the spec's restart script (demo/lab-restart.sh, copied into the lab dir) asking the broker over a
  *   loopback control port written next to its properties file; the broker stops at once and starts again,
  *   re-reading server.properties, after `restartDelayMs`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -30,9 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { execute, type Machine } from '../cli/execution.ts';
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
-import type { ListenerView } from '../shared/model/observed.ts';
 import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
-import { type KafkaAdmin, type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
+import { type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
 import { createLocalCommandChannel, perBrokerRoot } from '../shared/providers/local/command-channel.ts';
 import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
 import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
@@ -42,12 +38,7 @@ import {
 } from '../shared/providers/local/load-balancer-daemon.ts';
 import { createLocalClusterLock } from '../shared/providers/local/lock.ts';
 import { createLocalSecrets } from '../shared/providers/local/secrets.ts';
-import {
-  applyLocalAction,
-  type LocalLbState,
-  readLocalState,
-  updateLocalState,
-} from '../shared/providers/local/state-file.ts';
+import { type LocalLbState, readLocalState } from '../shared/providers/local/state-file.ts';
 import type { ClusterSpecInput } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 import { startTestBroker, type TestBroker } from '../testkit/kafka/broker.ts';
@@ -148,31 +139,6 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-// ---------------------------------------------------------------------------------------------- host scopes
-
-const hostScope = new AsyncLocalStorage<{ address: string }>();
-let listenPatched = false;
-
-/** Inside a lab broker's start, a listen on 127.0.0.1 (the test broker's wildcard) binds the broker's host. */
-function patchListenForHostScopes(): void {
-  if (listenPatched) return;
-  listenPatched = true;
-  const original = net.Server.prototype.listen;
-  net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
-    const scope = hostScope.getStore();
-    const first = args[0];
-    if (
-      scope !== undefined &&
-      typeof first === 'object' &&
-      first !== null &&
-      (first as { host?: unknown }).host === '127.0.0.1'
-    ) {
-      args[0] = { ...(first as object), host: scope.address };
-    }
-    return (original as (...a: unknown[]) => net.Server).apply(this, args);
-  } as typeof original;
-}
-
 // ---------------------------------------------------------------------------------------------- ports
 
 function canBind(host: string, port: number): Promise<boolean> {
@@ -269,7 +235,6 @@ async function listFiles(dir: string, prefix = ''): Promise<Record<string, strin
 // ---------------------------------------------------------------------------------------------- the lab
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  patchListenForHostScopes();
   const initialIds = options.brokerIds ?? [1, 2, 3];
   const clusterName = options.cluster ?? 'demo';
   const restartDelayMs = options.restartDelayMs ?? 0;
@@ -297,7 +262,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
   async function startInstance(lab: LabBroker): Promise<void> {
     try {
-      await hostScope.run({ address: lab.host }, () => lab.broker.start());
+      await lab.broker.start();
       lab.lastStartError = null;
     } catch (error) {
       lab.lastStartError = (error as Error).message;
@@ -354,9 +319,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const roles = startOptions.roles ?? (initialIds.includes(id) ? 'broker,controller' : 'broker');
       await writeFile(file, seedProperties(id, ports, initialIds, roles));
     }
-    const broker = await hostScope.run({ address: labHost(id) }, () =>
-      startTestBroker({ propertiesPath: file, cluster }),
-    );
+    const broker = await startTestBroker({ propertiesPath: file, cluster, hostAddress: labHost(id) });
     const lab: LabBroker = { id, host: labHost(id), propertiesFile: file, broker, restarts: 0, lastStartError: null };
     brokers.set(id, lab);
     await startControl(lab);
@@ -393,35 +356,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       specs: specStore,
       notifier,
       clock: systemClock,
-      kafka: async (spec) => withRunningProtocols(await createKafkaAdmin(spec, secrets)),
+      kafka: (spec) => createKafkaAdmin(spec, secrets),
       ...overrides,
-    };
-  }
-
-  /**
-   * WORKAROUND (see the report): KafkaAdmin.runningListeners leaves `securityProtocol` out (the probe does not ask
-   * DescribeConfigs for listener.security.protocol.map), and the planner reads a missing protocol as a difference,
-   * so every run would restart every broker. Fill it in from the map the running test broker started with (what
-   * DescribeConfigs would return), only where the admin left it out.
-   */
-  function withRunningProtocols(admin: KafkaAdmin): KafkaAdmin {
-    return {
-      snapshot: () => admin.snapshot(),
-      close: () => admin.close(),
-      async runningListeners(brokerId) {
-        const views = await admin.runningListeners(brokerId);
-        const running = brokers.get(brokerId)?.broker;
-        if (views === null || running === undefined || !running.running) return views;
-        const out: Record<string, ListenerView> = {};
-        for (const [name, view] of Object.entries(views)) {
-          const protocol = running.properties.protocolMap.get(name.toUpperCase());
-          out[name] =
-            view.securityProtocol === undefined && protocol !== undefined
-              ? { ...view, securityProtocol: protocol }
-              : view;
-        }
-        return out;
-      },
     };
   }
 
@@ -508,14 +444,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await mkdir(dirname(restartScript), { recursive: true });
     await copyFile(LAB_RESTART_SCRIPT, restartScript);
     await chmod(restartScript, 0o755);
-    // The consumer-side firewall is managed outside brokerlink here (the planner manages none for the local provider,
-    // as on AWS without a securityGroupId), but the daemon serves only open ports: open the exposure's ports once.
-    await updateLocalState(stateFile, (state) => {
-      let next = state;
-      for (let port = ports.bootstrap; port <= ports.to; port++)
-        next = applyLocalAction(next, { kind: 'openPort', port, cidrs: [] });
-      return next;
-    });
     lb = await startLocalLoadBalancer({ stateFile, host: '127.0.0.1', pollIntervalMs: 200 });
     for (const id of initialIds) await startBroker(id, { roles: 'broker,controller' });
     const topic =

@@ -13,7 +13,10 @@ const stateMachineArn = z
 const configSchema = z.object({
   AWS_REGION: z.string().min(1, 'must be set (the Lambda runtime sets it)'),
   /** Name of brokerlink's SSM Command document (the AWS::SSM::Document of serverless.yml). */
-  BROKERLINK_SSM_DOCUMENT: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/, 'must be an SSM document name').optional(),
+  BROKERLINK_SSM_DOCUMENT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,128}$/, 'must be an SSM document name')
+    .optional(),
   /** SNS topic for drift notifications (optional: the EMF metric is always written). */
   BROKERLINK_DRIFT_TOPIC_ARN: z
     .string()
@@ -38,7 +41,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** A value the calling function cannot work without (e.g. the state machine a trigger starts). */
-export function required<K extends keyof FunctionConfig>(config: FunctionConfig, key: K): NonNullable<FunctionConfig[K]> {
+export function required<K extends keyof FunctionConfig>(
+  config: FunctionConfig,
+  key: K,
+): NonNullable<FunctionConfig[K]> {
   const value = config[key];
   if (value === undefined || value === null) {
     throw new FunctionConfigInvalid(`environment variable ${String(key)} must be set for this function`);

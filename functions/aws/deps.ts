@@ -100,7 +100,9 @@ export function stepDeps(): StepDeps {
       {
         log: logger(),
         ...(settings.BROKERLINK_SSM_DOCUMENT === undefined ? {} : { documentName: settings.BROKERLINK_SSM_DOCUMENT }),
-        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined ? {} : { driftTopicArn: settings.BROKERLINK_DRIFT_TOPIC_ARN }),
+        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
+          ? {}
+          : { driftTopicArn: settings.BROKERLINK_DRIFT_TOPIC_ARN }),
       },
     );
   }

@@ -52,7 +52,9 @@ export function createAwsNotifier(options: AwsNotifierOptions): Notifier {
         await options.sns.send(
           new PublishCommand({
             TopicArn: options.topicArn,
-            Subject: `brokerlink drift: ${report.cluster} (${report.drift})`.replace(/[^\x20-\x7e]/g, '?').slice(0, SUBJECT_LIMIT),
+            Subject: `brokerlink drift: ${report.cluster} (${report.drift})`
+              .replace(/[^\x20-\x7e]/g, '?')
+              .slice(0, SUBJECT_LIMIT),
             Message: message,
             MessageAttributes: {
               cluster: { DataType: 'String', StringValue: report.cluster },

@@ -18,11 +18,14 @@ function capture() {
 
 /** Deps whose lock behaves like a real one for the calls made here; everything else is untouched by these tasks. */
 function lockDeps(lock: StepDeps['lock']): StepDeps {
-  const untouched = new Proxy({}, {
-    get: (_target, property) => {
-      throw new Error(`unexpected use of deps.${String(property)}`);
+  const untouched = new Proxy(
+    {},
+    {
+      get: (_target, property) => {
+        throw new Error(`unexpected use of deps.${String(property)}`);
+      },
     },
-  });
+  );
   return {
     discovery: untouched,
     loadBalancer: untouched,
@@ -56,7 +59,12 @@ describe('task handlers', () => {
     expect(result).toMatchObject({ cluster: 'orders', owner });
     expect(held.get('orders')).toBe(owner);
     expect(lines.map((line) => line['message'])).toEqual(['start', 'done']);
-    expect(lines[0]).toMatchObject({ task: 'acquireLock', executionId: owner, cluster: 'orders', awsRequestId: 'req-1' });
+    expect(lines[0]).toMatchObject({
+      task: 'acquireLock',
+      executionId: owner,
+      cluster: 'orders',
+      awsRequestId: 'req-1',
+    });
   });
 
   it('reports invalid input as StepInputInvalid and never reaches the deps', async () => {
@@ -131,7 +139,11 @@ describe('toStableError', () => {
 describe('drift notifier', () => {
   const sns = mockClient(SNSClient);
   afterEach(() => sns.reset());
-  const report = { cluster: 'orders', drift: 2, details: ['register broker 3 on port 9095', 'broker 2: listener differs'] };
+  const report = {
+    cluster: 'orders',
+    drift: 2,
+    details: ['register broker 3 on port 9095', 'broker 2: listener differs'],
+  };
 
   it('writes an EMF metric line and publishes to the topic', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });

@@ -16,7 +16,8 @@ export interface TaskHandlerOptions {
 }
 
 export function createTaskHandler(name: TaskName, options: TaskHandlerOptions) {
-  const logger = options.logger ?? createLogger({ base: { task: name }, level: parseLogLevel(process.env['LOG_LEVEL']) });
+  const logger =
+    options.logger ?? createLogger({ base: { task: name }, level: parseLogLevel(process.env['LOG_LEVEL']) });
   const run = tasks[name] as (input: unknown, deps: StepDeps) => Promise<unknown>;
   // Middy runs `after`/`onError` in reverse order of `use`: stableErrors maps first, then the log shows the
   // name that Step Functions will see.

@@ -147,7 +147,9 @@ describe('onInstanceRunning', () => {
   it('starts one execution when EventBridge delivers the same event twice, before and after it finished', async () => {
     const executions = stateMachineService();
     ec2.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [{ InstanceId: 'i-0abc12345def67890', Tags: [{ Key: 'brokerlink:cluster', Value: 'orders' }] }] }],
+      Reservations: [
+        { Instances: [{ InstanceId: 'i-0abc12345def67890', Tags: [{ Key: 'brokerlink:cluster', Value: 'orders' }] }] },
+      ],
     });
     const first = await onInstanceRunning(instanceEvent('i-0abc12345def67890'), deps());
     const second = await onInstanceRunning(instanceEvent('i-0abc12345def67890'), deps());
@@ -177,7 +179,13 @@ describe('onInstanceRunning', () => {
 
   it('refuses a cluster tag that is not a valid cluster name', async () => {
     ec2.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [{ InstanceId: 'i-0abc12345def67890', Tags: [{ Key: 'brokerlink:cluster', Value: 'Orders; rm -rf /' }] }] }],
+      Reservations: [
+        {
+          Instances: [
+            { InstanceId: 'i-0abc12345def67890', Tags: [{ Key: 'brokerlink:cluster', Value: 'Orders; rm -rf /' }] },
+          ],
+        },
+      ],
     });
     const result = await onInstanceRunning(instanceEvent('i-0abc12345def67890'), deps());
     expect(result).toEqual({ started: false, reason: 'invalid cluster tag' });

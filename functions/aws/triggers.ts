@@ -4,9 +4,9 @@ import { GetParameterCommand, paginateGetParametersByPath, type SSMClient } from
 import { z } from 'zod';
 import { awsCall, collectPages } from '../../shared/providers/aws/aws-call.ts';
 import { fromAwsTags } from '../../shared/providers/aws/ledger.ts';
+import { formatIssues } from '../../shared/spec/errors.ts';
 import { clusterNameSchema } from '../../shared/spec/schema.ts';
 import { validateSpecText } from '../../shared/spec/validate.ts';
-import { formatIssues } from '../../shared/spec/errors.ts';
 import { TriggerEventInvalid } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -70,7 +70,9 @@ export const scheduledEventSchema = z.object({
 function parseEvent<S extends z.ZodType>(schema: S, event: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
+    const detail = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+      .join('; ');
     throw new TriggerEventInvalid(`not ${what}: ${detail}`, { cause: parsed.error });
   }
   return parsed.data;
@@ -203,11 +205,14 @@ export async function onSpecChanged(event: unknown, deps: SpecChangedDeps): Prom
   const version = answer.Parameter?.Version ?? 0;
   const validation = validateSpecText(text);
   if (!validation.ok) {
-    log.error(`spec refused: version ${version} of ${name} is invalid; no execution started. Fix:\n${formatIssues(validation.issues)}`, {
-      cluster,
-      version,
-      issues: validation.issues,
-    });
+    log.error(
+      `spec refused: version ${version} of ${name} is invalid; no execution started. Fix:\n${formatIssues(validation.issues)}`,
+      {
+        cluster,
+        version,
+        issues: validation.issues,
+      },
+    );
     return { started: false, reason: 'spec invalid' };
   }
   if (validation.spec.cluster !== cluster) {
@@ -247,7 +252,10 @@ export interface ScheduleDeps {
 export async function listClusters(ssm: SSMClient): Promise<string[]> {
   const parameters = await collectPages(
     'ssm:GetParametersByPath',
-    paginateGetParametersByPath({ client: ssm }, { Path: SPEC_PARAMETER_PREFIX, Recursive: true, WithDecryption: false }),
+    paginateGetParametersByPath(
+      { client: ssm },
+      { Path: SPEC_PARAMETER_PREFIX, Recursive: true, WithDecryption: false },
+    ),
     (page) => page.Parameters,
   );
   const clusters = parameters

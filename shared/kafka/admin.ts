@@ -67,6 +67,10 @@ export async function createKafkaAdmin(spec: ClusterSpec, secrets: SecretResolve
         for (const endpoint of identity.advertisedListeners) {
           views[endpoint.name] = { ...views[endpoint.name], advertised: { host: endpoint.host, port: endpoint.port } };
         }
+        for (const [name, view] of Object.entries(views)) {
+          const protocol = identity.securityProtocols[name.toUpperCase()];
+          if (protocol !== undefined) view.securityProtocol = protocol;
+        }
         return views;
       } finally {
         await probe.close().catch(() => undefined);

@@ -451,7 +451,7 @@ describe('plan: bootstrap and consumer ports', () => {
     expect(result.actions).toContainEqual({ kind: 'closePort', port: 9092, cidrs: ['10.100.0.0/16'] });
   });
 
-  it('does not manage ports on AWS without a security group, nor on the local provider', () => {
+  it('does not manage ports on AWS without a security group; on the local provider opens them to loopback', () => {
     const noSg = awsSpec({ securityGroup: false });
     expect(plan(noSg, observedState([broker(1)])).actions.some((a) => a.kind === 'openPort')).toBe(false);
     const local = parseSpec({
@@ -460,7 +460,11 @@ describe('plan: bootstrap and consumer ports', () => {
       exposures: [awsExposure({ advertisedListenerPattern: '<broker_id>.localhost:<port>' })],
     });
     const localPlan = plan(local, observedState([broker(1)]));
-    expect(kinds(localPlan.actions)).toEqual(['createMapping', 'createMapping']);
+    expect(kinds(localPlan.actions)).toEqual(['createMapping', 'createMapping', 'openPort', 'openPort']);
+    expect(localPlan.actions.filter((a) => a.kind === 'openPort')).toEqual([
+      { kind: 'openPort', port: 9092, cidrs: ['127.0.0.0/8'] },
+      { kind: 'openPort', port: 9093, cidrs: ['127.0.0.0/8'] },
+    ]);
     expect(localPlan.provider).toBe('local');
   });
 

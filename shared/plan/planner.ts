@@ -652,9 +652,13 @@ function checkTotalListeners(
   });
 }
 
+const LOOPBACK_CONSUMERS = ['127.0.0.0/8'] as const;
+
 function firewallCidrs(spec: ClusterSpec, kind: ProviderKind): readonly string[] | undefined {
-  // The local load balancer binds loopback and has no firewall; AWS/Alibaba manage ports only with a security group.
+  // AWS/Alibaba manage ports only with a security group. The local load balancer serves only the ports its ledger
+  // lists as open, like a security group in front of it; its consumers are on loopback.
   const { aws, gcp, alicloud } = spec.provider;
+  if (kind === 'local') return LOOPBACK_CONSUMERS;
   if (kind === 'aws' && aws?.securityGroupId !== undefined) return [...aws.consumerCidrs].sort(byText);
   if (kind === 'alicloud' && alicloud?.securityGroupId !== undefined) return [...alicloud.consumerCidrs].sort(byText);
   if (kind === 'gcp' && gcp !== undefined) return [...gcp.consumerCidrs].sort(byText);

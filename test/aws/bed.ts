@@ -19,12 +19,13 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { createAwsStepDeps } from '../../functions/aws/deps.ts';
 import { createLogger } from '../../functions/aws/log.ts';
+import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
 import { createKafkaAdmin } from '../../shared/kafka/admin.ts';
+import type { ListenerView } from '../../shared/model/observed.ts';
 import { type PortForwarder, type PortMapping, startPortForwarder } from '../../shared/net/port-forwarder.ts';
 import { type EventLog, loadDefinition, runStateMachine } from '../../shared/orchestration/local-state-machine.ts';
-import type { ListenerView } from '../../shared/model/observed.ts';
 import type { Clock, KafkaAdmin } from '../../shared/ports.ts';
-import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
+import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
 import {
   type CommandHook,
   createFakeAws,
@@ -34,7 +35,6 @@ import {
   type FakeInstance,
 } from '../../shared/providers/aws/testing/fake-aws.ts';
 import { runDocumentLocally } from '../../shared/providers/aws/testing/run-document.ts';
-import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
 import type { ClusterSpecInput } from '../../shared/spec/schema.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
 import { startTestBroker, type TestBroker } from '../../testkit/kafka/broker.ts';
@@ -255,13 +255,23 @@ export class AwsBed {
       }
       this.restartLog.push(broker.nodeId);
       if (this.failingRestarts.has(broker.nodeId)) {
-        return { status: 'Failed', stdout: '', stderr: 'Job for kafka.service failed because the control process exited with error code.', exitCode: 1 };
+        return {
+          status: 'Failed',
+          stdout: '',
+          stderr: 'Job for kafka.service failed because the control process exited with error code.',
+          exitCode: 1,
+        };
       }
       try {
         await broker.kafka.restart();
         return { status: 'Success', stdout: '', stderr: '', exitCode: 0 };
       } catch (error) {
-        return { status: 'Failed', stdout: '', stderr: `Job for kafka.service failed: ${(error as Error).message}`, exitCode: 1 };
+        return {
+          status: 'Failed',
+          stdout: '',
+          stderr: `Job for kafka.service failed: ${(error as Error).message}`,
+          exitCode: 1,
+        };
       }
     };
   }
@@ -284,7 +294,10 @@ export class AwsBed {
         const out: Record<string, ListenerView> = {};
         for (const [name, view] of Object.entries(views)) {
           const protocol = running.properties.protocolMap.get(name.toUpperCase());
-          out[name] = view.securityProtocol === undefined && protocol !== undefined ? { ...view, securityProtocol: protocol } : view;
+          out[name] =
+            view.securityProtocol === undefined && protocol !== undefined
+              ? { ...view, securityProtocol: protocol }
+              : view;
         }
         return out;
       },
@@ -314,10 +327,15 @@ export class AwsBed {
   }
 
   /** Runs a state machine file of statemachines/ over the bed; drift repair runs provision the same way. */
-  async run(machine: keyof typeof STATE_MACHINES, input: Record<string, unknown>, executionId?: string): Promise<RunResult> {
+  async run(
+    machine: keyof typeof STATE_MACHINES,
+    input: Record<string, unknown>,
+    executionId?: string,
+  ): Promise<RunResult> {
     this.#executions += 1;
     const id =
-      executionId ?? `arn:aws:states:us-west-2:123456789012:execution:brokerlink-${machine}-dev:run-${this.#executions}`;
+      executionId ??
+      `arn:aws:states:us-west-2:123456789012:execution:brokerlink-${machine}-dev:run-${this.#executions}`;
     const events: EventLog[] = [];
     const output = await runStateMachine(await loadDefinition(STATE_MACHINES[machine]), input, {
       executionId: id,

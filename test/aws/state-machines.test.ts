@@ -45,7 +45,10 @@ describe('provision state machine on AWS: enrollment, plan mode, failures', () =
   it('enrolls a 4th broker: one new port and target group, only the new broker restarted', async () => {
     bed = await AwsBed.start({ brokers: 3 });
     await bed.run('provision', { cluster: CLUSTER, mode: 'apply' });
-    const before = { restarts: bed.restartLog.length, files: await Promise.all([1, 2, 3].map((id) => bed!.fileText(id))) };
+    const before = {
+      restarts: bed.restartLog.length,
+      files: await Promise.all([1, 2, 3].map((id) => bed!.fileText(id))),
+    };
 
     await bed.addBroker(4);
     const { output } = await bed.run('provision', { cluster: CLUSTER, mode: 'apply', trigger: 'instance-running' });

@@ -38,7 +38,8 @@ describe('provision apply on the local provider', () => {
     const out = await apply(l);
 
     expect(out.verification.ok).toBe(true);
-    expect(out.report.changes.lbActions).toBe(4);
+    // 3 broker mappings + the bootstrap mapping, each created and opened to the loopback consumers.
+    expect(out.report.changes.lbActions).toBe(8);
     expect([...out.report.changes.configsWritten].sort()).toEqual([1, 2, 3]);
     expect([...out.report.changes.restarted].sort()).toEqual([1, 2, 3]);
     expect(restartCounts(l)).toEqual({ 1: 1, 2: 1, 3: 1 });

@@ -73,7 +73,15 @@ const CONFIG_RESOURCE_BROKER = 4;
 const INVALID_REQUEST = 42;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const UNSUPPORTED_VERSION = 35;
-const IDENTITY_KEYS = ['node.id', 'broker.id', 'advertised.listeners', 'listeners', 'process.roles', 'broker.rack'];
+const IDENTITY_KEYS = [
+  'node.id',
+  'broker.id',
+  'advertised.listeners',
+  'listeners',
+  'listener.security.protocol.map',
+  'process.roles',
+  'broker.rack',
+];
 const DESCRIBE_CONFIGS_BATCH = 100;
 
 export interface ProbeApiVersions {
@@ -121,6 +129,8 @@ export type BrokerIdentity =
       brokerId: number;
       advertisedListeners: ListenerEndpoint[];
       listeners: ListenerEndpoint[];
+      /** `listener.security.protocol.map` as the broker runs it: listener name (upper case) → protocol. */
+      securityProtocols: Record<string, string>;
       processRoles: NodeRole[] | null;
       rack: string | null;
     }
@@ -427,6 +437,7 @@ class Probe implements KafkaProbe {
         brokerId: expectedId,
         advertisedListeners: parseListeners(config.get('advertised.listeners')).endpoints,
         listeners: parseListeners(config.get('listeners')).endpoints,
+        securityProtocols: parseProtocolMap(config.get('listener.security.protocol.map')),
         processRoles: roles
           ? roles
               .split(',')
@@ -808,4 +819,18 @@ export async function withProbe<T>(options: ProbeOptions, fn: (probe: KafkaProbe
   } finally {
     await probe.close();
   }
+}
+
+/** `INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL` → { INTERNAL: 'PLAINTEXT', EXTERNAL: 'SASL_SSL' }; malformed entries are skipped. */
+export function parseProtocolMap(value: string | null | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of (value ?? '').split(',')) {
+    const at = entry.lastIndexOf(':');
+    if (at <= 0) continue;
+    map[entry.slice(0, at).trim().toUpperCase()] = entry
+      .slice(at + 1)
+      .trim()
+      .toUpperCase();
+  }
+  return map;
 }
