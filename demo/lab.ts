@@ -14,7 +14,7 @@
  * - Each broker plays a host of its own: broker N is "host" 127.0.0.(10+N) with its file system under
  *   `<dir>/hosts/<N>/` (the command channel's `perBrokerRoot`). Like on a VM, a wildcard listener (0.0.0.0) binds
  *   that host's address (the test broker's `hostAddress`).
- * - A restart is the spec's restart script (demo/lab-restart.sh, copied into the lab dir) asking the broker over a
+ * - A restart is the spec's restart script (testkit/kafka/restart-testbroker.sh, copied into the lab dir) asking the broker over a
  *   loopback control port written next to its properties file; the broker stops at once and starts again,
  *   re-reading server.properties, after `restartDelayMs`.
  */
@@ -43,10 +43,11 @@ import type { ClusterSpecInput } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 import { startTestBroker, type TestBroker } from '../testkit/kafka/broker.ts';
 import { TestCluster } from '../testkit/kafka/cluster.ts';
+import { RESTART_SCRIPT_URL, type RestartControl, startRestartControl } from '../testkit/kafka/control.ts';
 
 /** Where server.properties lives on every broker "host" (as the spec names it). */
 export const LAB_PROPERTIES_PATH = '/etc/kafka/server.properties';
-export const LAB_RESTART_SCRIPT = fileURLToPath(new URL('./lab-restart.sh', import.meta.url));
+export const LAB_RESTART_SCRIPT = fileURLToPath(RESTART_SCRIPT_URL);
 
 export interface LabRollout {
   healthyChecks?: number;
@@ -91,8 +92,10 @@ export interface LabBroker {
   /** The real server.properties file on this machine. */
   readonly propertiesFile: string;
   broker: TestBroker;
+  /** Its restart control port (what the restart script talks to). */
+  control: RestartControl;
   /** Restarts requested through the restart script. */
-  restarts: number;
+  readonly restarts: number;
   /** Why the last (re)start failed, if it did. */
   lastStartError: string | null;
 }
@@ -243,11 +246,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const hostsDir = join(dir, 'hosts');
   const stateFile = join(dir, 'lb-state.json');
   const specFile = join(dir, `${clusterName}.yaml`);
-  const restartScript = join(dir, 'bin', 'lab-restart.sh');
+  const restartScript = join(dir, 'bin', 'restart-testbroker.sh');
   const cluster = new TestCluster();
   const brokers = new Map<number, LabBroker>();
-  const controls = new Map<number, net.Server>();
-  const timers = new Set<NodeJS.Timeout>();
   const driftReports: Lab['driftReports'] = [];
   let lb: LocalLoadBalancerDaemon | undefined;
   let closed = false;
@@ -269,41 +270,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     }
   }
 
-  /** The broker's control port: `restart` stops it now and starts it again after the restart delay. */
-  async function startControl(lab: LabBroker): Promise<void> {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => socket.destroy());
-      let buffer = '';
-      socket.on('data', (chunk) => {
-        buffer += chunk.toString('utf8');
-        if (!buffer.includes('\n')) return;
-        const line = buffer.slice(0, buffer.indexOf('\n')).trim();
-        if (line !== 'restart' || closed) {
-          socket.end(`${JSON.stringify({ result: 'refused', reason: closed ? 'lab closed' : 'unknown request' })}\n`);
-          return;
-        }
-        lab.restarts += 1;
-        lab.broker.stop().then(
-          () => {
-            socket.end(`${JSON.stringify({ result: 'restarting', nodeId: lab.id })}\n`);
-            const timer = setTimeout(() => {
-              timers.delete(timer);
-              if (!closed) void startInstance(lab);
-            }, restartDelayMs);
-            timers.add(timer);
-          },
-          (error: Error) => socket.end(`${JSON.stringify({ result: 'error', message: error.message })}\n`),
-        );
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-    });
-    controls.set(lab.id, server);
-    await writeFile(`${lab.propertiesFile}.control`, `${(server.address() as net.AddressInfo).port}\n`);
-  }
-
   async function startBroker(
     id: number,
     startOptions: { roles?: 'broker' | 'broker,controller' } = {},
@@ -320,9 +286,24 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       await writeFile(file, seedProperties(id, ports, initialIds, roles));
     }
     const broker = await startTestBroker({ propertiesPath: file, cluster, hostAddress: labHost(id) });
-    const lab: LabBroker = { id, host: labHost(id), propertiesFile: file, broker, restarts: 0, lastStartError: null };
+    const control = await startRestartControl({
+      broker,
+      propertiesPath: file,
+      restartDelayMs,
+      start: () => startInstance(lab),
+    });
+    const lab: LabBroker = {
+      id,
+      host: labHost(id),
+      propertiesFile: file,
+      broker,
+      control,
+      get restarts() {
+        return control.restarts;
+      },
+      lastStartError: null,
+    };
     brokers.set(id, lab);
-    await startControl(lab);
     return lab;
   }
 
@@ -405,9 +386,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       });
       const gone = brokers.get(id);
       if (gone) {
+        await gone.control.close();
         await gone.broker.close();
-        await new Promise<void>((resolve) => controls.get(id)?.close(() => resolve()) ?? resolve());
-        controls.delete(id);
         brokers.delete(id);
       }
     },
@@ -430,10 +410,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     async close() {
       if (closed) return;
       closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const b of brokers.values()) await b.broker.close().catch(() => undefined);
-      await Promise.all([...controls.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const b of brokers.values()) {
+        await b.control.close().catch(() => undefined);
+        await b.broker.close().catch(() => undefined);
+      }
       await lb?.close().catch(() => undefined);
       cluster.close();
       await rm(dir, { recursive: true, force: true });

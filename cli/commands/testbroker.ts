@@ -2,7 +2,8 @@ import { ProblemFound } from '../errors.ts';
 import type { Output } from '../io.ts';
 import { runScript } from '../run-script.ts';
 
-export const usage = 'brokerlink testbroker --properties <file> [--restart-delay-ms <n>]';
+export const usage =
+  'brokerlink testbroker --properties <file> [--properties <file> ...] [--host-address 127.x.y.z ...] [--topic name:partitions:rf:minIsr] [--restart-delay-ms <n>]';
 
 /**
  * A Kafka-protocol test broker (testkit/kafka) for trying brokerlink by hand: it binds the listeners of the

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Restart script of the local lab's test brokers (demo/lab.ts), used as the spec's `brokers.restart.script`.
+# Restart script for Kafka-protocol test brokers (testkit/kafka), used as a local spec's `brokers.restart.script`.
 #
-#   lab-restart.sh <absolute path of server.properties>
+#   restart-testbroker.sh <absolute path of server.properties>
 #
-# The lab hosts its test brokers in one process (they share one in-memory cluster model), so a signal cannot say
+# Test brokers of one cluster live in one process (they share one in-memory cluster model), so a signal cannot say
 # which broker to restart. Each broker instead listens on a loopback control port written to
 # "<properties>.control"; this script sends it "restart" and prints its one-line JSON answer, which arrives once
 # the broker has stopped (it comes back, re-reading server.properties, after its restart delay).
@@ -12,7 +12,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [[ $# -ne 1 ]]; then
-  echo 'usage: lab-restart.sh <absolute path of server.properties>' >&2
+  echo 'usage: restart-testbroker.sh <absolute path of server.properties>' >&2
   exit 2
 fi
 props="$1"
