@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type EventLog, loadDefinition, runStateMachine } from '../shared/orchestration/local-state-machine.ts';
+import {
+  type EventLog,
+  loadDefinition,
+  type RunOptions,
+  runStateMachine,
+} from '../shared/orchestration/local-state-machine.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 
 const STATE_MACHINES = new URL('../statemachines/', import.meta.url);
@@ -11,6 +16,7 @@ export interface ExecuteOptions {
   waitMs?: number;
   onEvent?: (event: EventLog) => void;
   executionId?: string;
+  wrapTask?: RunOptions['wrapTask'];
 }
 
 /**
@@ -29,6 +35,7 @@ export async function execute(
     deps: options.deps,
     ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.wrapTask ? { wrapTask: options.wrapTask } : {}),
     startExecution: async (startInput) => {
       const nested = (startInput as { Input?: Record<string, unknown> }).Input ?? {};
       const output = await execute('provision', nested, { ...options, executionId: `${executionId}:repair` });

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { execute, type Machine } from '../cli/execution.ts';
+import { type ExecuteOptions, execute, type Machine } from '../cli/execution.ts';
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
 import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
 import { type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
@@ -105,6 +105,7 @@ export interface RunOptions {
   onEvent?: (event: EventLog) => void;
   executionId?: string;
   deps?: StepDeps;
+  wrapTask?: ExecuteOptions['wrapTask'];
 }
 
 export interface Lab {
@@ -402,6 +403,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           waitMs: runOptions.waitMs ?? waitMs,
           ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
           ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
+          ...(runOptions.wrapTask ? { wrapTask: runOptions.wrapTask } : {}),
         },
       );
     },

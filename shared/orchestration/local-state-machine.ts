@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { parse } from 'yaml';
 import type { StepDeps } from '../steps/deps.ts';
-import { isTaskName, tasks } from '../steps/tasks.ts';
+import { isTaskName, type TaskName, tasks } from '../steps/tasks.ts';
 import { StateMachineDefinitionInvalid, StateMachineFailed } from './errors.ts';
 
 /*
@@ -27,7 +27,11 @@ export interface RunOptions {
   /** Binding for `states:startExecution` tasks (drift repair starts provision). */
   startExecution?: (input: Record<string, unknown>) => Promise<unknown>;
   onEvent?: (event: EventLog) => void;
+  /** Wraps every task binding (fault injection, tracing). Receives the task name and the bound call. */
+  wrapTask?: (task: TaskName, run: TaskCall) => TaskCall;
 }
+
+export type TaskCall = (input: unknown) => Promise<unknown>;
 
 interface TaskBinding {
   stateName: string;
@@ -72,8 +76,9 @@ export async function runStateMachine(
     if (!isTaskName(taskName)) {
       throw new StateMachineDefinitionInvalid(`state "${binding.stateName}" uses unknown task "${taskName}"`);
     }
-    const run = tasks[taskName];
-    handlers[binding.stateName] = guard.wrap(binding, (taskInput) => run(taskInput, options.deps));
+    const task = tasks[taskName];
+    const run: TaskCall = (taskInput) => task(taskInput, options.deps);
+    handlers[binding.stateName] = guard.wrap(binding, options.wrapTask ? options.wrapTask(taskName, run) : run);
   }
 
   const machine = new StateMachine(resolved as never, { validationOptions: { checkArn: false } } as never);

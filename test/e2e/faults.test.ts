@@ -7,22 +7,17 @@
  * never learned of it). A plain re-run must then converge to exactly the reference's final state: same ledger
  * (no duplicate mapping, no port moved), same server.properties, verification passing, lock released.
  *
- * Seam: the state machine runner binds each Task to `tasks[<name>]` (shared/steps/tasks.ts) when an execution
- * starts; this file wraps those entries for its own executions only (keyed by the deps object they receive).
+ * Seam: the state machine runner's `wrapTask` option (shared/orchestration/local-state-machine.ts) wraps every
+ * task binding of one execution.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Lab, type LabOptions, startLab } from '../../demo/lab.ts';
-import type { StepDeps } from '../../shared/steps/deps.ts';
 import { tasks } from '../../shared/steps/tasks.ts';
 import { apply, assertNoDuplicates, ledgerView, lockFileExists, propertiesView } from './helpers.ts';
 
 class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
-
-type TaskFn = (input: unknown, deps: StepDeps) => Promise<unknown>;
-const table = tasks as unknown as Record<string, TaskFn>;
-const originals: Record<string, TaskFn> = { ...table };
 
 /**
  * An injection point is one task invocation named `<task>#<broker or ->#<n>`: the n-th call of that task (for that
@@ -34,7 +29,6 @@ interface Injection {
   keys: string[];
   fired: boolean;
 }
-const injections = new WeakMap<StepDeps, Injection>();
 
 function keyOf(name: string, input: unknown, seen: Map<string, number>): string {
   const brokerId = (input as { brokerId?: unknown } | null)?.brokerId;
@@ -44,29 +38,22 @@ function keyOf(name: string, input: unknown, seen: Map<string, number>): string 
   return `${base}#${n}`;
 }
 
+/** The runner's task seam: each task runs, is recorded, and throws right after its work at the chosen point. */
+function injector(injection: Injection): NonNullable<Parameters<Lab['run']>[2]>['wrapTask'] {
+  return (name, run) => async (input) => {
+    const result = await run(input);
+    const key = keyOf(name, input, injection.seen);
+    injection.keys.push(key);
+    if (key === injection.at) {
+      injection.fired = true;
+      throw new InjectedFault(`injected after task invocation ${key}`);
+    }
+    return result;
+  };
+}
+
 /** Polling tasks may run a different number of rounds from run to run; their later rounds may not recur. */
 const POLLING = new Set(['advanceConfigPush', 'checkCanRoll', 'advanceRestart', 'checkHealthy']);
-
-beforeAll(() => {
-  for (const [name, original] of Object.entries(originals)) {
-    table[name] = async (input, deps) => {
-      const result = await original(input, deps);
-      const injection = injections.get(deps);
-      if (injection !== undefined) {
-        const key = keyOf(name, input, injection.seen);
-        injection.keys.push(key);
-        if (key === injection.at) {
-          injection.fired = true;
-          throw new InjectedFault(`injected after task invocation ${key}`);
-        }
-      }
-      return result;
-    };
-  }
-});
-afterAll(() => {
-  Object.assign(table, originals);
-});
 
 const OPTIONS: LabOptions = { drift: 'report', waitMs: 10, rollout: { healthyChecks: 1 } };
 
@@ -95,10 +82,8 @@ describe('fault injection at every step boundary of provision apply', () => {
     let points: string[];
     let expected: FinalState;
     try {
-      const deps = reference.deps();
       const recorder: Injection = { at: null, seen: new Map(), keys: [], fired: false };
-      injections.set(deps, recorder);
-      const out = await apply(reference, { deps });
+      const out = await apply(reference, { wrapTask: injector(recorder) });
       expect(out.verification.ok).toBe(true);
       points = recorder.keys;
       expected = await finalState(reference);
@@ -107,7 +92,7 @@ describe('fault injection at every step boundary of provision apply', () => {
     }
     expect(points.length).toBeGreaterThanOrEqual(20);
     const taskNames = new Set(points.map((p) => p.split('#')[0]));
-    expect(taskNames).toEqual(new Set(Object.keys(originals).filter((n) => n !== 'reportDrift')));
+    expect(taskNames).toEqual(new Set(Object.keys(tasks).filter((n) => n !== 'reportDrift')));
 
     const problems: string[] = [];
     const covered: string[] = [];
@@ -115,10 +100,8 @@ describe('fault injection at every step boundary of provision apply', () => {
     await mapLimit(points, 3, async (point) => {
       const lab = await startLab(OPTIONS);
       try {
-        const deps = lab.deps();
         const injection: Injection = { at: point, seen: new Map(), keys: [], fired: false };
-        injections.set(deps, injection);
-        const run = await apply(lab, { deps }).then(
+        const run = await apply(lab, { wrapTask: injector(injection) }).then(
           () => undefined,
           (error: unknown) => error as { error?: string; detail?: string },
         );
