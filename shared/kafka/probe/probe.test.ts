@@ -86,6 +86,7 @@ describe('brokerIdentity against literal DescribeConfigs bytes', () => {
         { name: 'INTERNAL', host: '0.0.0.0', port: 9092 },
         { name: 'EXTERNAL', host: '0.0.0.0', port: 39092 },
       ],
+      securityProtocols: {},
       processRoles: ['broker', 'controller'],
       rack: null,
     });
