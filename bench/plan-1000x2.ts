@@ -28,7 +28,7 @@ const spec = parseSpec({
     },
   },
   brokers: {
-    discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+    discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
     propertiesPath: '/opt/kafka/config/server.properties',
     restart: { systemdUnit: 'kafka.service' },
   },

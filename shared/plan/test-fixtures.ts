@@ -45,7 +45,7 @@ export function awsSpec(
       },
     },
     brokers: {
-      discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+      discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
       propertiesPath: '/home/ec2-user/kafka/config/server.properties',
       restart: { systemdUnit: 'kafka.service' },
     },
@@ -70,7 +70,7 @@ export function gcpSpec(
       },
     },
     brokers: {
-      discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+      discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
       propertiesPath: '/opt/kafka/config/server.properties',
       restart: { systemdUnit: 'kafka.service' },
     },

@@ -17,6 +17,7 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
 
   checkKafkaSecurity(spec, issues);
   checkPorts(spec, issues);
+  checkCommandScope(spec, kind, issues);
 
   spec.exposures.forEach((exposure, index) => {
     const at = `exposures[${index}]`;
@@ -73,6 +74,24 @@ export function capacityIssues(spec: ClusterSpec, brokerCount: number): SpecIssu
         'Put further exposures on another load balancer.',
     },
   ];
+}
+
+/** The tag that scopes brokerlink's run-command permission (IAM condition in serverless.yml). */
+export const CLUSTER_TAG = 'brokerlink:cluster';
+
+/**
+ * On AWS the functions may send commands only to instances tagged `brokerlink:cluster` (least privilege), so
+ * discovery must select by that tag: otherwise a discovered broker would fail later, at its config push.
+ */
+function checkCommandScope(spec: ClusterSpec, kind: ReturnType<typeof providerKind>, issues: SpecIssue[]): void {
+  const tags = spec.brokers.discover?.tags;
+  if (kind !== 'aws' || tags === undefined || tags[CLUSTER_TAG] === spec.cluster) return;
+  issues.push({
+    path: 'brokers.discover.tags',
+    message:
+      `must include "${CLUSTER_TAG}": ${spec.cluster} — brokerlink may run commands only on instances tagged so ` +
+      `(tag them, e.g. aws ec2 create-tags --resources <instance-id> --tags Key=${CLUSTER_TAG},Value=${spec.cluster})`,
+  });
 }
 
 function checkKafkaSecurity(spec: ClusterSpec, issues: SpecIssue[]): void {

@@ -20,7 +20,7 @@ function base(): ClusterSpecInput & Record<string, unknown> {
       },
     },
     brokers: {
-      discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+      discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
       propertiesPath: '/home/ec2-user/kafka/config/server.properties',
       restart: { systemdUnit: 'kafka.service' },
     },
@@ -590,5 +590,22 @@ describe('validateSpecText', () => {
   it('parses JSON as well, and parseSpecText throws SpecInvalid naming the source', () => {
     expect(validateSpecText(JSON.stringify(base())).ok).toBe(true);
     expect(() => parseSpecText('cluster: orders\n', 'orders.yaml')).toThrow(/^orders\.yaml is invalid/);
+  });
+});
+
+describe('validateSpec: run-command scope on AWS', () => {
+  it('requires discovery by the brokerlink:cluster tag, which IAM scopes SendCommand to', () => {
+    const spec = base();
+    spec.brokers.discover = { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' };
+    const result = validateSpec(spec);
+    expect(result.ok).toBe(false);
+    const issue = (result as { issues: SpecIssue[] }).issues.find((i) => i.path === 'brokers.discover.tags');
+    expect(issue?.message).toContain('must include "brokerlink:cluster": orders');
+  });
+
+  it('rejects a brokerlink:cluster tag naming another cluster', () => {
+    const spec = base();
+    spec.brokers.discover = { tags: { 'brokerlink:cluster': 'payments' }, nodeIdTag: 'kafka-node-id' };
+    expect(validateSpec(spec).ok).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ describe('Ec2BrokerDiscovery', () => {
     await new Ec2BrokerDiscovery({ ec2: aws.clients.ec2 }).discoverBrokers(
       awsSpec({
         brokers: {
-          discover: { tags: { 'kafka-cluster': 'orders', env: 'prod' }, nodeIdTag: 'kafka-node-id' },
+          discover: { tags: { 'brokerlink:cluster': 'orders', env: 'prod' }, nodeIdTag: 'kafka-node-id' },
           propertiesPath: '/etc/kafka/server.properties',
           restart: { systemdUnit: 'kafka.service' },
         },
@@ -30,7 +30,7 @@ describe('Ec2BrokerDiscovery', () => {
     );
     const [call] = aws.calls('ec2', 'DescribeInstances');
     expect(call?.input['Filters']).toEqual([
-      { Name: 'tag:kafka-cluster', Values: ['orders'] },
+      { Name: 'tag:brokerlink:cluster', Values: ['orders'] },
       { Name: 'tag:env', Values: ['prod'] },
       { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
     ]);
@@ -61,8 +61,8 @@ describe('Ec2BrokerDiscovery', () => {
   it('names every instance whose node id tag is missing or not a node id', async () => {
     const [a, b, c] = brokerInstances(3);
     const instances = [
-      { ...a!, tags: { 'kafka-cluster': 'orders' } },
-      { ...b!, tags: { 'kafka-cluster': 'orders', 'kafka-node-id': 'three' } },
+      { ...a!, tags: { 'brokerlink:cluster': 'orders' } },
+      { ...b!, tags: { 'brokerlink:cluster': 'orders', 'kafka-node-id': 'three' } },
       c!,
     ];
     const aws = createFakeAws({ instances });

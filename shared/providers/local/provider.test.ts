@@ -47,7 +47,7 @@ describe('createLocalProvider', () => {
   it('refuses tag discovery, which has no meaning on one machine', async () => {
     const s = spec({
       brokers: {
-        discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'node' },
+        discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'node' },
         propertiesPath: '/etc/kafka/server.properties',
         restart: { systemdUnit: 'kafka.service' },
       },

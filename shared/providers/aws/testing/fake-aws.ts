@@ -94,7 +94,7 @@ export function brokerInstances(
       az: zones[index % zones.length]!,
       state: 'running' as const,
       tags: {
-        [options.clusterTag ?? 'kafka-cluster']: options.cluster ?? 'orders',
+        [options.clusterTag ?? 'brokerlink:cluster']: options.cluster ?? 'orders',
         [options.nodeIdTag ?? 'kafka-node-id']: String(id),
       },
     };

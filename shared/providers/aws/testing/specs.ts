@@ -21,7 +21,7 @@ export function awsSpecInput(overrides: Partial<ClusterSpecInput> = {}): Cluster
       },
     },
     brokers: {
-      discover: { tags: { 'kafka-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+      discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
       propertiesPath: '/home/ec2-user/config/server.properties',
       restart: { systemdUnit: 'kafka.service' },
     },

@@ -1,0 +1,102 @@
+/**
+ * Benchmark: Lambda bundle size and module init time of every AWS function (serverless.yml's esbuild settings:
+ * bundle, minify, ESM, node22, the require banner). Init time = importing the bundle in a fresh Node process (what a
+ * cold start pays after the runtime is up), median of N processes per function. Also the size with the AWS SDK v3
+ * left out (provided by the nodejs22.x runtime) for comparison. Prints one JSON line (targets: every bundle
+ * ≤ 1.5 MB, median init ≤ 150 ms).
+ *
+ *   npx node bench/aws-bundle.ts [runs=5]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const runs = Number(process.argv[2] ?? 5);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const source = join(repo, 'functions', 'aws');
+// Inside the repository so that, for the SDK-external variant, bare imports resolve to node_modules.
+const out = join(repo, '.esbuild', `bench-aws-${process.pid}`);
+const BANNER =
+  "import { createRequire as __brokerlinkCreateRequire } from 'node:module'; const require = __brokerlinkCreateRequire(import.meta.url);";
+
+const plugins = createRequire(import.meta.url)('../functions/aws/esbuild-plugins.cjs');
+
+const functions = readdirSync(source)
+  .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+  .map((name) => name.slice(0, -3))
+  .filter(
+    (name) =>
+      /^[a-z][A-Za-z]+$/.test(name) &&
+      !['config', 'deps', 'errors', 'log', 'middleware', 'notifier', 'runtime', 'triggers'].includes(name),
+  )
+  .filter((name) => name !== 'task-handler');
+
+async function bundle(name: string, dir: string, external: string[]): Promise<string> {
+  const outfile = join(dir, `${name}.mjs`);
+  await build({
+    entryPoints: [join(source, `${name}.ts`)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    banner: { js: BANNER },
+    external,
+    plugins,
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+function initMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, AWS_REGION: 'us-west-2', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
+  });
+  return Number(output.toString());
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+const round = (value: number) => Math.round(value * 10) / 10;
+
+mkdirSync(join(out, 'bundled'), { recursive: true });
+mkdirSync(join(out, 'sdk-external'), { recursive: true });
+try {
+  const results: Record<string, { bytes: number; bytesSdkExternal: number; initMedianMs: number }> = {};
+  for (const name of functions) {
+    const file = await bundle(name, join(out, 'bundled'), []);
+    const external = await bundle(name, join(out, 'sdk-external'), ['@aws-sdk/*', '@smithy/*']);
+    const times = Array.from({ length: runs }, () => initMs(file));
+    results[name] = {
+      bytes: statSync(file).size,
+      bytesSdkExternal: statSync(external).size,
+      initMedianMs: round(median(times)),
+    };
+  }
+  const sizes = Object.values(results).map((r) => r.bytes);
+  const inits = Object.values(results).map((r) => r.initMedianMs);
+  console.log(
+    JSON.stringify({
+      bench: 'aws-bundle',
+      functions: Object.keys(results).length,
+      runsPerFunction: runs,
+      maxBytes: Math.max(...sizes),
+      maxBytesSdkExternal: Math.max(...Object.values(results).map((r) => r.bytesSdkExternal)),
+      medianInitMs: round(median(inits)),
+      maxInitMs: round(Math.max(...inits)),
+      targetBytes: 1_500_000,
+      targetInitMs: 150,
+      ok: Math.max(...sizes) <= 1_500_000 && median(inits) <= 150,
+      perFunction: results,
+    }),
+  );
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
