@@ -69,31 +69,34 @@ const round = (value: number) => Math.round(value * 10) / 10;
 mkdirSync(join(out, 'bundled'), { recursive: true });
 mkdirSync(join(out, 'sdk-external'), { recursive: true });
 try {
-  const results: Record<string, { bytes: number; bytesSdkExternal: number; initMedianMs: number }> = {};
+  type Figures = { bytes: number; bytesSdkExternal: number; initMedianMs: number; initMedianMsSdkExternal: number };
+  const results: Record<string, Figures> = {};
   for (const name of functions) {
     const file = await bundle(name, join(out, 'bundled'), []);
     const external = await bundle(name, join(out, 'sdk-external'), ['@aws-sdk/*', '@smithy/*']);
-    const times = Array.from({ length: runs }, () => initMs(file));
     results[name] = {
       bytes: statSync(file).size,
       bytesSdkExternal: statSync(external).size,
-      initMedianMs: round(median(times)),
+      initMedianMs: round(median(Array.from({ length: runs }, () => initMs(file)))),
+      initMedianMsSdkExternal: round(median(Array.from({ length: runs }, () => initMs(external)))),
     };
   }
-  const sizes = Object.values(results).map((r) => r.bytes);
-  const inits = Object.values(results).map((r) => r.initMedianMs);
+  const all = Object.values(results);
+  const pick = (key: keyof Figures) => all.map((figures) => figures[key]);
   console.log(
     JSON.stringify({
       bench: 'aws-bundle',
-      functions: Object.keys(results).length,
+      functions: all.length,
       runsPerFunction: runs,
-      maxBytes: Math.max(...sizes),
-      maxBytesSdkExternal: Math.max(...Object.values(results).map((r) => r.bytesSdkExternal)),
-      medianInitMs: round(median(inits)),
-      maxInitMs: round(Math.max(...inits)),
+      deployed: 'sdk-external (serverless.yml custom.esbuild.exclude)',
+      maxBytes: Math.max(...pick('bytesSdkExternal')),
+      medianInitMs: round(median(pick('initMedianMsSdkExternal'))),
+      maxInitMs: Math.max(...pick('initMedianMsSdkExternal')),
+      sdkBundled: { maxBytes: Math.max(...pick('bytes')), medianInitMs: round(median(pick('initMedianMs'))) },
       targetBytes: 1_500_000,
       targetInitMs: 150,
-      ok: Math.max(...sizes) <= 1_500_000 && median(inits) <= 150,
+      okSize: Math.max(...pick('bytesSdkExternal')) <= 1_500_000,
+      okInit: median(pick('initMedianMsSdkExternal')) <= 150,
       perFunction: results,
     }),
   );

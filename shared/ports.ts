@@ -20,6 +20,18 @@ export interface LoadBalancer {
   apply(spec: ClusterSpec, action: LbAction): Promise<void>;
   /** The host consumers' traffic reaches the load balancer at (NLB DNS name, loopback address, ...). */
   consumerAddress(spec: ClusterSpec): Promise<string>;
+  /**
+   * Ensures the private-link service consumers connect to (AWS: the VPC endpoint service of the NLB, with the
+   * spec's allowed principals) and returns what they enter; null when the spec does not ask for one. Idempotent.
+   */
+  ensureConsumerEndpoint?(spec: ClusterSpec): Promise<ConsumerEndpoint | null>;
+}
+
+export interface ConsumerEndpoint {
+  /** What the consumer enters, e.g. com.amazonaws.vpce.us-west-2.vpce-svc-0123456789abcdef0. */
+  serviceName: string;
+  /** Things a person should know (created now, principals added by hand, acceptance setting differs, ...). */
+  notes: string[];
 }
 
 /** What brokerlink can ask a broker host to do. Nothing else is ever sent to a broker. */

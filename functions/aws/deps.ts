@@ -1,33 +1,41 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { createKafkaAdmin } from '../../shared/kafka/admin.ts';
-import { type Clock, systemClock } from '../../shared/ports.ts';
-import { Ec2BrokerDiscovery } from '../../shared/providers/aws/discovery.ts';
-import { AwsLoadBalancer, type TargetObservation } from '../../shared/providers/aws/load-balancer.ts';
-import { SsmClusterLock } from '../../shared/providers/aws/lock.ts';
-import { AwsSecretResolver } from '../../shared/providers/aws/secrets.ts';
-import { SsmSpecStore } from '../../shared/providers/aws/spec-store.ts';
-import { SsmCommandChannel } from '../../shared/providers/aws/ssm-command-channel.ts';
+import {
+  type BrokerDiscovery,
+  type Clock,
+  type ClusterLock,
+  type CommandChannel,
+  type LoadBalancer,
+  type Notifier,
+  type SecretResolver,
+  type SpecStore,
+  systemClock,
+} from '../../shared/ports.ts';
+import type { TargetObservation } from '../../shared/providers/aws/load-balancer.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
 import type { Logger } from './log.ts';
-import { createAwsNotifier } from './notifier.ts';
-import { config, ec2Client, logger, snsClient, ssmClient } from './runtime.ts';
+import { config, logger } from './runtime.ts';
 
 /*
- * StepDeps on AWS: the adapters of shared/providers/aws over SDK clients that are created once per container
- * (./runtime.ts). Adapters that keep useful caches (AZ name → AZ id, ...) live as long as the container; the secret
- * resolver is made per invocation so a rotated secret is picked up by the next step.
+ * StepDeps on AWS: the adapters of shared/providers/aws over SDK clients, per container. Every adapter and every
+ * SDK client is loaded on first use (dynamic import), so a task pays only for what it touches: `plan` loads no SDK
+ * at all, `acquireLock` only SSM, the Kafka-facing tasks the Kafka client. Importing all clients up front made every
+ * cold start load EC2 + ELBv2 + SSM + Secrets Manager + SNS + the Kafka client (docs/BENCHMARKS.md).
+ * The secret resolver is made per invocation so a rotated secret is picked up by the next step.
  */
 
+/** A client, or how to make it on first use. */
+export type ClientSource<T> = T | (() => Promise<T>);
+
 export interface AwsDepsClients {
-  ec2: EC2Client;
-  elbv2: ElasticLoadBalancingV2Client;
-  ssm: SSMClient;
-  secretsManager: SecretsManagerClient;
-  sns?: SNSClient;
+  ec2: ClientSource<EC2Client>;
+  elbv2: ClientSource<ElasticLoadBalancingV2Client>;
+  ssm: ClientSource<SSMClient>;
+  secretsManager: ClientSource<SecretsManagerClient>;
+  sns?: ClientSource<SNSClient>;
 }
 
 export interface AwsDepsOptions {
@@ -47,27 +55,57 @@ export interface AwsDepsOptions {
 /** Builds StepDeps from clients; the returned function gives the deps for one invocation. */
 export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptions): () => StepDeps {
   const clock = options.clock ?? systemClock;
-  const discovery = new Ec2BrokerDiscovery({ ec2: clients.ec2 });
-  const loadBalancer = new AwsLoadBalancer({
-    ec2: clients.ec2,
-    elbv2: clients.elbv2,
-    targets: options.targets ?? { mode: 'ledger' },
-    clock,
+  const ec2 = once(() => resolveClient(clients.ec2));
+  const elbv2 = once(() => resolveClient(clients.elbv2));
+  const ssm = once(() => resolveClient(clients.ssm));
+  const secretsManager = once(() => resolveClient(clients.secretsManager));
+  const sns = clients.sns === undefined ? undefined : once(() => resolveClient(clients.sns!));
+
+  const discovery = lazyPort<BrokerDiscovery>(['discoverBrokers'], async () => {
+    const { Ec2BrokerDiscovery } = await import('../../shared/providers/aws/discovery.ts');
+    return new Ec2BrokerDiscovery({ ec2: await ec2() });
   });
-  const commands = new SsmCommandChannel({
-    ssm: clients.ssm,
-    ...(options.documentName === undefined ? {} : { documentName: options.documentName }),
+  const loadBalancer = lazyPort<Required<LoadBalancer>>(
+    ['observe', 'apply', 'consumerAddress', 'ensureConsumerEndpoint'],
+    async () => {
+      const { AwsLoadBalancer } = await import('../../shared/providers/aws/load-balancer.ts');
+      return new AwsLoadBalancer({
+        ec2: await ec2(),
+        elbv2: await elbv2(),
+        targets: options.targets ?? { mode: 'ledger' },
+        clock,
+      });
+    },
+  );
+  const commands = lazyPort<CommandChannel>(['start', 'poll'], async () => {
+    const { SsmCommandChannel } = await import('../../shared/providers/aws/ssm-command-channel.ts');
+    return new SsmCommandChannel({
+      ssm: await ssm(),
+      ...(options.documentName === undefined ? {} : { documentName: options.documentName }),
+    });
   });
-  const lock = new SsmClusterLock({ ssm: clients.ssm, clock });
-  const specs = new SsmSpecStore({ ssm: clients.ssm });
-  const notifier = createAwsNotifier({
-    log: options.log,
-    ...(clients.sns === undefined ? {} : { sns: clients.sns }),
-    ...(options.driftTopicArn === undefined ? {} : { topicArn: options.driftTopicArn }),
-    ...(options.writeMetric === undefined ? {} : { writeMetric: options.writeMetric }),
+  const lock = lazyPort<ClusterLock>(['acquire', 'release'], async () => {
+    const { SsmClusterLock } = await import('../../shared/providers/aws/lock.ts');
+    return new SsmClusterLock({ ssm: await ssm(), clock });
+  });
+  const specs = lazyPort<SpecStore>(['load', 'save'], async () => {
+    const { SsmSpecStore } = await import('../../shared/providers/aws/spec-store.ts');
+    return new SsmSpecStore({ ssm: await ssm() });
+  });
+  const notifier = lazyPort<Notifier>(['driftFound'], async () => {
+    const { createAwsNotifier } = await import('./notifier.ts');
+    return createAwsNotifier({
+      log: options.log,
+      ...(sns === undefined ? {} : { sns: await sns() }),
+      ...(options.driftTopicArn === undefined ? {} : { topicArn: options.driftTopicArn }),
+      ...(options.writeMetric === undefined ? {} : { writeMetric: options.writeMetric }),
+    });
   });
   return () => {
-    const secrets = new AwsSecretResolver({ secretsManager: clients.secretsManager, ssm: clients.ssm });
+    const secrets = lazyPort<SecretResolver>(['resolve'], async () => {
+      const { AwsSecretResolver } = await import('../../shared/providers/aws/secrets.ts');
+      return new AwsSecretResolver({ secretsManager: await secretsManager(), ssm: await ssm() });
+    });
     return {
       discovery,
       loadBalancer,
@@ -77,7 +115,9 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
       specs,
       notifier,
       clock,
-      kafka: options.kafka ?? ((spec) => createKafkaAdmin(spec, secrets)),
+      kafka:
+        options.kafka ??
+        (async (spec) => (await import('../../shared/kafka/admin.ts')).createKafkaAdmin(spec, secrets)),
     };
   };
 }
@@ -91,11 +131,15 @@ export function stepDeps(): StepDeps {
     const clientConfig = { region: settings.AWS_REGION, maxAttempts: 8, retryMode: 'adaptive' as const };
     perContainer = createAwsStepDeps(
       {
-        ec2: ec2Client(),
-        ssm: ssmClient(),
-        elbv2: new ElasticLoadBalancingV2Client(clientConfig),
-        secretsManager: new SecretsManagerClient(clientConfig),
-        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined ? {} : { sns: snsClient() }),
+        ec2: async () => new (await import('@aws-sdk/client-ec2')).EC2Client(clientConfig),
+        ssm: async () => new (await import('@aws-sdk/client-ssm')).SSMClient(clientConfig),
+        elbv2: async () =>
+          new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(clientConfig),
+        secretsManager: async () =>
+          new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(clientConfig),
+        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
+          ? {}
+          : { sns: async () => new (await import('@aws-sdk/client-sns')).SNSClient(clientConfig) }),
       },
       {
         log: logger(),
@@ -107,4 +151,39 @@ export function stepDeps(): StepDeps {
     );
   }
   return perContainer();
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
+function resolveClient<T>(source: ClientSource<T>): Promise<T> {
+  return typeof source === 'function' ? (source as () => Promise<T>)() : Promise.resolve(source);
+}
+
+/**
+ * A port whose implementation is built on its first call. Every port method is async, so forwarding each listed
+ * method through the loaded instance keeps the port's contract; a failed load is retried on the next call.
+ */
+function lazyPort<T extends object>(methods: readonly (keyof T & string)[], load: () => Promise<T>): T {
+  let instance: Promise<T> | undefined;
+  const get = () => {
+    instance ??= load().catch((error: unknown) => {
+      instance = undefined;
+      throw error;
+    });
+    return instance;
+  };
+  const port: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const method of methods) {
+    port[method] = async (...args) => {
+      const target = await get();
+      return (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+    };
+  }
+  return port as T;
 }

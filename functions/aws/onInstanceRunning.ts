@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import { required } from './config.ts';
 import { stableErrors, structuredLogs } from './middleware.ts';
-import { config, ec2Client, logger, sfnClient } from './runtime.ts';
+import { config, logger } from './runtime.ts';
+import { ec2Client, sfnClient } from './sdk-clients.ts';
 import { onInstanceRunning } from './triggers.ts';
 
 /** EventBridge rule "EC2 Instance State-change Notification, state running" → provision (apply) for the instance's cluster. */

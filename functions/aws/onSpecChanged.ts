@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import { required } from './config.ts';
 import { stableErrors, structuredLogs } from './middleware.ts';
-import { config, logger, sfnClient, ssmClient } from './runtime.ts';
+import { config, logger } from './runtime.ts';
+import { sfnClient, ssmClient } from './sdk-clients.ts';
 import { onSpecChanged } from './triggers.ts';
 
 /** EventBridge rule "Parameter Store Change" on /brokerlink/<cluster>/spec → validate → provision (apply). */

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import { required } from './config.ts';
 import { stableErrors, structuredLogs } from './middleware.ts';
-import { config, logger, sfnClient, ssmClient } from './runtime.ts';
+import { config, logger } from './runtime.ts';
+import { sfnClient, ssmClient } from './sdk-clients.ts';
 import { onSchedule } from './triggers.ts';
 
 /** EventBridge schedule → one drift-check execution per cluster with a stored spec. */

@@ -16,8 +16,8 @@ export interface TaskHandlerOptions {
 }
 
 export function createTaskHandler(name: TaskName, options: TaskHandlerOptions) {
-  const logger =
-    options.logger ?? createLogger({ base: { task: name }, level: parseLogLevel(process.env['LOG_LEVEL']) });
+  const base = options.logger ?? createLogger({ level: parseLogLevel(process.env['LOG_LEVEL']) });
+  const logger = base.child({ task: name });
   const run = tasks[name] as (input: unknown, deps: StepDeps) => Promise<unknown>;
   // Middy runs `after`/`onError` in reverse order of `use`: stableErrors maps first, then the log shows the
   // name that Step Functions will see.

@@ -1,6 +1,7 @@
 import type { LbAction, Plan } from '../model/plan.ts';
 import { lbStages } from '../plan/planner.ts';
 import { describeLbAction } from '../plan/render.ts';
+import type { ConsumerEndpoint } from '../ports.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import type { StepDeps } from './deps.ts';
 
@@ -20,9 +21,11 @@ export async function applyLoadBalancerPhase(
   plan: Plan,
   phase: LbPhase,
   deps: Pick<StepDeps, 'loadBalancer'>,
-): Promise<{ phase: LbPhase; applied: number; actions: string[] }> {
+): Promise<{ phase: LbPhase; applied: number; actions: string[]; endpoint: ConsumerEndpoint | null }> {
   const actions = actionsOfPhase(plan, phase);
   // Sequential on purpose: the plan's order is meaningful (a port is freed before it is reused).
   for (const action of actions) await deps.loadBalancer.apply(spec, action);
-  return { phase, applied: actions.length, actions: actions.map(describeLbAction) };
+  // The private-link service sits in front of the listeners, so it is ensured with the targets.
+  const endpoint = phase === 'targets' ? ((await deps.loadBalancer.ensureConsumerEndpoint?.(spec)) ?? null) : null;
+  return { phase, applied: actions.length, actions: actions.map(describeLbAction), endpoint };
 }

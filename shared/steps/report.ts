@@ -1,4 +1,5 @@
 import type { Plan } from '../model/plan.ts';
+import type { ConsumerEndpoint } from '../ports.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import type { StepDeps } from './deps.ts';
 import type { PushState } from './push-config.ts';
@@ -6,6 +7,8 @@ import type { PushState } from './push-config.ts';
 export interface ProvisionReport {
   cluster: string;
   loadBalancer: string;
+  /** The private-link service consumers connect to (AWS endpoint service name), when brokerlink manages it. */
+  endpointService: ConsumerEndpoint | null;
   /** What the consumer side enters (e.g. TiDB Cloud's changefeed form), per exposure. */
   consumer: {
     listener: string;
@@ -22,13 +25,19 @@ export interface ProvisionReport {
 export async function buildReport(
   spec: ClusterSpec,
   plan: Plan,
-  outcome: { pushed?: readonly PushState[] | null; restarted?: readonly number[] | null; verified?: boolean | null },
+  outcome: {
+    pushed?: readonly PushState[] | null;
+    restarted?: readonly number[] | null;
+    verified?: boolean | null;
+    endpoint?: ConsumerEndpoint | null;
+  },
   deps: Pick<StepDeps, 'loadBalancer'>,
 ): Promise<ProvisionReport> {
   const lbHost = await deps.loadBalancer.consumerAddress(spec);
   return {
     cluster: spec.cluster,
     loadBalancer: lbHost,
+    endpointService: outcome.endpoint ?? null,
     consumer: plan.exposures.map((exposure) => {
       const specExposure = spec.exposures.find((candidate) => candidate.listener === exposure.listener)!;
       return {

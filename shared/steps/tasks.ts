@@ -148,6 +148,10 @@ export const tasks = {
       pushed: z.array(pushState).nullable().default(null),
       restarted: z.array(nodeId).nullable().default(null),
       verified: z.boolean().nullable().default(null),
+      endpoint: z
+        .strictObject({ serviceName: z.string().min(1), notes: z.array(z.string()) })
+        .nullable()
+        .default(null),
     }),
     (input, deps) => buildReport(input.spec, input.plan, input, deps),
   ),

@@ -1,10 +1,11 @@
 import { resolveKafkaAccess } from '../kafka/access.ts';
-import { VerificationFailed, verifyThroughLoadBalancer } from '../kafka/verify/index.ts';
+import { VerificationFailed } from '../kafka/verify/errors.ts';
+import type { VerificationReport } from '../kafka/verify/report.ts';
 import type { Plan } from '../model/plan.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import type { StepDeps } from './deps.ts';
 
-export type VerificationReport = Awaited<ReturnType<typeof verifyThroughLoadBalancer>>;
+export type { VerificationReport };
 
 /**
  * Verifies from the consumer's point of view, through the load balancer: bootstrap returns exactly the planned
@@ -30,6 +31,8 @@ export async function verifyPlan(
   // The consumer connects with the exposure's protocol; we use the cluster's own credentials for it.
   const secured = spec.exposures.some((exposure) => exposure.securityProtocol !== 'PLAINTEXT');
   const access = secured ? await resolveKafkaAccess(spec, deps.secrets) : { timeoutMs: spec.kafka.requestTimeoutMs };
+  // Loaded on first use: the Kafka client library takes most of a cold start, and only this step needs it here.
+  const { verifyThroughLoadBalancer } = await import('../kafka/verify/verify.ts');
   const report = await verifyThroughLoadBalancer({ lbHost, exposures, ...access });
   if (!report.ok && options.failOnProblems !== false) throw new VerificationFailed(report);
   return report;

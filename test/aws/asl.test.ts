@@ -53,8 +53,10 @@ describe('state machine definitions', () => {
     const definition = await loadDefinition(file('drift-check'));
     const startRepair = (definition['States'] as Record<string, Record<string, unknown>>)['StartRepair']!;
     expect(startRepair['Resource']).toBe('arn:aws:states:::states:startExecution');
-    expect((startRepair['Parameters'] as Record<string, unknown>)['StateMachineArn']).toEqual({
-      Ref: 'ProvisionStateMachine',
-    });
+    // Fn::Sub over the provision state machine's Name, so serverless-step-functions can also derive the execution
+    // ARN pattern for the role (with a plain Ref it falls back to Resource "*").
+    expect(JSON.stringify((startRepair['Parameters'] as Record<string, unknown>)['StateMachineArn'])).toContain(
+      '"Fn::GetAtt":["ProvisionStateMachine","Name"]',
+    );
   });
 });

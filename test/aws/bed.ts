@@ -21,10 +21,10 @@ import { createAwsStepDeps } from '../../functions/aws/deps.ts';
 import { createLogger } from '../../functions/aws/log.ts';
 import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
 import { createKafkaAdmin } from '../../shared/kafka/admin.ts';
-import type { ListenerView } from '../../shared/model/observed.ts';
 import { type PortForwarder, type PortMapping, startPortForwarder } from '../../shared/net/port-forwarder.ts';
 import { type EventLog, loadDefinition, runStateMachine } from '../../shared/orchestration/local-state-machine.ts';
-import type { Clock, KafkaAdmin } from '../../shared/ports.ts';
+import type { Clock } from '../../shared/ports.ts';
+import type { TargetObservation } from '../../shared/providers/aws/load-balancer.ts';
 import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
 import {
   type CommandHook,
@@ -62,6 +62,8 @@ export interface BedBroker {
 export interface BedOptions {
   brokers?: number;
   drift?: 'report' | 'repair';
+  /** How the load balancer adapter observes targets (default: the Lambda default, ledger). */
+  targets?: TargetObservation;
 }
 
 export interface RunResult {
@@ -98,7 +100,7 @@ export class AwsBed {
   #dir: string;
   #executions = 0;
 
-  private constructor(dir: string, net: string) {
+  private constructor(dir: string, net: string, targets: TargetObservation | undefined) {
     this.#dir = dir;
     this.net = net;
     this.nlbAddress = `${net}.200`;
@@ -115,7 +117,8 @@ export class AwsBed {
       log,
       clock: this.clock,
       writeMetric: (line) => this.metricLines.push(line),
-      kafka: async (spec) => this.#withRunningProtocols(await createKafkaAdmin(spec, perInvocation().secrets)),
+      ...(targets === undefined ? {} : { targets }),
+      kafka: (spec) => createKafkaAdmin(spec, perInvocation().secrets),
     });
     const base = perInvocation();
     // The NLB data plane follows the control plane: re-sync after every change brokerlink makes, and the
@@ -139,7 +142,7 @@ export class AwsBed {
 
   static async start(options: BedOptions = {}): Promise<AwsBed> {
     const net = `127.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-    const bed = new AwsBed(await mkdtemp(join(tmpdir(), 'brokerlink-aws-bed-')), net);
+    const bed = new AwsBed(await mkdtemp(join(tmpdir(), 'brokerlink-aws-bed-')), net, options.targets);
     try {
       for (let id = 1; id <= (options.brokers ?? 3); id += 1) await bed.addBroker(id);
       bed.cluster.createTopic('orders-events', 6, { replicationFactor: 3, minInsyncReplicas: 2 });
@@ -276,34 +279,6 @@ export class AwsBed {
     };
   }
 
-  /**
-   * WORKAROUND until shared/kafka/admin.ts reports it (see the report to the lead): KafkaAdmin.runningListeners
-   * leaves `securityProtocol` out (the probe does not ask DescribeConfigs for listener.security.protocol.map), and
-   * the planner reads a missing protocol as a difference, so every apply would restart every broker and every drift
-   * check would find drift. Fill it in from the map the running test broker started with — what DescribeConfigs
-   * returns — only where the admin left it out.
-   */
-  #withRunningProtocols(admin: KafkaAdmin): KafkaAdmin {
-    return {
-      snapshot: () => admin.snapshot(),
-      close: () => admin.close(),
-      runningListeners: async (brokerId) => {
-        const views = await admin.runningListeners(brokerId);
-        const running = this.brokers.get(brokerId)?.kafka;
-        if (views === null || running === undefined || !running.running) return views;
-        const out: Record<string, ListenerView> = {};
-        for (const [name, view] of Object.entries(views)) {
-          const protocol = running.properties.protocolMap.get(name.toUpperCase());
-          out[name] =
-            view.securityProtocol === undefined && protocol !== undefined
-              ? { ...view, securityProtocol: protocol }
-              : view;
-        }
-        return out;
-      },
-    };
-  }
-
   #byInstance(instanceId: string): BedBroker | undefined {
     return [...this.brokers.values()].find((broker) => broker.instance.instanceId === instanceId);
   }
@@ -330,23 +305,27 @@ export class AwsBed {
   async run(
     machine: keyof typeof STATE_MACHINES,
     input: Record<string, unknown>,
-    executionId?: string,
+    options: { executionId?: string; waitMs?: number } = {},
   ): Promise<RunResult> {
     this.#executions += 1;
     const id =
-      executionId ??
+      options.executionId ??
       `arn:aws:states:us-west-2:123456789012:execution:brokerlink-${machine}-dev:run-${this.#executions}`;
     const events: EventLog[] = [];
     const output = await runStateMachine(await loadDefinition(STATE_MACHINES[machine]), input, {
       executionId: id,
       deps: this.deps,
-      waitMs: 1,
+      waitMs: options.waitMs ?? 1,
       retryMs: 1,
       onEvent: (event) => events.push(event),
       startExecution: async (parameters) => {
         const started = parameters['Input'] as Record<string, unknown>;
         this.startedExecutions.push(started);
-        const result = await this.run('provision', started);
+        const result = await this.run(
+          'provision',
+          started,
+          options.waitMs === undefined ? {} : { waitMs: options.waitMs },
+        );
         return { ExecutionArn: `${id}-repair`, output: result.output };
       },
     });

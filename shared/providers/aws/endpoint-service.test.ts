@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ensureEndpointService } from './endpoint-service.ts';
 import { AwsProviderNotConfigured } from './errors.ts';
+import { AwsLoadBalancer } from './load-balancer.ts';
 import { createFakeAws, FAKE_LOAD_BALANCER_ARN } from './testing/fake-aws.ts';
 import { awsSpec, awsSpecInput } from './testing/specs.ts';
 
@@ -57,5 +58,26 @@ describe('ensureEndpointService', () => {
   it('needs provider.aws.endpointService', async () => {
     const aws = createFakeAws();
     await expect(ensureEndpointService(aws.clients.ec2, awsSpec())).rejects.toBeInstanceOf(AwsProviderNotConfigured);
+  });
+});
+
+describe('AwsLoadBalancer.ensureConsumerEndpoint', () => {
+  it('returns null and calls nothing when the spec does not ask for an endpoint service', async () => {
+    const aws = createFakeAws();
+    const lb = new AwsLoadBalancer({ ec2: aws.clients.ec2, elbv2: aws.clients.elbv2 });
+    expect(await lb.ensureConsumerEndpoint(awsSpec())).toBeNull();
+    expect(aws.calls('ec2', 'DescribeVpcEndpointServiceConfigurations')).toHaveLength(0);
+  });
+
+  it('returns the service name consumers enter, with what was done in words', async () => {
+    const aws = createFakeAws();
+    const lb = new AwsLoadBalancer({ ec2: aws.clients.ec2, elbv2: aws.clients.elbv2 });
+    const first = await lb.ensureConsumerEndpoint(withService());
+    expect(first?.serviceName).toMatch(/^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-/);
+    expect(first?.notes).toEqual([
+      expect.stringMatching(/^created endpoint service vpce-svc-/),
+      `allowed ${principal}`,
+    ]);
+    expect(await lb.ensureConsumerEndpoint(withService())).toEqual({ serviceName: first?.serviceName, notes: [] });
   });
 });

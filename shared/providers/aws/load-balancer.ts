@@ -21,10 +21,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ObservedLoadBalancer, ObservedMapping, ObservedTarget, TargetHealth } from '../../model/observed.ts';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
-import { type Clock, type LoadBalancer, systemClock } from '../../ports.ts';
+import { type Clock, type ConsumerEndpoint, type LoadBalancer, systemClock } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { mapLimit } from '../../util/map-limit.ts';
 import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
+import { ensureEndpointService } from './endpoint-service.ts';
 import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
 import { awsProvider, fromAwsTags, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, observeOpenPorts, openPort } from './security-group.ts';
@@ -83,6 +84,20 @@ export class AwsLoadBalancer implements LoadBalancer {
   }
 
   /** The NLB's DNS name (what the provider side dials to verify through the load balancer); cached per ARN. */
+  async ensureConsumerEndpoint(spec: ClusterSpec): Promise<ConsumerEndpoint | null> {
+    if (awsProvider(spec).endpointService === undefined) return null;
+    const result = await ensureEndpointService(this.#ec2, spec);
+    const notes = [
+      ...(result.created ? [`created endpoint service ${result.serviceId}`] : []),
+      ...(result.addedPrincipals.length > 0 ? [`allowed ${result.addedPrincipals.join(', ')}`] : []),
+      ...(result.extraPrincipals.length > 0
+        ? [`also allowed, not in the spec (left as they are): ${result.extraPrincipals.join(', ')}`]
+        : []),
+      ...(result.acceptanceDrift ? ['AcceptanceRequired differs from the spec (not changed automatically)'] : []),
+    ];
+    return { serviceName: result.serviceName, notes };
+  }
+
   async consumerAddress(spec: ClusterSpec): Promise<string> {
     const arn = awsProvider(spec).loadBalancerArn;
     const known = this.#dnsNames.get(arn);

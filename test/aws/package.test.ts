@@ -1,0 +1,249 @@
+/*
+ * `osls package` of serverless.yml, offline (no credentials, no network), in a temporary copy of the repository
+ * (node_modules linked), then checks on the generated CloudFormation template: every function, both state machines,
+ * the four triggers, brokerlink's SSM document, and least privilege. Slow (esbuild bundles 16 functions): one file.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
+import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
+import { tasks } from '../../shared/steps/tasks.ts';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+const TRIGGERS = ['onInstanceRunning', 'onSpecChanged', 'scheduleDriftCheck'];
+const PACKAGE_TIMEOUT_MS = 280_000;
+
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string; DependsOn?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+
+let work: string;
+let template: { Resources: Record<string, Resource>; Outputs: Record<string, unknown>; Conditions?: unknown };
+
+function run(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // osls does not exit when a bundle fails to build: the timeout kills it.
+    execFile(
+      command,
+      args,
+      {
+        cwd,
+        timeout: PACKAGE_TIMEOUT_MS,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+      },
+      (error, stdout, stderr) => {
+        if (error !== null)
+          reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout + stderr);
+      },
+    );
+  });
+}
+
+const logicalId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
+const roleId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}IamRoleLambdaExecution`;
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+function statementsOf(role: Resource): Statement[] {
+  const policies = (role.Properties['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+function allowed(role: Resource, action: string): Statement[] {
+  return statementsOf(role).filter((statement) => asList(statement.Action).includes(action));
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'brokerlink-osls-'));
+  const copy = join(work, 'repo');
+  await run(
+    'sh',
+    [
+      '-c',
+      `mkdir -p "${copy}" && tar -C "${REPO}" --exclude=./node_modules --exclude=./.git --exclude=./.serverless --exclude=./.esbuild -cf - . | tar -C "${copy}" -xf -`,
+    ],
+    REPO,
+  );
+  await symlink(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+  const osls = join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js');
+  await run(
+    process.execPath,
+    [
+      osls,
+      'package',
+      '--stage',
+      'test',
+      '--region',
+      'us-west-2',
+      '--package',
+      join(work, 'out'),
+      '--param=kafkaSubnetIds=subnet-0aaa1111,subnet-0bbb2222',
+      '--param=kafkaSecurityGroupIds=sg-0ccc3333',
+    ],
+    copy,
+  );
+  template = JSON.parse(await readFile(join(work, 'out', 'cloudformation-template-update-stack.json'), 'utf8'));
+}, PACKAGE_TIMEOUT_MS + 30_000);
+
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe('osls package: CloudFormation template', () => {
+  it('has one nodejs22.x arm64 function per task of the task table, plus the three trigger functions', () => {
+    for (const name of [...Object.keys(tasks), ...TRIGGERS]) {
+      const fn = template.Resources[logicalId(name)];
+      expect(fn?.Type, name).toBe('AWS::Lambda::Function');
+      expect(fn!.Properties['Runtime']).toBe('nodejs22.x');
+      expect(fn!.Properties['Architectures']).toEqual(['arm64']);
+      expect(fn!.Properties['Handler']).toBe(`functions/aws/${name}.handler`);
+    }
+  });
+
+  it('gives every function its own role and does not create the shared default role', () => {
+    for (const name of [...Object.keys(tasks), ...TRIGGERS]) {
+      expect(template.Resources[logicalId(name)]!.Properties['Role']).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
+    }
+    expect(template.Resources['IamRoleLambdaExecution']?.Condition).toBe('Never');
+  });
+
+  it('deploys both state machines with every task bound to its function', () => {
+    const bound = (id: string) => {
+      const definition = template.Resources[id]!.Properties['DefinitionString'] as {
+        'Fn::Sub': [string, Record<string, unknown>];
+      };
+      return JSON.stringify(definition['Fn::Sub'][1]);
+    };
+    expect(template.Resources['ProvisionStateMachine']?.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(template.Resources['DriftCheckStateMachine']?.Type).toBe('AWS::StepFunctions::StateMachine');
+    for (const name of Object.keys(tasks).filter((task) => task !== 'reportDrift')) {
+      expect(bound('ProvisionStateMachine'), name).toContain(`"${logicalId(name)}","Arn"`);
+    }
+    for (const name of ['discover', 'plan', 'reportDrift']) {
+      expect(bound('DriftCheckStateMachine')).toContain(`"${logicalId(name)}","Arn"`);
+    }
+    expect(bound('DriftCheckStateMachine')).toContain('ProvisionStateMachine');
+  });
+
+  it('wires the four triggers: EC2 running, Parameter Store change, schedule, and manual start (outputs)', () => {
+    const rules = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
+    const patterns = rules.map((rule) => JSON.stringify(rule.Properties['EventPattern'] ?? {}));
+    expect(patterns.some((p) => p.includes('"aws.ec2"') && p.includes('"running"'))).toBe(true);
+    expect(patterns.some((p) => p.includes('"Parameter Store Change"') && p.includes('/brokerlink/'))).toBe(true);
+    expect(rules.some((rule) => typeof rule.Properties['ScheduleExpression'] === 'string')).toBe(true);
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['ProvisionStateMachineArn', 'DriftCheckStateMachineArn']),
+    );
+  });
+
+  it("holds brokerlink's SSM command document, generated from the adapter's definition", async () => {
+    const document = template.Resources['BrokerCommandDocument']!;
+    expect(document.Type).toBe('AWS::SSM::Document');
+    expect(document.Properties['DocumentType']).toBe('Command');
+    expect(document.Properties['Content']).toEqual(ssmDocumentContent({ writerScript: writerScriptText() }));
+  });
+
+  it('never allows "Action": "*", and no mutating action on Resource "*"', () => {
+    const roles = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(16);
+    for (const [id, role] of roles) {
+      for (const statement of statementsOf(role)) {
+        const actions = asList(statement.Action) as string[];
+        expect(
+          actions.some((action) => action === '*' || action.endsWith(':*')),
+          id,
+        ).toBe(false);
+        if (asList(statement.Resource).includes('*')) {
+          const mutating = actions.filter((action) => !/:(Describe|Get|List)[A-Za-z]*$/.test(action));
+          expect(mutating, `${id}: ${actions.join(', ')}`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('allows SendCommand only with the brokerlink document and only on instances tagged with a cluster', () => {
+    for (const name of ['advanceConfigPush', 'advanceRestart']) {
+      const sends = allowed(template.Resources[roleId(name)]!, 'ssm:SendCommand');
+      expect(sends).toHaveLength(2);
+      const onDocument = sends.find((statement) => JSON.stringify(statement.Resource).includes(':document/'))!;
+      expect(JSON.stringify(onDocument.Resource)).toContain(['$', '{BrokerCommandDocument}'].join(''));
+      const onInstances = sends.find((statement) => JSON.stringify(statement.Resource).includes(':instance/'))!;
+      expect(onInstances.Condition).toEqual({ StringLike: { 'ssm:resourceTag/brokerlink:cluster': '?*' } });
+    }
+    const others = [...Object.keys(tasks), ...TRIGGERS].filter(
+      (name) => !['advanceConfigPush', 'advanceRestart'].includes(name),
+    );
+    for (const name of others) expect(allowed(template.Resources[roleId(name)]!, 'ssm:SendCommand'), name).toEqual([]);
+  });
+
+  it('scopes load balancer mutations to resources carrying the brokerlink:cluster tag', () => {
+    const role = template.Resources[roleId('applyLoadBalancer')]!;
+    for (const action of [
+      'elasticloadbalancing:RegisterTargets',
+      'elasticloadbalancing:DeleteTargetGroup',
+      'elasticloadbalancing:DeleteListener',
+      'elasticloadbalancing:ModifyListener',
+    ]) {
+      const statements = allowed(role, action);
+      expect(statements.length, action).toBe(1);
+      expect(statements[0]!.Condition, action).toEqual({ StringLike: { 'aws:ResourceTag/brokerlink:cluster': '?*' } });
+    }
+    for (const action of ['elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:CreateListener']) {
+      expect(allowed(role, action)[0]!.Condition, action).toEqual({
+        StringLike: { 'aws:RequestTag/brokerlink:cluster': '?*' },
+      });
+    }
+    for (const name of [...Object.keys(tasks), ...TRIGGERS].filter((task) => task !== 'applyLoadBalancer')) {
+      const mutations = statementsOf(template.Resources[roleId(name)]!)
+        .flatMap((statement) => asList(statement.Action) as string[])
+        .filter((action) => action.startsWith('elasticloadbalancing:') && !action.includes(':Describe'));
+      expect(mutations, name).toEqual([]);
+    }
+  });
+
+  it('puts the functions that reach Kafka in the VPC from the parameters, and no others', () => {
+    const inVpc = ['discover', 'orderRestarts', 'checkCanRoll', 'checkHealthy', 'verify'];
+    for (const name of [...Object.keys(tasks), ...TRIGGERS]) {
+      const vpc = template.Resources[logicalId(name)]!.Properties['VpcConfig'];
+      if (inVpc.includes(name)) {
+        expect(vpc, name).toEqual({
+          SecurityGroupIds: { 'Fn::Split': [',', 'sg-0ccc3333'] },
+          SubnetIds: { 'Fn::Split': [',', 'subnet-0aaa1111,subnet-0bbb2222'] },
+        });
+      } else {
+        expect(vpc, name).toBeUndefined();
+      }
+    }
+  });
+
+  it('lets each trigger start only its own state machine', () => {
+    const starts = (name: string) =>
+      allowed(template.Resources[roleId(name)]!, 'states:StartExecution').map((s) => s.Resource);
+    expect(starts('onInstanceRunning')).toEqual([{ Ref: 'ProvisionStateMachine' }]);
+    expect(starts('onSpecChanged')).toEqual([{ Ref: 'ProvisionStateMachine' }]);
+    expect(starts('scheduleDriftCheck')).toEqual([{ Ref: 'DriftCheckStateMachine' }]);
+  });
+});
+
+describe('osls package: function bundles', () => {
+  it('every packaged bundle loads in a fresh Node process and exports a handler (no file missing at init)', async () => {
+    const extracted = join(work, 'repo', '.bundle-check');
+    const names = [...Object.keys(tasks), ...TRIGGERS];
+    await mkdir(extracted, { recursive: true });
+    for (const name of names) {
+      await run('unzip', ['-q', '-o', join(work, 'out', `${name}.zip`), '-d', join(extracted, name)], work);
+    }
+    // The SDK is left out of the bundles (the Lambda runtime has it); here it resolves from the linked node_modules.
+    const script = `const names = ${JSON.stringify(names)};
+      for (const name of names) {
+        const module = await import(${JSON.stringify(extracted)} + '/' + name + '/functions/aws/' + name + '.mjs');
+        if (typeof module.handler !== 'function') throw new Error(name + ' has no handler');
+      }
+      process.stdout.write('loaded ' + names.length);`;
+    const output = await run(process.execPath, ['--input-type=module', '-e', script], extracted);
+    expect(output).toContain(`loaded ${names.length}`);
+  });
+});
