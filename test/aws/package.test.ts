@@ -4,7 +4,7 @@
  * the four triggers, brokerlink's SSM document, and least privilege. Slow (esbuild bundles 16 functions): one file.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,5 +245,28 @@ describe('osls package: function bundles', () => {
       process.stdout.write('loaded ' + names.length);`;
     const output = await run(process.execPath, ['--input-type=module', '-e', script], extracted);
     expect(output).toContain(`loaded ${names.length}`);
+  });
+
+  it('ships every chunk a bundle loads on first use (code splitting), and each chunk evaluates', async () => {
+    const extracted = join(work, 'repo', '.bundle-check');
+    const missing: string[] = [];
+    const chunks: string[] = [];
+    for (const name of Object.keys(tasks)) {
+      const dir = join(extracted, name, 'functions', 'aws');
+      for (const file of await readdir(dir)) {
+        if (!file.endsWith('.mjs')) continue;
+        chunks.push(join(dir, file));
+        const text = await readFile(join(dir, file), 'utf8');
+        for (const match of text.matchAll(/(?:import\(|from)\s*"\.\/([^"]+\.mjs)"/g)) {
+          if (!(await readdir(dir)).includes(match[1]!)) missing.push(`${name}: ${file} → ${match[1]}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(chunks.length).toBeGreaterThan(Object.keys(tasks).length);
+    const script = `for (const file of ${JSON.stringify(chunks)}) await import(file); process.stdout.write('evaluated ' + ${chunks.length});`;
+    expect(await run(process.execPath, ['--input-type=module', '-e', script], extracted)).toContain(
+      `evaluated ${chunks.length}`,
+    );
   });
 });
