@@ -1,7 +1,8 @@
 /*
  * The local provider end to end against the Kafka-protocol test brokers (testkit/kafka, a test fake: no real
  * Kafka can run here): real TCP through the local load balancer, real Kafka protocol bytes, the real
- * brokerlink-writer.sh on a real server.properties, and a real SIGHUP restart of a broker process.
+ * brokerlink-writer.sh on a real server.properties, and a real restart of a broker process through its restart
+ * script (testkit/kafka/restart-testbroker.sh, the broker's control port).
  */
 
 import type { ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ import { createLocalProvider, startLocalLoadBalancer } from './index.ts';
 import { freePort } from './testdata/echo.ts';
 
 const TESTKIT_CLI = join(import.meta.dirname, '..', '..', '..', 'testkit', 'kafka', 'cli.ts');
-const RESTART_SCRIPT = join(import.meta.dirname, 'restart-testbroker.sh');
+const RESTART_SCRIPT = join(import.meta.dirname, '..', '..', '..', 'testkit', 'kafka', 'restart-testbroker.sh');
 
 let dir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -205,7 +206,7 @@ describe('local provider with test brokers', () => {
       provider.commands,
       await provider.commands.start(target, { kind: 'restart', method: spec.brokers.restart }),
     );
-    expect(restart.state).toBe('succeeded');
+    expect(restart.state, JSON.stringify(restart)).toBe('succeeded');
     expect((await nextAnnouncement()).ports['EXTERNAL']).toBe(externalPort);
 
     for (const action of [
