@@ -8,7 +8,6 @@ import type { CommandChannel, CommandHandle, CommandStatus, CommandTarget } from
 import { createLocalCommandChannel, perBrokerRoot } from './command-channel.ts';
 import { CommandNotFound } from './errors.ts';
 
-const RESTART_SCRIPT = join(import.meta.dirname, 'restart-testbroker.sh');
 const target: CommandTarget = { brokerId: 1, host: '127.0.0.1', instanceId: '127.0.0.1' };
 
 let dir: string;
