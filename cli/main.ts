@@ -2,6 +2,7 @@ import { applyCommand, usage as applyUsage } from './commands/apply.ts';
 import { driftCommand, usage as driftUsage } from './commands/drift.ts';
 import { localLbCommand, usage as localLbUsage } from './commands/local-lb.ts';
 import { planCommand, usage as planUsage } from './commands/plan.ts';
+import { pushSpecCommand, usage as pushSpecUsage } from './commands/push-spec.ts';
 import { renderConfigCommand, usage as renderConfigUsage } from './commands/render-config.ts';
 import { testBrokerCommand, usage as testBrokerUsage } from './commands/testbroker.ts';
 import { validateCommand, usage as validateUsage } from './commands/validate.ts';
@@ -18,6 +19,11 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   apply: { run: applyCommand, usage: applyUsage, summary: 'run the provision state machine (local provider)' },
   verify: { run: verifyCommand, usage: verifyUsage, summary: 'check bootstrap and broker ports through the LB' },
   drift: { run: driftCommand, usage: driftUsage, summary: 'run the drift check (report or repair per spec)' },
+  'push-spec': {
+    run: (argv, io) => pushSpecCommand(argv, io),
+    usage: pushSpecUsage,
+    summary: 'validate a spec, then store it where the deployed provisioner reads it',
+  },
   testbroker: { run: testBrokerCommand, usage: testBrokerUsage, summary: 'start a Kafka-protocol test broker' },
   'local-lb': { run: localLbCommand, usage: localLbUsage, summary: 'run the local port-mapping load balancer' },
 };
