@@ -141,6 +141,7 @@ describe('onInstanceRunning', () => {
       cluster: 'orders',
       mode: 'apply',
       trigger: 'instance-running',
+      waitForLock: true,
     });
   });
 
@@ -215,7 +216,7 @@ describe('onSpecChanged', () => {
     const result = await onSpecChanged(specEvent('/brokerlink/orders/spec'), deps());
     expect(result).toMatchObject({ started: true, name: 'spec-orders-v7' });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
-    expect(input).toEqual({ cluster: 'orders', mode: 'apply', trigger: 'spec-change' });
+    expect(input).toEqual({ cluster: 'orders', mode: 'apply', trigger: 'spec-change', waitForLock: true });
   });
 
   it('refuses an invalid spec with a log naming the field, and starts nothing', async () => {

@@ -32,6 +32,8 @@ export interface ProvisionInput {
   cluster: string;
   mode: 'plan' | 'apply' | 'verify';
   trigger: 'instance-running' | 'spec-change' | 'schedule' | 'drift-repair' | 'manual';
+  /** Queue behind an execution that holds the cluster lock instead of failing (events that arrive together). */
+  waitForLock?: boolean;
 }
 
 export type TriggerResult =
@@ -156,7 +158,7 @@ export async function onInstanceRunning(event: unknown, deps: InstanceRunningDep
     log.warn(`instance's "${deps.clusterTag}" tag is not a valid cluster name; ignored`, { cluster });
     return { started: false, reason: 'invalid cluster tag' };
   }
-  const input: ProvisionInput = { cluster, mode: 'apply', trigger: 'instance-running' };
+  const input: ProvisionInput = { cluster, mode: 'apply', trigger: 'instance-running', waitForLock: true };
   return startNamedExecution({
     sfn: deps.sfn,
     stateMachineArn: deps.provisionStateMachineArn,
@@ -229,7 +231,7 @@ export async function onSpecChanged(event: unknown, deps: SpecChangedDeps): Prom
     });
     return { started: false, reason: 'not an AWS spec' };
   }
-  const input: ProvisionInput = { cluster, mode: 'apply', trigger: 'spec-change' };
+  const input: ProvisionInput = { cluster, mode: 'apply', trigger: 'spec-change', waitForLock: true };
   return startNamedExecution({
     sfn: deps.sfn,
     stateMachineArn: deps.provisionStateMachineArn,

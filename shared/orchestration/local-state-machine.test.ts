@@ -83,6 +83,41 @@ describe('runStateMachine with statemachines/provision.asl.yaml', () => {
     expect(lock.heldBy('orders')).toBe('other-execution');
   });
 
+  it('with waitForLock, queues behind the holder and goes on once the lock is released', async () => {
+    const stop = Object.assign(new Error('stop here'), { name: 'StopAfterLock' });
+    const { deps, lock } = depsFor(spec, files, { discovery: { discoverBrokers: async () => Promise.reject(stop) } });
+    await lock.acquire('orders', 'other-execution', 3600);
+    const acquire = lock.acquire.bind(lock);
+    let attempts = 0;
+    lock.acquire = async (cluster, owner, ttl) => {
+      attempts += 1;
+      if (attempts === 3) await lock.release('orders', 'other-execution');
+      return acquire(cluster, owner, ttl);
+    };
+    const error = await runStateMachine(
+      await loadDefinition(PROVISION),
+      { cluster: 'orders', mode: 'apply', waitForLock: true },
+      { executionId: 'exec-w', deps, waitMs: 0 },
+    ).catch((e: unknown) => e);
+    // It got the lock on the third try and went on to Discover (which the test makes fail), then released it.
+    expect((error as StateMachineFailed).error).toBe('StopAfterLock');
+    expect(attempts).toBe(3);
+    expect(lock.heldBy('orders')).toBeUndefined();
+  });
+
+  it('with waitForLock, gives up with LockHeld after 30 waits', async () => {
+    const { deps, lock, loadBalancer } = depsFor(spec, files);
+    await lock.acquire('orders', 'other-execution', 3600);
+    const error = await runStateMachine(
+      await loadDefinition(PROVISION),
+      { cluster: 'orders', mode: 'apply', waitForLock: true },
+      { executionId: 'exec-x', deps, waitMs: 0 },
+    ).catch((e: unknown) => e);
+    expect((error as StateMachineFailed).error).toBe('LockHeld');
+    expect(lock.calls.filter((call) => call === 'acquire:exec-x')).toHaveLength(31);
+    expect(loadBalancer.calls).toEqual([]);
+  });
+
   it('releases the lock and fails with the step error name when a step fails', async () => {
     const failing = {
       discoverBrokers: async () => Promise.reject(Object.assign(new Error('boom'), { name: 'DiscoveryFailed' })),
