@@ -38,7 +38,8 @@ export interface ConsumerEndpoint {
 export type BrokerCommand =
   | { kind: 'read-config'; path: string }
   | { kind: 'write-config'; path: string; expectedSha256: string; contentBase64: string }
-  | { kind: 'restart'; method: RestartMethod };
+  /** `path`: the broker's server.properties, the only argument a restart script receives. */
+  | { kind: 'restart'; method: RestartMethod; path: string };
 
 export interface CommandTarget {
   brokerId: number;

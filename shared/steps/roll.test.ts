@@ -106,7 +106,14 @@ describe('advanceRestart', () => {
     const started = await advanceRestart(spec, broker, undefined, { commands: channel });
     expect(started.phase).toBe('restarting');
     expect(channel.started).toEqual([
-      { brokerId: 2, command: { kind: 'restart', method: { script: '/opt/kafka/bin/restart.sh' } } },
+      {
+        brokerId: 2,
+        command: {
+          kind: 'restart',
+          method: { script: '/opt/kafka/bin/restart.sh' },
+          path: '/opt/kafka/config/server.properties',
+        },
+      },
     ]);
     const polled = await advanceRestart(spec, broker, started, { commands: channel });
     expect(polled.phase).toBe('restarting');

@@ -71,7 +71,11 @@ export async function advanceRestart(
       host: broker.host,
       ...(broker.instanceId ? { instanceId: broker.instanceId } : {}),
     };
-    const handle = await deps.commands.start(target, { kind: 'restart', method: spec.brokers.restart });
+    const handle = await deps.commands.start(target, {
+      kind: 'restart',
+      method: spec.brokers.restart,
+      path: spec.brokers.propertiesPath,
+    });
     return { brokerId: broker.id, phase: 'restarting', handle };
   }
   if (state.phase === 'done') return state;

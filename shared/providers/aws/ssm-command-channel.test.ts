@@ -75,12 +75,20 @@ describe('SsmCommandChannel.start', () => {
       expectedSha256: sha,
       contentBase64: 'YQ==',
     });
-    await channel.start(target(1), { kind: 'restart', method: { systemdUnit: 'kafka.service' } });
-    await channel.start(target(1), { kind: 'restart', method: { script: '/opt/kafka/bin/restart.sh' } });
+    await channel.start(target(1), {
+      kind: 'restart',
+      method: { systemdUnit: 'kafka.service' },
+      path: '/opt/kafka/config/server.properties',
+    });
+    await channel.start(target(1), {
+      kind: 'restart',
+      method: { script: '/opt/kafka/bin/restart.sh' },
+      path: '/opt/kafka/config/server.properties',
+    });
     expect(aws.calls('ssm', 'SendCommand').map((c) => c.input['Parameters'])).toEqual([
       { action: ['write'], path: [PROPERTIES], expectedSha256: [sha], contentBase64: ['YQ=='] },
       { action: ['restart'], systemdUnit: ['kafka.service'] },
-      { action: ['restart'], script: ['/opt/kafka/bin/restart.sh'] },
+      { action: ['restart'], script: ['/opt/kafka/bin/restart.sh'], path: ['/opt/kafka/config/server.properties'] },
     ]);
   });
 
@@ -103,8 +111,22 @@ describe('SsmCommandChannel.start', () => {
       'content with a quote',
       { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: 'a'.repeat(64), contentBase64: "a'b" },
     ],
-    ['unit with a space', { kind: 'restart' as const, method: { systemdUnit: 'kafka.service; reboot' } }],
-    ['script with $', { kind: 'restart' as const, method: { script: '/opt/$HOME/restart.sh' } }],
+    [
+      'unit with a space',
+      {
+        kind: 'restart' as const,
+        method: { systemdUnit: 'kafka.service; reboot' },
+        path: '/opt/kafka/config/server.properties',
+      },
+    ],
+    [
+      'script with $',
+      {
+        kind: 'restart' as const,
+        method: { script: '/opt/$HOME/restart.sh' },
+        path: '/opt/kafka/config/server.properties',
+      },
+    ],
   ])('rejects a %s before sending anything', async (_, command) => {
     const { aws, channel, target } = fakeWithDocument();
     await expect(channel.start(target(0), command)).rejects.toBeInstanceOf(CommandParameterInvalid);
@@ -184,7 +206,11 @@ describe('SsmCommandChannel.poll', () => {
       inProgressPolls: 0,
       onCommand: () => ({ status, stdout: 'out', stderr: 'err', exitCode: code }),
     });
-    const handle = await channel.start(target(0), { kind: 'restart', method: { systemdUnit: 'kafka.service' } });
+    const handle = await channel.start(target(0), {
+      kind: 'restart',
+      method: { systemdUnit: 'kafka.service' },
+      path: '/opt/kafka/config/server.properties',
+    });
     expect(await settle(aws, channel, handle)).toEqual({ state: 'failed', exitCode, stdout: 'out', stderr: 'err' });
   });
 
@@ -268,28 +294,46 @@ describe('SsmCommandChannel with the real document run by the shell', () => {
     const status = await settle(
       aws,
       channel,
-      await channel.start(target(1), { kind: 'restart', method: { systemdUnit: 'kafka@main.service' } }),
+      await channel.start(target(1), {
+        kind: 'restart',
+        method: { systemdUnit: 'kafka@main.service' },
+        path: '/opt/kafka/config/server.properties',
+      }),
     );
     expect(status.state).toBe('succeeded');
     expect(await readFile(systemctlLog, 'utf8')).toBe('restart|--|kafka@main.service|');
   });
 
-  it('runs a restart script only if it exists and is executable', async () => {
+  it('runs a restart script only if it exists and is executable, with the properties path as its argument', async () => {
     const { aws, channel, target, instances, rootOf } = await withInstances();
     const root = rootOf.get(instances[0]!.instanceId)!;
     const script = '/opt/kafka/restart.sh';
     await mkdir(join(root, '/opt/kafka'), { recursive: true });
-    await writeFile(join(root, script), '#!/bin/sh\ntouch "$(dirname "$0")/restarted"\n', { mode: 0o644 });
+    await writeFile(join(root, script), '#!/bin/sh\nprintf "%s" "$*" > "$(dirname "$0")/restarted"\n', { mode: 0o644 });
     const notExecutable = await settle(
       aws,
       channel,
-      await channel.start(target(0), { kind: 'restart', method: { script } }),
+      await channel.start(target(0), {
+        kind: 'restart',
+        method: { script },
+        path: '/opt/kafka/config/server.properties',
+      }),
     );
     expect(notExecutable).toMatchObject({ state: 'failed', exitCode: 2 });
     await chmod(join(root, script), 0o755);
-    const ran = await settle(aws, channel, await channel.start(target(0), { kind: 'restart', method: { script } }));
+    const ran = await settle(
+      aws,
+      channel,
+      await channel.start(target(0), {
+        kind: 'restart',
+        method: { script },
+        path: '/opt/kafka/config/server.properties',
+      }),
+    );
     expect(ran.state).toBe('succeeded');
-    expect(await readFile(join(root, '/opt/kafka/restarted'), 'utf8')).toBe('');
+    expect(await readFile(join(root, '/opt/kafka/restarted'), 'utf8')).toMatch(
+      /\/opt\/kafka\/config\/server\.properties$/,
+    );
   });
 
   it('never runs a value SSM would refuse: a raw SendCommand with a quote fails InvalidParameters', async () => {

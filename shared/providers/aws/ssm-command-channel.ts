@@ -121,7 +121,7 @@ export function commandParameters(command: BrokerCommand): Partial<Record<Comman
     parameters =
       'systemdUnit' in command.method
         ? { action: 'restart', systemdUnit: command.method.systemdUnit }
-        : { action: 'restart', script: command.method.script };
+        : { action: 'restart', script: command.method.script, path: command.path };
   } else {
     try {
       argvForCommand(command); // the writer's own rules (no "." / ".." segments, base64 length, ...)

@@ -93,7 +93,7 @@ export function ssmDocumentContent(options: DocumentOptions = {}): SsmCommandDoc
     '    if [ -n "$systemd_unit" ]; then',
     '      systemctl restart -- "$systemd_unit" || status=$?',
     '    elif [ -n "$restart_script" ] && [ -f "$restart_script" ] && [ -x "$restart_script" ]; then',
-    '      "$restart_script" || status=$?',
+    '      "$restart_script" "$path" || status=$?',
     '    else',
     '      echo "brokerlink: no usable restart method (systemd unit, or an executable script file)" >&2',
     '      status=2',

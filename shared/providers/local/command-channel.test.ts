@@ -130,14 +130,14 @@ describe('local command channel: restart', () => {
     const weird = join(hostile, 'server.properties');
     await writeFile(weird, 'node.id=1\n');
     const channel = createLocalCommandChannel({ propertiesPath: props });
-    expect(await run(channel, { kind: 'restart', method: { script: recorder } })).toMatchObject({
+    expect(await run(channel, { kind: 'restart', method: { script: recorder }, path: props })).toMatchObject({
       state: 'succeeded',
       stdout: 'restarted\n',
     });
     expect(await readFile(`${props}.restarts`, 'utf8')).toBe(`1\n${props}\n`);
     // A path with shell metacharacters is refused, or handed over as one argv entry: nothing in it ever runs.
     const other = createLocalCommandChannel({ propertiesPath: weird });
-    await run(other, { kind: 'restart', method: { script: recorder } }).catch(() => undefined);
+    await run(other, { kind: 'restart', method: { script: recorder }, path: weird }).catch(() => undefined);
     await expect(readFile(join(dir, 'pwned'))).rejects.toThrow(/ENOENT/);
   });
 
@@ -146,7 +146,7 @@ describe('local command channel: restart', () => {
     await writeFile(slow, '#!/usr/bin/env bash\nsleep 30\n');
     await chmod(slow, 0o755);
     const channel = createLocalCommandChannel({ propertiesPath: props, timeouts: { restart: 200 } });
-    const status = await run(channel, { kind: 'restart', method: { script: slow } });
+    const status = await run(channel, { kind: 'restart', method: { script: slow }, path: props });
     expect(status).toMatchObject({ state: 'failed', exitCode: null, stderr: expect.stringContaining('timeout') });
   });
 
@@ -156,13 +156,15 @@ describe('local command channel: restart', () => {
     await writeFile(script, `#!/usr/bin/env bash\nprintf '%s\\n' "$#" "$@" > ${argsFile}\n`);
     await chmod(script, 0o755);
     const channel = createLocalCommandChannel({ propertiesPath: props });
-    expect(await run(channel, { kind: 'restart', method: { script } })).toMatchObject({ state: 'succeeded' });
+    expect(await run(channel, { kind: 'restart', method: { script }, path: props })).toMatchObject({
+      state: 'succeeded',
+    });
     expect(await readFile(argsFile, 'utf8')).toBe(`1\n${props}\n`);
   });
 
   it('reports clearly when systemd is not available to restart a unit', async () => {
     const channel = createLocalCommandChannel({ propertiesPath: props });
-    const status = await run(channel, { kind: 'restart', method: { systemdUnit: 'kafka.service' } });
+    const status = await run(channel, { kind: 'restart', method: { systemdUnit: 'kafka.service' }, path: props });
     expect(status.state).toBe('failed');
     expect(status.state === 'failed' ? status.stderr : '').toMatch(/systemctl|systemd|ENOENT|kafka\.service/);
     expect(await readdir(dir)).toContain('server.properties');

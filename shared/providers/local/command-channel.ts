@@ -94,7 +94,7 @@ export function createLocalCommandChannel(options: LocalCommandChannelOptions): 
         const method = command.method;
         if ('script' in method) {
           const script = validatePath(method.script);
-          const properties = validatePath(resolvePath(target, options.propertiesPath));
+          const properties = validatePath(resolvePath(target, command.path));
           return { file: script, args: [properties], timeout: timeouts.restart };
         }
         if ('systemdUnit' in method && /^[A-Za-z0-9@._-]{1,200}\.service$/.test(method.systemdUnit)) {

@@ -204,7 +204,7 @@ describe('local provider with test brokers', () => {
 
     const restart = await settle(
       provider.commands,
-      await provider.commands.start(target, { kind: 'restart', method: spec.brokers.restart }),
+      await provider.commands.start(target, { kind: 'restart', method: spec.brokers.restart, path: props }),
     );
     expect(restart.state, JSON.stringify(restart)).toBe('succeeded');
     expect((await nextAnnouncement()).ports['EXTERNAL']).toBe(externalPort);
