@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,26 @@ function brokerlink(args: string[]): Promise<{ code: number; stdout: string; std
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * A block of consecutive free ports on 127.0.0.1 below Linux's ephemeral range (32768+), where the kernel's own
+ * choices for other tests' sockets cannot take one of them between this check and the LB binding it.
+ */
+async function freePortBlock(size: number): Promise<number> {
+  const canBind = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
+    let free = true;
+    for (let port = base; port < base + size && free; port++) free = await canBind(port);
+    if (free) return base;
+  }
+  throw new Error('no block of free ports found below 32768');
 }
 
 function waitForLines(child: ChildProcess, count: number, timeoutMs = 15_000): Promise<string[]> {
@@ -44,10 +65,11 @@ describe('trying brokerlink by hand on the local provider (README)', () => {
   let dir: string;
   let spec: string;
   const children: ChildProcess[] = [];
-  const lbPort = 31_000 + Math.floor(Math.random() * 2_000) * 10;
+  let lbPort = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bl-by-hand-'));
+    lbPort = await freePortBlock(10);
     await new Promise<void>((resolve, reject) =>
       execFile('bash', [SETUP, dir], { env: { ...process.env, LB_PORT: String(lbPort), HOST_BASE: '100' } }, (error) =>
         error ? reject(error) : resolve(),
