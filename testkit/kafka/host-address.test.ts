@@ -19,7 +19,8 @@ describe('test broker hostAddress', () => {
   it('binds and advertises wildcard listeners on the host address, so brokers can share a port number', async () => {
     dir = await mkdtemp(join(tmpdir(), 'bl-hostaddr-'));
     const cluster = new TestCluster();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below the ephemeral range (32768+), on addresses no other test plays (the lab uses 127.0.0.11-19).
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     for (const id of [1, 2]) {
       const path = join(dir, `b${id}.properties`);
       await writeFile(
@@ -33,14 +34,14 @@ describe('test broker hostAddress', () => {
           'inter.broker.listener.name=INTERNAL',
         ].join('\n'),
       );
-      brokers.push(await startTestBroker({ propertiesPath: path, cluster, hostAddress: `127.0.0.${10 + id}` }));
+      brokers.push(await startTestBroker({ propertiesPath: path, cluster, hostAddress: `127.0.0.${200 + id}` }));
     }
-    const probe = createProbe({ host: '127.0.0.12', port, timeoutMs: 5_000 });
+    const probe = createProbe({ host: '127.0.0.202', port, timeoutMs: 5_000 });
     try {
       const metadata = await probe.metadata();
       expect(metadata.brokers.map((b) => `${b.id}@${b.host}:${b.port}`).sort()).toEqual([
-        `1@127.0.0.11:${port}`,
-        `2@127.0.0.12:${port}`,
+        `1@127.0.0.201:${port}`,
+        `2@127.0.0.202:${port}`,
       ]);
       expect((await probe.brokerIdentity(2)).reachedExpected).toBe(true);
     } finally {
