@@ -7,10 +7,6 @@ import { type ClusterSpec, providerKind } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 import { UsageError } from './errors.ts';
 
-export interface CliDeps extends StepDeps {
-  dispose(): Promise<void>;
-}
-
 export interface CreateDepsOptions {
   /** A local load balancer running in this process (the demo, tests); otherwise one runs as its own process. */
   daemon?: Pick<LocalLoadBalancerDaemon, 'reload'>;
@@ -36,7 +32,7 @@ export async function createStepDeps(
   spec: ClusterSpec,
   specText: string,
   options: CreateDepsOptions = {},
-): Promise<CliDeps> {
+): Promise<StepDeps> {
   const notifier: Notifier = options.notifier ?? {
     driftFound: async (report) => {
       process.stderr.write(`drift in cluster ${report.cluster}: ${report.drift} difference(s)\n`);
@@ -55,7 +51,6 @@ export async function createStepDeps(
     notifier,
     clock: systemClock,
     kafka: (forSpec) => createKafkaAdmin(forSpec, provider.secrets),
-    dispose: async () => {},
   };
 }
 

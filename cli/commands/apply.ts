@@ -1,7 +1,5 @@
 import { renderVerificationTable } from '../../shared/kafka/verify/render.ts';
 import type { VerificationReport } from '../../shared/kafka/verify/report.ts';
-import type { Plan } from '../../shared/model/plan.ts';
-import { renderPlanTable } from '../../shared/plan/render.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
 import { execute, progressPrinter } from '../execution.ts';
 import { loadSpecFile, type Output } from '../io.ts';
@@ -20,23 +18,15 @@ export async function applyCommand(argv: string[], io: Output): Promise<void> {
   const waitMs = parseIntegerFlag('wait-ms', values['wait-ms']) ?? 1000;
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const deps = await createStepDeps(spec, text);
-  try {
-    const output = (await execute(
-      'provision',
-      { cluster: spec.cluster, mode: 'apply' },
-      { deps, waitMs, ...(values.json ? {} : { onEvent: progressPrinter(io.err) }) },
-    )) as { report: unknown; verification: VerificationReport };
-    if (values.json) {
-      io.out(JSON.stringify(output, null, 2));
-    } else {
-      io.out(renderVerificationTable(output.verification));
-      io.out(JSON.stringify(output.report, null, 2));
-    }
-  } finally {
-    await deps.dispose();
+  const output = (await execute(
+    'provision',
+    { cluster: spec.cluster, mode: 'apply' },
+    { deps, waitMs, ...(values.json ? {} : { onEvent: progressPrinter(io.err) }) },
+  )) as { report: unknown; verification: VerificationReport };
+  if (values.json) {
+    io.out(JSON.stringify(output, null, 2));
+  } else {
+    io.out(renderVerificationTable(output.verification));
+    io.out(JSON.stringify(output.report, null, 2));
   }
-}
-
-export function printPlan(plan: Plan, io: Output): void {
-  io.out(renderPlanTable(plan));
 }

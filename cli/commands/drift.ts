@@ -24,22 +24,18 @@ export async function driftCommand(argv: string[], io: Output): Promise<void> {
   const waitMs = parseIntegerFlag('wait-ms', values['wait-ms']) ?? 1000;
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const deps = await createStepDeps(spec, text);
-  try {
-    const output = (await execute(
-      'drift-check',
-      { cluster: spec.cluster },
-      { deps, waitMs, ...(values.json ? {} : { onEvent: progressPrinter(io.err) }) },
-    )) as DriftOutput;
-    if (values.json) {
-      io.out(JSON.stringify(output, null, 2));
-    } else if (output.drift === 0) {
-      io.out(`cluster ${output.cluster}: no drift`);
-    } else {
-      io.out(`cluster ${output.cluster}: ${output.drift} difference(s)${output.repairStarted ? ' — repaired' : ''}`);
-      for (const line of output.details) io.out(`  - ${line}`);
-    }
-    if (output.drift > 0 && !output.repairStarted) throw new ProblemFound('drift found');
-  } finally {
-    await deps.dispose();
+  const output = (await execute(
+    'drift-check',
+    { cluster: spec.cluster },
+    { deps, waitMs, ...(values.json ? {} : { onEvent: progressPrinter(io.err) }) },
+  )) as DriftOutput;
+  if (values.json) {
+    io.out(JSON.stringify(output, null, 2));
+  } else if (output.drift === 0) {
+    io.out(`cluster ${output.cluster}: no drift`);
+  } else {
+    io.out(`cluster ${output.cluster}: ${output.drift} difference(s)${output.repairStarted ? ' — repaired' : ''}`);
+    for (const line of output.details) io.out(`  - ${line}`);
   }
+  if (output.drift > 0 && !output.repairStarted) throw new ProblemFound('drift found');
 }

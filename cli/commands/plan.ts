@@ -1,5 +1,4 @@
 import type { ObservedState } from '../../shared/model/observed.ts';
-import type { Plan } from '../../shared/model/plan.ts';
 import { parseObservedStateText } from '../../shared/plan/observed-schema.ts';
 import { plan } from '../../shared/plan/planner.ts';
 import { planToJson, renderPlanTable } from '../../shared/plan/render.ts';
@@ -35,11 +34,5 @@ export async function observe(
     return parseObservedStateText(await readTextFile(observedPath, 'observed state'), observedPath);
   }
   const deps = await createStepDeps(spec, specText);
-  try {
-    return await discover(spec, deps);
-  } finally {
-    await deps.dispose();
-  }
+  return await discover(spec, deps);
 }
-
-export type { Plan };

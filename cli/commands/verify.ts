@@ -17,12 +17,8 @@ export async function verifyCommand(argv: string[], io: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, ['spec']);
   const { spec, text } = await loadSpecFile(positionals[0]!, io);
   const deps = await createStepDeps(spec, text);
-  try {
-    const planned = plan(spec, await discover(spec, deps));
-    const report = await verifyPlan(spec, planned, deps, { failOnProblems: false });
-    io.out(values.json ? JSON.stringify(report, null, 2) : renderVerificationTable(report));
-    if (!report.ok) throw new ProblemFound('verification failed');
-  } finally {
-    await deps.dispose();
-  }
+  const planned = plan(spec, await discover(spec, deps));
+  const report = await verifyPlan(spec, planned, deps, { failOnProblems: false });
+  io.out(values.json ? JSON.stringify(report, null, 2) : renderVerificationTable(report));
+  if (!report.ok) throw new ProblemFound('verification failed');
 }

@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
+import { formatIssuePath } from '../util/issues.ts';
 import { ForwarderClosed, ForwarderConfigInvalid, ForwarderListenFailed } from './errors.ts';
 
 export interface Upstream {
@@ -65,14 +66,10 @@ const optionsSchema = z.strictObject({
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `mappings${formatPath(i.path)}: ${i.message}`).join('; ');
+    const detail = result.error.issues.map((i) => `mappings${formatIssuePath(i.path)}: ${i.message}`).join('; ');
     throw new ForwarderConfigInvalid(`invalid port forwarder configuration: ${detail}`, { cause: result.error });
   }
   return result.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
 }
 
 interface Listener {

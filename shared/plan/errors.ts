@@ -1,3 +1,5 @@
+import { type FieldIssue, formatIssues } from '../util/issues.ts';
+
 /** Errors of the planner. Names say what an orchestrator should do next; none of them is retryable as is. */
 
 /**
@@ -48,10 +50,7 @@ export class CapacityExceeded extends Error {
 }
 
 /** One problem found in an observed-state snapshot, located by a dotted path such as `loadBalancer.mappings[2].port`. */
-export interface ObservedIssue {
-  path: string;
-  message: string;
-}
+export type ObservedIssue = FieldIssue;
 
 /** An observed-state snapshot (e.g. `brokerlink plan --observed <file>`) is malformed. Fatal: fix the file. */
 export class ObservedStateInvalid extends Error {
@@ -60,9 +59,7 @@ export class ObservedStateInvalid extends Error {
 
   constructor(issues: readonly ObservedIssue[], source = 'observed state', options?: ErrorOptions) {
     super(
-      `${source} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues
-        .map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`)
-        .join('\n')}`,
+      `${source} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${formatIssues(issues)}`,
       options,
     );
     this.issues = issues;

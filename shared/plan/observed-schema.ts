@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ObservedState } from '../model/observed.ts';
+import { formatIssuePath } from '../util/issues.ts';
 import { type ObservedIssue, ObservedStateInvalid } from './errors.ts';
 
 /*
@@ -101,12 +102,13 @@ void _assignable;
 export type ObservedValidation = { ok: true; observed: ObservedState } | { ok: false; issues: ObservedIssue[] };
 
 export function validateObservedState(value: unknown): ObservedValidation {
-  const parsed = observedStateSchema.safeParse(value);
+  // reportInput: tells a missing field ("is required") from one of the wrong type.
+  const parsed = observedStateSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, observed: parsed.data };
   return {
     ok: false,
     issues: parsed.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
+      path: formatIssuePath(issue.path),
       message:
         issue.code === 'invalid_key'
           ? (issue.issues[0]?.message ?? issue.message)
@@ -139,11 +141,4 @@ export function parseObservedStateText(text: string, source = 'observed state'):
     );
   }
   return parseObservedState(document.toJS(), source);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, segment) => {
-    if (typeof segment === 'number') return `${text}[${segment}]`;
-    return text === '' ? String(segment) : `${text}.${String(segment)}`;
-  }, '');
 }

@@ -14,6 +14,7 @@
 import { formatPatch, structuredPatch } from 'diff';
 import { z } from 'zod';
 import type { ListenerView } from '../model/observed.ts';
+import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../spec/schema.ts';
 import { editDocument, type PropertyEdit, parseProperties, propertiesToMap } from './document.ts';
 import {
   ExposureInvalid,
@@ -23,8 +24,9 @@ import {
   UnsupportedListenerConfig,
 } from './errors.ts';
 
-export const securityProtocols = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
-export type SecurityProtocol = (typeof securityProtocols)[number];
+/** Kafka's listener security protocols (one list for the whole project: the spec's). */
+export const securityProtocols = SECURITY_PROTOCOLS;
+export type { SecurityProtocol };
 
 export const KEYS = {
   listeners: 'listeners',

@@ -1,8 +1,8 @@
+import { type FieldIssue, formatIssues } from '../util/issues.ts';
+
 /** One problem found in a cluster spec, located by a dotted path such as `exposures[0].brokerPorts.to`. */
-export interface SpecIssue {
-  path: string;
-  message: string;
-}
+export type SpecIssue = FieldIssue;
+export { formatIssues };
 
 /**
  * The spec cannot be used. Fatal for an orchestrator (fix the spec, do not retry).
@@ -19,8 +19,4 @@ export class SpecInvalid extends Error {
     );
     this.issues = issues;
   }
-}
-
-export function formatIssues(issues: readonly SpecIssue[]): string {
-  return issues.map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`).join('\n');
 }

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatIssuePath } from '../util/issues.ts';
 import { crossCheck } from './cross-checks.ts';
 import { SpecInvalid, type SpecIssue } from './errors.ts';
 import { type ClusterSpec, clusterSpecSchema } from './schema.ts';
@@ -43,7 +44,7 @@ export function parseSpec(value: unknown, source = 'spec'): ClusterSpec {
 }
 
 function toSpecIssue(issue: z.core.$ZodIssue): SpecIssue {
-  const path = formatPath(issue.path);
+  const path = formatIssuePath(issue.path);
   if (issue.code === 'invalid_key') return { path, message: issue.issues[0]?.message ?? issue.message };
   if (issue.code === 'unrecognized_keys') {
     return {
@@ -55,11 +56,4 @@ function toSpecIssue(issue: z.core.$ZodIssue): SpecIssue {
     return { path, message: `is required (${issue.expected})` };
   }
   return { path, message: issue.message };
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, segment) => {
-    if (typeof segment === 'number') return `${text}[${segment}]`;
-    return text === '' ? String(segment) : `${text}.${String(segment)}`;
-  }, '');
 }

@@ -4,6 +4,7 @@ import { planSchema } from '../model/plan-schema.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
 import { parseSpec, parseSpecText } from '../spec/validate.ts';
+import { formatIssuePath } from '../util/issues.ts';
 import type { StepDeps } from './deps.ts';
 import { discover } from './discover.ts';
 import { reportDrift } from './drift.ts';
@@ -65,7 +66,7 @@ function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps:
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const detail = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`)
+        .map((issue) => `${formatIssuePath(issue.path) || '(input)'}: ${issue.message}`)
         .join('; ');
       throw new StepInputInvalid(`task input is invalid: ${detail}`, { cause: parsed.error });
     }

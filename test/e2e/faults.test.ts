@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Lab, type LabOptions, startLab } from '../../demo/lab.ts';
 import { tasks } from '../../shared/steps/tasks.ts';
+import { mapLimit } from '../../shared/util/map-limit.ts';
 import { apply, assertNoDuplicates, ledgerView, lockFileExists, propertiesView } from './helpers.ts';
 
 class InjectedFault extends Error {
@@ -64,15 +65,6 @@ interface FinalState {
 
 async function finalState(lab: Lab): Promise<FinalState> {
   return { ledger: await ledgerView(lab), properties: await propertiesView(lab) };
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
 
 describe('fault injection at every step boundary of provision apply', () => {

@@ -66,7 +66,7 @@ import {
 } from './errors.ts';
 import { type ListenerEndpoint, parseListeners, parseUnexpectedBrokerId } from './identity.ts';
 import { type ProbeOptions, probeOptionsSchema, type ResolvedProbeOptions } from './options.ts';
-import { type ApiName, type BrokerApiRange, type NegotiatedVersions, negotiate } from './versions.ts';
+import { ApiKeys, type ApiName, type BrokerApiRange, type NegotiatedVersions, negotiate } from './versions.ts';
 
 const CONFIG_RESOURCE_TOPIC = 2;
 const CONFIG_RESOURCE_BROKER = 4;
@@ -773,15 +773,7 @@ class Probe implements KafkaProbe {
 }
 
 function apiKeyOf(api: ApiName): number {
-  return {
-    Produce: 0,
-    Fetch: 1,
-    Metadata: 3,
-    ApiVersions: 18,
-    DescribeConfigs: 32,
-    DescribeQuorum: 55,
-    DescribeCluster: 60,
-  }[api];
+  return ApiKeys[api];
 }
 
 /** Names of the Kafka error codes the probe reports itself (others come through the library's ProtocolError). */

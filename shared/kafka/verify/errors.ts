@@ -1,10 +1,8 @@
 /** Errors of LB verification. */
+import { type FieldIssue, formatIssues } from '../../util/issues.ts';
 import type { VerificationReport } from './report.ts';
 
-export interface VerificationIssue {
-  path: string;
-  message: string;
-}
+export type VerificationIssue = FieldIssue;
 
 /** The verification input is unusable; nothing was contacted. Fatal: fix the input, do not retry. */
 export class VerificationInputInvalid extends Error {
@@ -12,9 +10,7 @@ export class VerificationInputInvalid extends Error {
   readonly issues: readonly VerificationIssue[];
   constructor(issues: readonly VerificationIssue[], options?: ErrorOptions) {
     super(
-      `verification input is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues
-        .map((i) => `  - ${i.path || '(root)'}: ${i.message}`)
-        .join('\n')}`,
+      `verification input is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${formatIssues(issues)}`,
       options,
     );
     this.issues = issues;

@@ -1,5 +1,6 @@
 /** Input of LB verification: plain data, validated before anything is contacted. */
 import { z } from 'zod';
+import { formatIssuePath } from '../../util/issues.ts';
 import { parseHostPort } from '../probe/identity.ts';
 import { saslOptionsSchema, tlsOptionsSchema } from '../probe/options.ts';
 import { VerificationInputInvalid } from './errors.ts';
@@ -69,15 +70,11 @@ export const verificationInputSchema = z.strictObject({
 export type VerificationInput = z.input<typeof verificationInputSchema>;
 export type ResolvedVerificationInput = z.output<typeof verificationInputSchema>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
 export function parseVerificationInput(input: unknown): ResolvedVerificationInput {
   const result = verificationInputSchema.safeParse(input);
   if (!result.success) {
     throw new VerificationInputInvalid(
-      result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      result.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
       { cause: result.error },
     );
   }
