@@ -1,3 +1,5 @@
+import { BrokerlinkError } from '../shared/errors.ts';
+
 /** Exit codes of the `brokerlink` CLI (documented in README.md). */
 export const EXIT = {
   ok: 0,
@@ -10,11 +12,13 @@ export const EXIT = {
 } as const;
 
 /** Wrong command line: print the message and the usage line, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'UsageError';
 }
 
 /** A command finished and the answer is "no" (already printed); exit 1 without a stack trace. */
-export class ProblemFound extends Error {
+export class ProblemFound extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProblemFound';
 }

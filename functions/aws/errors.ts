@@ -1,3 +1,4 @@
+import { BrokerlinkError } from '../../shared/errors.ts';
 import { VerificationFailed } from '../../shared/kafka/verify/errors.ts';
 import { AwsServiceUnavailable, AwsThrottled } from '../../shared/providers/aws/errors.ts';
 import { ConfigConflict, KafkaUnavailable } from '../../shared/steps/errors.ts';
@@ -14,17 +15,20 @@ import { ConfigConflict, KafkaUnavailable } from '../../shared/steps/errors.ts';
  */
 
 /** The function's environment (deployment configuration) is missing or malformed. Fatal: fix serverless.yml. */
-export class FunctionConfigInvalid extends Error {
+export class FunctionConfigInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'FunctionConfigInvalid';
 }
 
 /** A trigger event does not have the shape its rule promises (wrong rule wiring, or a hand-sent test event). */
-export class TriggerEventInvalid extends Error {
+export class TriggerEventInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'TriggerEventInvalid';
 }
 
 /** An error brokerlink did not anticipate. Never retried by the state machines: a person must look. */
-export class UnexpectedError extends Error {
+export class UnexpectedError extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'UnexpectedError';
   readonly originalName: string;
 

@@ -1,12 +1,16 @@
 /**
- * Errors of the broker-side writer protocol. `WriterArgumentInvalid` is raised before anything is sent to a broker
- * (fatal: fix the spec or the caller). `WriterOutputInvalid` means the channel returned something that is not the
- * script's answer (fatal: wrong script version or a broken channel). `WriterFailed` carries the script's own error
- * code; `retryable` is true only for I/O failures on the host.
+ * Errors of the broker-side writer protocol, all fatal. `WriterArgumentInvalid` is raised before anything is sent to
+ * a broker (fix the spec or the caller). `WriterOutputInvalid` means the channel returned something that is not the
+ * script's answer (wrong script version or a broken channel). `WriterFailed` carries the script's own error code
+ * (`not-found`, `io`, …); even `io` is fatal: it is parsed from a command that has finished, so running the same
+ * task again would only read the same answer, and a host that cannot write its config file needs a person.
  */
-export abstract class BrokerWriterError extends Error {}
+
+import { BrokerlinkError } from '../errors.ts';
+export abstract class BrokerWriterError extends BrokerlinkError {}
 
 export class WriterArgumentInvalid extends BrokerWriterError {
+  static readonly disposition = 'fail';
   override readonly name = 'WriterArgumentInvalid';
   readonly field: string;
   constructor(field: string, message: string, options?: ErrorOptions) {
@@ -16,6 +20,7 @@ export class WriterArgumentInvalid extends BrokerWriterError {
 }
 
 export class WriterOutputInvalid extends BrokerWriterError {
+  static readonly disposition = 'fail';
   override readonly name = 'WriterOutputInvalid';
   readonly output: string;
   constructor(output: string, message: string, options?: ErrorOptions) {
@@ -25,15 +30,14 @@ export class WriterOutputInvalid extends BrokerWriterError {
 }
 
 export class WriterFailed extends BrokerWriterError {
+  static readonly disposition = 'fail';
   override readonly name = 'WriterFailed';
   /** The script's error code: not-found, not-a-file, unreadable, invalid-path, invalid-base64, io, ... */
   readonly code: string;
   readonly exitCode: number | null;
-  readonly retryable: boolean;
   constructor(code: string, message: string, exitCode: number | null, options?: ErrorOptions) {
     super(`broker writer failed (${code}): ${message}`, options);
     this.code = code;
     this.exitCode = exitCode;
-    this.retryable = code === 'io';
   }
 }

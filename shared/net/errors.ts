@@ -1,7 +1,10 @@
+import { BrokerlinkError } from '../errors.ts';
+
 /** Errors of the port-mapping TCP forwarder. */
 
 /** A listener could not be bound (port taken, bad host): nothing was changed for that mapping. */
-export class ForwarderListenFailed extends Error {
+export class ForwarderListenFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ForwarderListenFailed';
   readonly host: string;
   readonly port: number;
@@ -13,12 +16,14 @@ export class ForwarderListenFailed extends Error {
 }
 
 /** The mappings handed to the forwarder are not usable (bad port, duplicate listen port, no upstream). */
-export class ForwarderConfigInvalid extends Error {
+export class ForwarderConfigInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ForwarderConfigInvalid';
 }
 
 /** The forwarder was used after close(). */
-export class ForwarderClosed extends Error {
+export class ForwarderClosed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ForwarderClosed';
   constructor() {
     super('port forwarder is closed');

@@ -1,3 +1,4 @@
+import { BrokerlinkError } from '../errors.ts';
 import { type FieldIssue, formatIssues } from '../util/issues.ts';
 
 /** Errors of the planner. Names say what an orchestrator should do next; none of them is retryable as is. */
@@ -7,7 +8,8 @@ import { type FieldIssue, formatIssues } from '../util/issues.ts';
  * instances claiming one node id, a rendered name that is not a DNS name, an inconsistent ledger, ...
  * Fatal: fix the spec (or the cloud resources) and plan again. Carries every problem found at once.
  */
-export class PlanInvalid extends Error {
+export class PlanInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'PlanInvalid';
   readonly problems: readonly string[];
 
@@ -27,7 +29,8 @@ export type CapacityKind = 'listener-quota' | 'port-range';
  * `brokerPorts` range. Fatal for this run: widen the range, wait for a cool-down to end, or move an exposure to
  * another load balancer. The message states the figures.
  */
-export class CapacityExceeded extends Error {
+export class CapacityExceeded extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'CapacityExceeded';
   readonly kind: CapacityKind;
   /** How many listeners / ports this plan needs. */
@@ -53,7 +56,8 @@ export class CapacityExceeded extends Error {
 export type ObservedIssue = FieldIssue;
 
 /** An observed-state snapshot (e.g. `brokerlink plan --observed <file>`) is malformed. Fatal: fix the file. */
-export class ObservedStateInvalid extends Error {
+export class ObservedStateInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ObservedStateInvalid';
   readonly issues: readonly ObservedIssue[];
 

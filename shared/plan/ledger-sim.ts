@@ -1,3 +1,4 @@
+import { BrokerlinkError } from '../errors.ts';
 import type { ListenerView, ObservedBrokerConfig, ObservedMapping, ObservedState } from '../model/observed.ts';
 import type { LbAction, Plan } from '../model/plan.ts';
 
@@ -9,7 +10,8 @@ import type { LbAction, Plan } from '../model/plan.ts';
  * (instance id where there is one, else the host).
  */
 
-export class LedgerConflict extends Error {
+export class LedgerConflict extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LedgerConflict';
 }
 

@@ -4,6 +4,8 @@
  * Each carries the original error as `cause` when there is one.
  */
 
+import { BrokerlinkError } from '../errors.ts';
+
 export type ListenerConflictCode =
   /** The exposure's listener name is the inter-broker listener (`inter.broker.listener.name`, or its default). */
   | 'name-is-inter-broker'
@@ -16,10 +18,11 @@ export type ListenerConflictCode =
   /** The node is a KRaft controller only: it has no broker listeners to expose. */
   | 'not-a-broker';
 
-export abstract class PropertiesError extends Error {}
+export abstract class PropertiesError extends BrokerlinkError {}
 
 /** The file is not readable as `java.util.Properties` reads it (for example a malformed `\uXXXX` escape). */
 export class PropertiesSyntaxError extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'PropertiesSyntaxError';
   /** 1-based line where the offending logical line starts. */
   readonly line: number;
@@ -31,6 +34,7 @@ export class PropertiesSyntaxError extends PropertiesError {
 
 /** A listener-related key holds a value Kafka itself would reject (so we refuse to guess what was meant). */
 export class ListenerConfigInvalid extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'ListenerConfigInvalid';
   readonly key: string;
   constructor(key: string, message: string, options?: ErrorOptions) {
@@ -41,6 +45,7 @@ export class ListenerConfigInvalid extends PropertiesError {
 
 /** The file uses a listener configuration brokerlink does not edit (pre-3.0 `port`/`host.name` keys, ...). */
 export class UnsupportedListenerConfig extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'UnsupportedListenerConfig';
   readonly keys: readonly string[];
   constructor(keys: readonly string[], message: string, options?: ErrorOptions) {
@@ -51,6 +56,7 @@ export class UnsupportedListenerConfig extends PropertiesError {
 
 /** An exposure cannot be added without breaking or taking over something that is not ours. Nothing is written. */
 export class ListenerConflict extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'ListenerConflict';
   readonly code: ListenerConflictCode;
   readonly listener: string;
@@ -63,6 +69,7 @@ export class ListenerConflict extends PropertiesError {
 
 /** The exposures (or new-cluster parameters) handed in are invalid; `issues` name the offending paths. */
 export class ExposureInvalid extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'ExposureInvalid';
   readonly issues: readonly string[];
   constructor(issues: readonly string[], options?: ErrorOptions) {
@@ -76,6 +83,7 @@ export class ExposureInvalid extends PropertiesError {
  * pathological files, e.g. a continuation backslash on the last line). Nothing is written.
  */
 export class PropertiesEditUnsafe extends PropertiesError {
+  static readonly disposition = 'fail';
   override readonly name = 'PropertiesEditUnsafe';
   readonly keys: readonly string[];
   constructor(keys: readonly string[], message: string, options?: ErrorOptions) {

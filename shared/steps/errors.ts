@@ -1,16 +1,25 @@
 /*
- * Errors the steps raise, named for what the orchestrator does next. The state machines match on `name`
- * (Step Functions puts the error name in `Error`), so these names are a contract: see statemachines/.
- *  - retry:  ConfigConflict, KafkaUnavailable, plus provider-specific throttling errors
- *  - fail:   everything else (SpecInvalid, PlanInvalid, LockHeld, CommandFailed, UnsafeToRoll after its
- *            deadline, BrokerNotReady after its deadline, VerificationFailed, StepInputInvalid)
+ * Errors the steps raise. Each declares what the orchestrator does next (`disposition`, see shared/errors.ts). The
+ * state machines match on `name` (Step Functions puts the error name in `Error`), so these names are a contract
+ * with deployed workflows: see statemachines/.
+ *  - retry:  ConfigConflict (the push starts over from the read), KafkaUnavailable
+ *  - wait:   LockHeld (an event-started apply queues behind the holder; a manual one fails)
+ *  - fail:   everything else (CommandFailed, StepInputInvalid, and the re-exported SpecInvalid, UnsafeToRoll and
+ *            BrokerNotReady — both thrown only once their deadline has passed; VerificationFailed is 'wait')
  */
+
+import { BrokerlinkError } from '../errors.ts';
+
 export { BrokerNotReady, UnsafeToRoll } from '../kafka/safety/errors.ts';
 export { VerificationFailed } from '../kafka/verify/errors.ts';
 export { SpecInvalid } from '../spec/errors.ts';
 
-/** Another execution holds the cluster lock. Fail this execution; the holder is doing the work. */
-export class LockHeld extends Error {
+/**
+ * Another execution holds the cluster lock. The holder is doing the work: an execution started by an event waits
+ * for it (bounded), any other fails at once.
+ */
+export class LockHeld extends BrokerlinkError {
+  static readonly disposition = 'wait';
   override readonly name = 'LockHeld';
   readonly holder: string;
   readonly expiresAt: string;
@@ -23,7 +32,8 @@ export class LockHeld extends Error {
 }
 
 /** A command on a broker host failed (non-zero exit, not delivered, timed out). Stop: a person must look. */
-export class CommandFailed extends Error {
+export class CommandFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandFailed';
   readonly brokerId: number;
 
@@ -34,16 +44,19 @@ export class CommandFailed extends Error {
 }
 
 /** server.properties changed between our read and our write (compare-and-swap lost). Retry the push from the read. */
-export class ConfigConflict extends Error {
+export class ConfigConflict extends BrokerlinkError {
+  static readonly disposition = 'retry';
   override readonly name = 'ConfigConflict';
 }
 
 /** Kafka could not be reached for a health gate. Retry with backoff; the gate's own deadline still applies. */
-export class KafkaUnavailable extends Error {
+export class KafkaUnavailable extends BrokerlinkError {
+  static readonly disposition = 'retry';
   override readonly name = 'KafkaUnavailable';
 }
 
 /** A step was called with input it cannot use (a bug in the orchestration or a hand-edited execution input). */
-export class StepInputInvalid extends Error {
+export class StepInputInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'StepInputInvalid';
 }

@@ -3,13 +3,16 @@
  * (RFC 5802 / RFC 7677) with real salted passwords, nonces, client-proof verification and server signatures,
  * computed with node:crypto. Error messages are the ones Kafka brokers return in SaslAuthenticate.
  */
+
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BrokerlinkError } from '../../shared/errors.ts';
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 /** Authentication failed; `message` is what goes into SaslAuthenticateResponse.ErrorMessage. */
-export class SaslAuthenticationFailed extends Error {
+export class SaslAuthenticationFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'SaslAuthenticationFailed';
 }
 

@@ -2,6 +2,7 @@
  * A throwaway test CA and one server certificate for 127.0.0.1 / localhost, made with the system `openssl`
  * (no network). For tests only: keys are unencrypted and their temp directory is removed at once.
  */
+import { BrokerlinkError } from '../../shared/errors.ts';
 import { makeCertificateAuthority } from './certificate-authority.ts';
 
 export interface TestCa {
@@ -13,7 +14,8 @@ export interface TestCa {
   key: string;
 }
 
-export class TestCaFailed extends Error {
+export class TestCaFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'TestCaFailed';
 }
 

@@ -3,11 +3,13 @@
  * the rolling-restart gates, the CLI) can tell "nothing listens there" from "something answers but is not
  * the broker we wanted" without reading messages. The original error is always kept as `cause`.
  */
+
 import {
   AuthenticationError as KafkaAuthenticationError,
   ProtocolError as KafkaProtocolError,
   TimeoutError as KafkaTimeoutError,
 } from '@platformatic/kafka';
+import { BrokerlinkError } from '../../errors.ts';
 
 export type ProbeErrorKind =
   | 'connection-refused'
@@ -29,12 +31,10 @@ export type TlsFailureReason =
   | 'broker-not-tls'
   | 'handshake';
 
-export abstract class ProbeError extends Error {
+export abstract class ProbeError extends BrokerlinkError {
   abstract readonly kind: ProbeErrorKind;
   /** `host:port` the probe talked to. */
   readonly target: string;
-  /** Whether trying again later may help (a broker restarting) rather than needing a change of config. */
-  abstract readonly retryable: boolean;
   constructor(target: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.target = target;
@@ -43,9 +43,9 @@ export abstract class ProbeError extends Error {
 
 /** Nothing listens on the port (ECONNREFUSED): broker down, LB target missing, or a wrong port. */
 export class ProbeConnectionRefused extends ProbeError {
+  static readonly disposition = 'retry';
   override readonly name = 'ProbeConnectionRefused';
   readonly kind = 'connection-refused' as const;
-  readonly retryable = true;
   constructor(target: string, options?: ErrorOptions) {
     super(target, `connection to ${target} refused (nothing listens there, or the LB has no healthy target)`, options);
   }
@@ -53,9 +53,9 @@ export class ProbeConnectionRefused extends ProbeError {
 
 /** The connection was reset, closed by the peer, or the host could not be reached/resolved. */
 export class ProbeConnectionFailed extends ProbeError {
+  static readonly disposition = 'retry';
   override readonly name = 'ProbeConnectionFailed';
   readonly kind = 'connection-failed' as const;
-  readonly retryable = true;
   readonly detail: string;
   constructor(target: string, detail: string, options?: ErrorOptions) {
     super(target, `connection to ${target} failed: ${detail}`, options);
@@ -65,9 +65,9 @@ export class ProbeConnectionFailed extends ProbeError {
 
 /** No answer within the time limit (connect, TLS/SASL handshake, or a request). */
 export class ProbeTimedOut extends ProbeError {
+  static readonly disposition = 'retry';
   override readonly name = 'ProbeTimedOut';
   readonly kind = 'timeout' as const;
-  readonly retryable = true;
   readonly timeoutMs: number;
   readonly operation: string;
   constructor(target: string, operation: string, timeoutMs: number, options?: ErrorOptions) {
@@ -79,9 +79,9 @@ export class ProbeTimedOut extends ProbeError {
 
 /** TLS could not be established: unknown CA, name mismatch, expired certificate, TLS vs plaintext mix-up. */
 export class ProbeTlsFailed extends ProbeError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeTlsFailed';
   readonly kind = 'tls' as const;
-  readonly retryable = false;
   readonly reason: TlsFailureReason;
   constructor(target: string, reason: TlsFailureReason, detail: string, options?: ErrorOptions) {
     super(target, `TLS with ${target} failed (${reason}): ${detail}`, options);
@@ -91,9 +91,9 @@ export class ProbeTlsFailed extends ProbeError {
 
 /** SASL was refused: wrong credentials, or the mechanism is not enabled on that listener. */
 export class ProbeAuthenticationFailed extends ProbeError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeAuthenticationFailed';
   readonly kind = 'authentication' as const;
-  readonly retryable = false;
   readonly detail: string;
   constructor(target: string, detail: string, options?: ErrorOptions) {
     super(target, `SASL authentication with ${target} failed: ${detail}`, options);
@@ -103,9 +103,9 @@ export class ProbeAuthenticationFailed extends ProbeError {
 
 /** The port answered as another broker than the one expected. `reachedId` is null when it could not be told. */
 export class ProbeWrongBroker extends ProbeError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeWrongBroker';
   readonly kind = 'wrong-broker' as const;
-  readonly retryable = false;
   readonly expectedId: number;
   readonly reachedId: number | null;
   constructor(target: string, expectedId: number, reachedId: number | null, options?: ErrorOptions) {
@@ -123,9 +123,9 @@ export class ProbeWrongBroker extends ProbeError {
 
 /** The broker does not speak a version of an API this probe needs (broker older than Kafka 2.8, or not Kafka). */
 export class ProbeUnsupportedVersion extends ProbeError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeUnsupportedVersion';
   readonly kind = 'unsupported-version' as const;
-  readonly retryable = false;
   readonly api: string;
   constructor(target: string, api: string, detail: string, options?: ErrorOptions) {
     super(target, `${target} does not support a usable version of ${api}: ${detail}`, options);
@@ -133,12 +133,25 @@ export class ProbeUnsupportedVersion extends ProbeError {
   }
 }
 
-/** The broker answered with a Kafka error code (e.g. CLUSTER_AUTHORIZATION_FAILED). */
-export class ProbeBrokerError extends ProbeError {
+interface BrokerErrorFields {
+  /** Kafka error name, e.g. `CLUSTER_AUTHORIZATION_FAILED`. */
+  readonly errorName: string;
+  readonly errorCode: number | null;
+  readonly serverMessage: string | null;
+}
+
+function brokerErrorMessage(target: string, operation: string, errorName: string, serverMessage: string | null) {
+  return `${operation} on ${target} failed: ${errorName}${serverMessage ? ` (${serverMessage})` : ''}`;
+}
+
+/**
+ * The broker answered with a Kafka error code that Kafka does not call retriable (e.g. CLUSTER_AUTHORIZATION_FAILED):
+ * asking again gives the same answer.
+ */
+export class ProbeBrokerError extends ProbeError implements BrokerErrorFields {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeBrokerError';
   readonly kind = 'broker-error' as const;
-  readonly retryable: boolean;
-  /** Kafka error name, e.g. `CLUSTER_AUTHORIZATION_FAILED`. */
   readonly errorName: string;
   readonly errorCode: number | null;
   readonly serverMessage: string | null;
@@ -148,26 +161,61 @@ export class ProbeBrokerError extends ProbeError {
     errorName: string,
     errorCode: number | null,
     serverMessage: string | null,
-    retryable: boolean,
     options?: ErrorOptions,
   ) {
-    super(
-      target,
-      `${operation} on ${target} failed: ${errorName}${serverMessage ? ` (${serverMessage})` : ''}`,
-      options,
-    );
+    super(target, brokerErrorMessage(target, operation, errorName, serverMessage), options);
     this.errorName = errorName;
     this.errorCode = errorCode;
     this.serverMessage = serverMessage;
-    this.retryable = retryable;
   }
+}
+
+/**
+ * The broker answered with a Kafka error code that Kafka calls retriable (a leader election, a request timeout, not
+ * enough replicas yet), or with an empty answer: asking again a little later may succeed.
+ */
+export class ProbeBrokerRetriable extends ProbeError implements BrokerErrorFields {
+  static readonly disposition = 'retry';
+  override readonly name = 'ProbeBrokerRetriable';
+  readonly kind = 'broker-error' as const;
+  readonly errorName: string;
+  readonly errorCode: number | null;
+  readonly serverMessage: string | null;
+  constructor(
+    target: string,
+    operation: string,
+    errorName: string,
+    errorCode: number | null,
+    serverMessage: string | null,
+    options?: ErrorOptions,
+  ) {
+    super(target, brokerErrorMessage(target, operation, errorName, serverMessage), options);
+    this.errorName = errorName;
+    this.errorCode = errorCode;
+    this.serverMessage = serverMessage;
+  }
+}
+
+/** A broker's error answer as the class that says whether asking again may help (`retriable`, from Kafka). */
+export function probeBrokerError(
+  target: string,
+  operation: string,
+  errorName: string,
+  errorCode: number | null,
+  serverMessage: string | null,
+  retriable: boolean,
+  options?: ErrorOptions,
+): ProbeBrokerError | ProbeBrokerRetriable {
+  return retriable
+    ? new ProbeBrokerRetriable(target, operation, errorName, errorCode, serverMessage, options)
+    : new ProbeBrokerError(target, operation, errorName, errorCode, serverMessage, options);
 }
 
 /** The options handed to the probe are unusable (bad port, missing SASL password, …). Nothing was sent. */
 export class ProbeOptionsInvalid extends ProbeError {
+  static readonly disposition = 'fail';
   override readonly name = 'ProbeOptionsInvalid';
   readonly kind = 'invalid-options' as const;
-  readonly retryable = false;
   constructor(target: string, detail: string, options?: ErrorOptions) {
     super(target, `probe options for ${target} are invalid: ${detail}`, options);
   }
@@ -280,7 +328,7 @@ export function classifyProbeError(error: unknown, target: string, operation: st
       if (e.apiId === 'UNSUPPORTED_VERSION') {
         return new ProbeUnsupportedVersion(target, operation, 'the broker answered UNSUPPORTED_VERSION', options);
       }
-      return new ProbeBrokerError(
+      return probeBrokerError(
         target,
         operation,
         e.apiId,

@@ -55,7 +55,6 @@ import {
 import type { ClusterSnapshot, NodeRole, QuorumSnapshot } from '../snapshot.ts';
 import {
   classifyProbeError,
-  ProbeBrokerError,
   ProbeConnectionFailed,
   type ProbeError,
   ProbeOptionsInvalid,
@@ -63,6 +62,7 @@ import {
   ProbeTlsFailed,
   ProbeUnsupportedVersion,
   ProbeWrongBroker,
+  probeBrokerError,
 } from './errors.ts';
 import { type ListenerEndpoint, parseListeners, parseUnexpectedBrokerId } from './identity.ts';
 import { type ProbeOptions, probeOptionsSchema, type ResolvedProbeOptions } from './options.ts';
@@ -428,7 +428,7 @@ class Probe implements KafkaProbe {
     const [result] = await this.#describeConfigs('DescribeConfigs(BROKER)', [
       { resourceType: CONFIG_RESOURCE_BROKER, resourceName: String(expectedId), configurationKeys: IDENTITY_KEYS },
     ]);
-    if (!result) throw new ProbeBrokerError(this.target, 'DescribeConfigs(BROKER)', 'EMPTY_RESPONSE', null, null, true);
+    if (!result) throw probeBrokerError(this.target, 'DescribeConfigs(BROKER)', 'EMPTY_RESPONSE', null, null, true);
     if (result.errorCode === 0) {
       const config = new Map(result.configs.map((c) => [c.name, c.value]));
       const roles = config.get('process.roles');
@@ -518,7 +518,7 @@ class Probe implements KafkaProbe {
     );
     const partition = raw.topics[0]?.partitions[0];
     if (!partition) {
-      throw new ProbeBrokerError(this.target, 'DescribeQuorum', 'EMPTY_RESPONSE', null, null, true);
+      throw probeBrokerError(this.target, 'DescribeQuorum', 'EMPTY_RESPONSE', null, null, true);
     }
     const replica = (r: { replicaId: number; logEndOffset: bigint; lastCaughtUpTimestamp: bigint }) => ({
       id: r.replicaId,
@@ -573,7 +573,7 @@ class Probe implements KafkaProbe {
       }
     });
     const response = raw.responses.find((r) => r.name === topic)?.partitionResponses.find((p) => p.index === partition);
-    if (!response) throw new ProbeBrokerError(this.target, 'Produce', 'EMPTY_RESPONSE', null, null, true);
+    if (!response) throw probeBrokerError(this.target, 'Produce', 'EMPTY_RESPONSE', null, null, true);
     if (response.errorCode !== 0) throw this.#codeError('Produce', response.errorCode, null);
     return { baseOffset: response.baseOffset };
   }
@@ -616,7 +616,7 @@ class Probe implements KafkaProbe {
     });
     if (raw.errorCode !== 0) throw this.#codeError('Fetch', raw.errorCode, null);
     const part = raw.responses[0]?.partitions.find((p) => p.partitionIndex === partition);
-    if (!part) throw new ProbeBrokerError(this.target, 'Fetch', 'EMPTY_RESPONSE', null, null, true);
+    if (!part) throw probeBrokerError(this.target, 'Fetch', 'EMPTY_RESPONSE', null, null, true);
     if (part.errorCode !== 0) throw this.#codeError('Fetch', part.errorCode, null);
     const out: FetchedRecord[] = [];
     for (const batch of part.records ?? []) {
@@ -675,7 +675,7 @@ class Probe implements KafkaProbe {
     if (code === UNSUPPORTED_VERSION) {
       return new ProbeUnsupportedVersion(this.target, operation, message ?? 'UNSUPPORTED_VERSION');
     }
-    return new ProbeBrokerError(this.target, operation, name, code, message, RETRIABLE_CODES.has(code));
+    return probeBrokerError(this.target, operation, name, code, message, RETRIABLE_CODES.has(code));
   }
 
   async #connect(): Promise<Connection> {

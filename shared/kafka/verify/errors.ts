@@ -1,11 +1,13 @@
 /** Errors of LB verification. */
+import { BrokerlinkError } from '../../errors.ts';
 import { type FieldIssue, formatIssues } from '../../util/issues.ts';
 import type { VerificationReport } from './report.ts';
 
 export type VerificationIssue = FieldIssue;
 
 /** The verification input is unusable; nothing was contacted. Fatal: fix the input, do not retry. */
-export class VerificationInputInvalid extends Error {
+export class VerificationInputInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'VerificationInputInvalid';
   readonly issues: readonly VerificationIssue[];
   constructor(issues: readonly VerificationIssue[], options?: ErrorOptions) {
@@ -18,10 +20,13 @@ export class VerificationInputInvalid extends Error {
 }
 
 /**
- * Verification ran and at least one check failed. Thrown by `assertVerified` for orchestrators that gate on it;
- * `verifyThroughLoadBalancer` itself returns the report and never throws this.
+ * Verification ran and at least one check failed. Thrown by the verify step for orchestrators that gate on it;
+ * `verifyThroughLoadBalancer` itself returns the report and never throws this. 'wait': newly registered targets
+ * need a few load-balancer health-check rounds before traffic reaches them, so the orchestrator waits and verifies
+ * again, a bounded number of times, before the execution fails.
  */
-export class VerificationFailed extends Error {
+export class VerificationFailed extends BrokerlinkError {
+  static readonly disposition = 'wait';
   override readonly name = 'VerificationFailed';
   readonly report: VerificationReport;
   constructor(report: VerificationReport, options?: ErrorOptions) {

@@ -114,6 +114,6 @@ describe('Ec2BrokerDiscovery', () => {
       .discoverBrokers(awsSpec())
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsThrottled);
-    expect((error as AwsThrottled).retryable).toBe(true);
+    expect((error as AwsThrottled).disposition).toBe('retry');
   });
 });

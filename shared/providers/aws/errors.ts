@@ -1,18 +1,18 @@
+import { BrokerlinkError } from '../../errors.ts';
+
 /**
- * Errors of the AWS adapters. Class names say what the orchestrator should do next: `AwsThrottled` and
- * `AwsServiceUnavailable` are retryable (`retryable = true`), the others are fatal until a person (or a new plan)
- * changes something. The SDK error is always kept as `cause`.
+ * Errors of the AWS adapters. Each declares what the orchestrator does next (`disposition`, see shared/errors.ts):
+ * `AwsThrottled` and `AwsServiceUnavailable` are retried with backoff, the others are fatal until a person (or a
+ * new plan) changes something. The SDK error is always kept as `cause`.
  */
 
 /** Base of every error raised by shared/providers/aws. */
-export abstract class AwsAdapterError extends Error {
-  abstract readonly retryable: boolean;
-}
+export abstract class AwsAdapterError extends BrokerlinkError {}
 
 /** AWS kept throttling after the SDK's own retries (adaptive retry mode). Retry the step later. */
 export class AwsThrottled extends AwsAdapterError {
+  static readonly disposition = 'retry';
   override readonly name = 'AwsThrottled';
-  readonly retryable = true;
   readonly operation: string;
   constructor(operation: string, options?: ErrorOptions) {
     super(`${operation} was throttled by AWS after the SDK's retries; retry later`, options);
@@ -22,8 +22,8 @@ export class AwsThrottled extends AwsAdapterError {
 
 /** AWS answered with a server-side fault (5xx) after the SDK's retries. Retry the step later. */
 export class AwsServiceUnavailable extends AwsAdapterError {
+  static readonly disposition = 'retry';
   override readonly name = 'AwsServiceUnavailable';
-  readonly retryable = true;
   readonly operation: string;
   constructor(operation: string, detail: string, options?: ErrorOptions) {
     super(`${operation} failed on the AWS side: ${detail}`, options);
@@ -33,8 +33,8 @@ export class AwsServiceUnavailable extends AwsAdapterError {
 
 /** Any other AWS error (access denied, validation, quota ...). `code` is the AWS error code. */
 export class AwsCallFailed extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'AwsCallFailed';
-  readonly retryable = false;
   readonly operation: string;
   readonly code: string;
   constructor(operation: string, code: string, detail: string, options?: ErrorOptions) {
@@ -46,8 +46,8 @@ export class AwsCallFailed extends AwsAdapterError {
 
 /** The spec does not name the AWS provider (or lacks a field this adapter needs). */
 export class AwsProviderNotConfigured extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'AwsProviderNotConfigured';
-  readonly retryable = false;
 }
 
 // ---------------------------------------------------------------- discovery
@@ -59,8 +59,8 @@ export interface InvalidBrokerInstance {
 
 /** Instances matched the discovery tags but their node id tag (or private IP) is missing or not a node id. */
 export class BrokerInstanceInvalid extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'BrokerInstanceInvalid';
-  readonly retryable = false;
   readonly instances: readonly InvalidBrokerInstance[];
   constructor(nodeIdTag: string, instances: readonly InvalidBrokerInstance[]) {
     super(
@@ -73,8 +73,8 @@ export class BrokerInstanceInvalid extends AwsAdapterError {
 
 /** Two instances claim the same Kafka node id (e.g. two running instances tagged kafka-node-id=3). */
 export class DuplicateBrokerNodeId extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'DuplicateBrokerNodeId';
-  readonly retryable = false;
   readonly nodeId: number;
   readonly instanceIds: readonly string[];
   constructor(nodeId: number, instanceIds: readonly string[], detail: string) {
@@ -88,8 +88,8 @@ export class DuplicateBrokerNodeId extends AwsAdapterError {
 
 /** A listener on the NLB port is not brokerlink's (it forwards to a target group without our ledger tags). */
 export class ListenerPortTaken extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'ListenerPortTaken';
-  readonly retryable = false;
   readonly port: number;
   readonly listenerArn: string;
   constructor(port: number, listenerArn: string, detail: string) {
@@ -104,8 +104,8 @@ export class ListenerPortTaken extends AwsAdapterError {
 
 /** A target group with brokerlink's deterministic name exists but belongs to someone else (other tags). */
 export class TargetGroupNameTaken extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'TargetGroupNameTaken';
-  readonly retryable = false;
   readonly targetGroupName: string;
   constructor(targetGroupName: string, detail: string) {
     super(`target group name ${targetGroupName} is already used by a target group brokerlink does not own (${detail})`);
@@ -115,8 +115,8 @@ export class TargetGroupNameTaken extends AwsAdapterError {
 
 /** An action refers to a mapping (target group) that does not exist: the plan is stale, observe and plan again. */
 export class MappingNotFound extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'MappingNotFound';
-  readonly retryable = false;
   readonly port: number;
   constructor(exposure: string, port: number, action: string) {
     super(`${action}: no brokerlink mapping for exposure ${exposure} port ${port} exists; observe and plan again`);
@@ -126,22 +126,22 @@ export class MappingNotFound extends AwsAdapterError {
 
 /** An action's targets cannot be registered as the target group expects (e.g. no instance id for an instance TG). */
 export class TargetInvalid extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'TargetInvalid';
-  readonly retryable = false;
 }
 
 // ---------------------------------------------------------------- commands
 
 /** A command was aimed at a broker without an EC2 instance id; SSM Run Command needs one. */
 export class CommandTargetInvalid extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandTargetInvalid';
-  readonly retryable = false;
 }
 
 /** SSM truncates inline output at 24,000 characters; the command's answer cannot be trusted. */
 export class CommandOutputTruncated extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandOutputTruncated';
-  readonly retryable = false;
   readonly commandId: string;
   constructor(commandId: string, length: number) {
     super(
@@ -154,8 +154,8 @@ export class CommandOutputTruncated extends AwsAdapterError {
 
 /** The values handed to the SSM document would not pass its allowedPattern checks. Nothing was sent. */
 export class CommandParameterInvalid extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandParameterInvalid';
-  readonly retryable = false;
   readonly parameter: string;
   constructor(parameter: string, detail: string) {
     super(`command parameter ${parameter} is not allowed: ${detail}`);
@@ -167,8 +167,8 @@ export class CommandParameterInvalid extends AwsAdapterError {
 
 /** A lock parameter holds something that is not brokerlink's lock record. */
 export class LockRecordCorrupt extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'LockRecordCorrupt';
-  readonly retryable = false;
   readonly parameterName: string;
   constructor(parameterName: string, options?: ErrorOptions) {
     super(`lock parameter ${parameterName} does not hold a brokerlink lock record; delete it by hand`, options);
@@ -178,8 +178,8 @@ export class LockRecordCorrupt extends AwsAdapterError {
 
 /** No spec is stored for the cluster. */
 export class SpecNotStored extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'SpecNotStored';
-  readonly retryable = false;
   readonly parameterName: string;
   constructor(parameterName: string, options?: ErrorOptions) {
     super(`no cluster spec is stored at SSM parameter ${parameterName}`, options);
@@ -189,8 +189,8 @@ export class SpecNotStored extends AwsAdapterError {
 
 /** The spec text is larger than Parameter Store accepts (8 KB in the Advanced tier). */
 export class SpecTooLarge extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'SpecTooLarge';
-  readonly retryable = false;
   constructor(bytes: number, limit: number) {
     super(`the cluster spec is ${bytes} bytes; SSM Parameter Store holds at most ${limit} bytes`);
   }
@@ -198,8 +198,8 @@ export class SpecTooLarge extends AwsAdapterError {
 
 /** A secret reference has an unknown scheme, or names a secret that does not exist or has no string value. */
 export class SecretUnavailable extends AwsAdapterError {
+  static readonly disposition = 'fail';
   override readonly name = 'SecretUnavailable';
-  readonly retryable = false;
   readonly reference: string;
   constructor(reference: string, detail: string, options?: ErrorOptions) {
     super(`secret ${reference} cannot be resolved: ${detail}`, options);

@@ -1,10 +1,14 @@
+import { BrokerlinkError } from '../../errors.ts';
+
 /*
- * Errors of the local provider. Names say what an orchestrator should do next: `…Retryable` / busy errors may be
- * retried; conflicts, invalid state and unsupported configuration are fatal until a person fixes them.
+ * Errors of the local provider. Each declares what an orchestrator does next (`disposition`, see shared/errors.ts):
+ * the busy / not-yet-serving errors are retried with backoff; conflicts, invalid state and unsupported
+ * configuration are fatal until a person fixes them.
  */
 
 /** The local LB state file exists but is not a valid ledger (bad JSON or wrong shape). Fatal: fix or remove it. */
-export class LocalStateInvalid extends Error {
+export class LocalStateInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LocalStateInvalid';
   readonly file: string;
   constructor(file: string, detail: string, options?: ErrorOptions) {
@@ -14,7 +18,8 @@ export class LocalStateInvalid extends Error {
 }
 
 /** Another writer held the state file's write lock for longer than we were willing to wait. Retryable. */
-export class LocalStateBusyRetryable extends Error {
+export class LocalStateBusyRetryable extends BrokerlinkError {
+  static readonly disposition = 'retry';
   override readonly name = 'LocalStateBusyRetryable';
   readonly file: string;
   constructor(file: string, waitedMs: number, options?: ErrorOptions) {
@@ -24,7 +29,8 @@ export class LocalStateBusyRetryable extends Error {
 }
 
 /** createMapping (or another action) names a port that another exposure/role/broker already owns. Fatal. */
-export class LbPortConflict extends Error {
+export class LbPortConflict extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LbPortConflict';
   readonly port: number;
   constructor(port: number, wanted: string, existing: string, options?: ErrorOptions) {
@@ -34,7 +40,8 @@ export class LbPortConflict extends Error {
 }
 
 /** An action needs an existing mapping (register, retire, revive) and there is none at that port. Fatal. */
-export class LbMappingNotFound extends Error {
+export class LbMappingNotFound extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LbMappingNotFound';
   readonly port: number;
   constructor(port: number, wanted: string, options?: ErrorOptions) {
@@ -44,22 +51,26 @@ export class LbMappingNotFound extends Error {
 }
 
 /** The action is malformed for the local LB (e.g. a broker mapping with several targets). Fatal. */
-export class LbActionInvalid extends Error {
+export class LbActionInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LbActionInvalid';
 }
 
 /** The local provider cannot serve this spec (no `provider.local`, tag discovery, ...). Fatal: fix the spec. */
-export class LocalProviderUnsupported extends Error {
+export class LocalProviderUnsupported extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LocalProviderUnsupported';
 }
 
 /** A broker command could not even be started (bad argument, missing writer). Fatal for that command. */
-export class CommandRejected extends Error {
+export class CommandRejected extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandRejected';
 }
 
 /** poll() was given a handle this process did not start (the registry is in memory, per process). */
-export class CommandNotFound extends Error {
+export class CommandNotFound extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'CommandNotFound';
   readonly id: string;
   constructor(id: string, options?: ErrorOptions) {
@@ -69,7 +80,8 @@ export class CommandNotFound extends Error {
 }
 
 /** A secret reference could not be resolved (unknown variable, unreadable file, unsupported scheme). */
-export class SecretUnavailable extends Error {
+export class SecretUnavailable extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'SecretUnavailable';
   readonly reference: string;
   constructor(reference: string, detail: string, options?: ErrorOptions) {
@@ -79,7 +91,8 @@ export class SecretUnavailable extends Error {
 }
 
 /** The spec store has no spec for this cluster. */
-export class SpecNotFound extends Error {
+export class SpecNotFound extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'SpecNotFound';
   readonly cluster: string;
   constructor(cluster: string, file: string, options?: ErrorOptions) {
@@ -89,7 +102,8 @@ export class SpecNotFound extends Error {
 }
 
 /** A lock file holds something that is not a lock record (corrupted by hand?). Fatal: inspect and remove it. */
-export class LockFileInvalid extends Error {
+export class LockFileInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LockFileInvalid';
   readonly file: string;
   constructor(file: string, detail: string, options?: ErrorOptions) {
@@ -99,11 +113,13 @@ export class LockFileInvalid extends Error {
 }
 
 /** The local load balancer daemon could not load or serve the state file. */
-export class LocalLbReloadFailed extends Error {
+export class LocalLbReloadFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'LocalLbReloadFailed';
 }
 
 /** The state file changed but no local load balancer daemon reported serving it in time. Retryable. */
-export class LocalLbNotServingRetryable extends Error {
+export class LocalLbNotServingRetryable extends BrokerlinkError {
+  static readonly disposition = 'retry';
   override readonly name = 'LocalLbNotServingRetryable';
 }
