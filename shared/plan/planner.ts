@@ -19,9 +19,10 @@ import type {
   PlanTarget,
   RetiredPort,
 } from '../model/plan.ts';
-import { capacityIssues, LISTENER_QUOTA } from '../spec/cross-checks.ts';
+import { consumerCidrs, profileOf } from '../providers/profiles.ts';
+import { capacityIssues, enforcedListenerQuota } from '../spec/cross-checks.ts';
 import { dnsNameProblem, formatBrokerId, renderPattern } from '../spec/pattern.ts';
-import { type ClusterSpec, type Exposure, type ProviderKind, providerKind } from '../spec/schema.ts';
+import { type ClusterSpec, type Exposure, providerKind } from '../spec/schema.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
 
 /*
@@ -97,7 +98,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   for (const exposure of spec.exposures) checkZones(exposure, brokers, problems);
   if (problems.length > 0) throw new PlanInvalid(problems);
 
-  checkListenerQuota(spec, kind, brokers.length);
+  checkListenerQuota(spec, brokers.length);
 
   for (const mapping of mappings) {
     if (!specListeners.has(mapping.exposure)) {
@@ -237,7 +238,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   }
 
   // ---- 5. consumer-facing ports (security group / firewall)
-  const cidrs = firewallCidrs(spec, kind);
+  const cidrs = consumerCidrs(spec);
   if (cidrs !== undefined) {
     const open = new Set(observed.loadBalancer.openPorts);
     const served = new Set<number>();
@@ -257,7 +258,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   }
 
   // ---- 6. the real listener count, retired mappings included (each mapping is a listener on the LB)
-  checkTotalListeners(spec, kind, mappings, works, freedEarly, deletedLate, brokers.length);
+  checkTotalListeners(spec, mappings, works, freedEarly, deletedLate, brokers.length);
 
   // ---- 7. advertised addresses
   const pending: PendingPlaceholder[] = [];
@@ -608,10 +609,10 @@ function rangeFull(
 
 // ------------------------------------------------------------------------------------------------ capacity
 
-function checkListenerQuota(spec: ClusterSpec, kind: ProviderKind, brokerCount: number): void {
+function checkListenerQuota(spec: ClusterSpec, brokerCount: number): void {
   const issues = capacityIssues(spec, brokerCount);
   if (issues.length === 0) return;
-  const quota = LISTENER_QUOTA[kind] ?? 0;
+  const quota = enforcedListenerQuota(spec) ?? 0;
   const needed = spec.exposures.reduce((sum, e) => sum + brokerCount + (e.bootstrapPort === undefined ? 0 : 1), 0);
   throw new CapacityExceeded({
     kind: 'listener-quota',
@@ -623,15 +624,15 @@ function checkListenerQuota(spec: ClusterSpec, kind: ProviderKind, brokerCount: 
 
 function checkTotalListeners(
   spec: ClusterSpec,
-  kind: ProviderKind,
   mappings: readonly ObservedMapping[],
   works: readonly ExposureWork[],
   freedEarly: ReadonlySet<number>,
   deletedLate: ReadonlySet<number>,
   brokerCount: number,
 ): void {
-  const quota = LISTENER_QUOTA[kind];
+  const quota = enforcedListenerQuota(spec);
   if (quota === undefined) return;
+  const { kind, nouns } = profileOf(spec);
   const ports = new Set<number>();
   for (const m of mappings) if (!freedEarly.has(m.port) && !deletedLate.has(m.port)) ports.add(m.port);
   for (const work of works) for (const decision of work.decisions.values()) ports.add(decision.port);
@@ -647,22 +648,9 @@ function checkTotalListeners(
     available: quota,
     message:
       `the load balancer would hold ${ports.size} listeners (${brokerCount} brokers × ${spec.exposures.length} exposure(s) + ${bootstraps} bootstrap + ${retired} retired port(s) in cool-down` +
-      `${others > 0 ? ` + ${others} other mapping(s)` : ''}), but a ${kind} network load balancer allows at most ${quota}. ` +
+      `${others > 0 ? ` + ${others} other mapping(s)` : ''}), but a ${kind} ${nouns.loadBalancer} allows at most ${quota}. ` +
       `${earliest === undefined ? '' : `The first retired port is released at ${earliest}; wait for it or lower rollout.portCooldownSeconds. `}`.trimEnd(),
   });
-}
-
-const LOOPBACK_CONSUMERS = ['127.0.0.0/8'] as const;
-
-function firewallCidrs(spec: ClusterSpec, kind: ProviderKind): readonly string[] | undefined {
-  // AWS/Alibaba manage ports only with a security group. The local load balancer serves only the ports its ledger
-  // lists as open, like a security group in front of it; its consumers are on loopback.
-  const { aws, gcp, alicloud } = spec.provider;
-  if (kind === 'local') return LOOPBACK_CONSUMERS;
-  if (kind === 'aws' && aws?.securityGroupId !== undefined) return [...aws.consumerCidrs].sort(byText);
-  if (kind === 'alicloud' && alicloud?.securityGroupId !== undefined) return [...alicloud.consumerCidrs].sort(byText);
-  if (kind === 'gcp' && gcp !== undefined) return [...gcp.consumerCidrs].sort(byText);
-  return undefined;
 }
 
 // ------------------------------------------------------------------------------------------------ targets

@@ -1,34 +1,31 @@
+import type { ProviderProfile } from '../providers/profile.ts';
+import { profileOf } from '../providers/profiles.ts';
 import type { SpecIssue } from './errors.ts';
 import { dnsNameProblem, formatBrokerId, patternProblems, renderPattern } from './pattern.ts';
-import { type ClusterSpec, type Exposure, providerKind, type StaticBroker } from './schema.ts';
-
-/** Hard per-load-balancer listener limits we plan against (AWS NLB: 50, not raisable). */
-export const LISTENER_QUOTA: Readonly<Partial<Record<ReturnType<typeof providerKind>, number>>> = {
-  aws: 50,
-};
+import type { ClusterSpec, Exposure, StaticBroker } from './schema.ts';
 
 const LARGEST_NODE_ID = 2147483647;
 
 /** Rules that involve more than one field. Returns every problem found (never stops at the first). */
 export function crossCheck(spec: ClusterSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const kind = providerKind(spec);
+  const profile = profileOf(spec);
   const staticBrokers = spec.brokers.static;
 
   checkKafkaSecurity(spec, issues);
   checkPorts(spec, issues);
-  checkCommandScope(spec, kind, issues);
+  checkCommandScope(spec, profile, issues);
 
   spec.exposures.forEach((exposure, index) => {
     const at = `exposures[${index}]`;
-    if (kind === 'gcp' && exposure.bootstrapPort !== undefined) {
+    const { bootstrap, kind } = profile;
+    if (bootstrap.model === 'broker-ports' && exposure.bootstrapPort !== undefined) {
       issues.push({
         path: `${at}.bootstrapPort`,
-        message:
-          'must be omitted on gcp: a Private Service Connect port mapping goes to exactly one VM, so consumers bootstrap from the list of broker ports',
+        message: `must be omitted on ${kind}: ${bootstrap.why}, so consumers bootstrap from the list of broker ports`,
       });
     }
-    if (kind !== 'gcp' && exposure.bootstrapPort === undefined) {
+    if (bootstrap.model === 'fan-out' && exposure.bootstrapPort === undefined) {
       issues.push({
         path: `${at}.bootstrapPort`,
         message: `is required on ${kind} (the port that fans out to every broker)`,
@@ -53,10 +50,19 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
   return issues;
 }
 
+/**
+ * The listener limit the planner holds a spec to: the provider's quota when it cannot be raised, else none
+ * (a raised quota is not visible to brokerlink; the cloud's own refusal names it).
+ */
+export function enforcedListenerQuota(spec: ClusterSpec): number | undefined {
+  const quota = profileOf(spec).listenerQuota;
+  return quota === null || quota.adjustable ? undefined : quota.limit;
+}
+
 /** Provider quota check, shared by validation (static brokers) and planning (discovered brokers). */
 export function capacityIssues(spec: ClusterSpec, brokerCount: number): SpecIssue[] {
-  const kind = providerKind(spec);
-  const quota = LISTENER_QUOTA[kind];
+  const { kind, nouns } = profileOf(spec);
+  const quota = enforcedListenerQuota(spec);
   if (quota === undefined) return [];
   const needed = spec.exposures.reduce(
     (sum, exposure) => sum + brokerCount + (exposure.bootstrapPort === undefined ? 0 : 1),
@@ -70,27 +76,25 @@ export function capacityIssues(spec: ClusterSpec, brokerCount: number): SpecIssu
       path: 'exposures',
       message:
         `needs ${needed} listeners on one load balancer (${brokerCount} brokers × ${perExposure} exposure(s) + ${perExposure} bootstrap), ` +
-        `but a ${kind} network load balancer allows at most ${quota}; with ${perExposure} exposure(s) at most ${maxBrokers} brokers fit. ` +
+        `but a ${kind} ${nouns.loadBalancer} allows at most ${quota}; with ${perExposure} exposure(s) at most ${maxBrokers} brokers fit. ` +
         'Put further exposures on another load balancer.',
     },
   ];
 }
 
-/** The tag that scopes brokerlink's run-command permission (IAM condition in serverless.yml). */
-export const CLUSTER_TAG = 'brokerlink:cluster';
-
 /**
- * On AWS the functions may send commands only to instances tagged `brokerlink:cluster` (least privilege), so
- * discovery must select by that tag: otherwise a discovered broker would fail later, at its config push.
+ * Where the provider scopes the run-command permission by an instance tag (AWS: `brokerlink:cluster`, least
+ * privilege), discovery must select by that tag: otherwise a discovered broker would fail later, at its config push.
  */
-function checkCommandScope(spec: ClusterSpec, kind: ReturnType<typeof providerKind>, issues: SpecIssue[]): void {
+function checkCommandScope(spec: ClusterSpec, profile: ProviderProfile, issues: SpecIssue[]): void {
   const tags = spec.brokers.discover?.tags;
-  if (kind !== 'aws' || tags === undefined || tags[CLUSTER_TAG] === spec.cluster) return;
+  const scope = profile.commandScope;
+  if (scope === undefined || tags === undefined || tags[scope.tag] === spec.cluster) return;
   issues.push({
     path: 'brokers.discover.tags',
     message:
-      `must include "${CLUSTER_TAG}": ${spec.cluster} — brokerlink may run commands only on instances tagged so ` +
-      `(tag them, e.g. aws ec2 create-tags --resources <instance-id> --tags Key=${CLUSTER_TAG},Value=${spec.cluster})`,
+      `must include "${scope.tag}": ${spec.cluster} — brokerlink may run commands only on instances tagged so ` +
+      `(tag them, e.g. ${scope.tagCommand.replaceAll('<cluster>', spec.cluster)})`,
   });
 }
 

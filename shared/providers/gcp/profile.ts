@@ -1,0 +1,24 @@
+import type { ProviderProfile } from '../profile.ts';
+
+/**
+ * Google Cloud: Private Service Connect with port mapping. A port-mapping network endpoint group
+ * (GCE_VM_IP_PORTMAP) maps each consumer port to exactly one VM:port, so there is no fan-out bootstrap port, and
+ * its endpoints carry no tags (the port ledger lives elsewhere: the GCP adapters decide where).
+ */
+export const gcpProfile: ProviderProfile<'gcp'> = {
+  kind: 'gcp',
+  bootstrap: {
+    model: 'broker-ports',
+    why: 'a Private Service Connect port mapping goes to exactly one VM',
+  },
+  // 1,000 endpoints per port-mapping NEG (FIELD-NOTES: Google Cloud).
+  listenerQuota: { limit: 1000, adjustable: false },
+  firewall: { model: 'vpc-firewall', consumerCidrs: (gcp) => gcp.consumerCidrs },
+  nouns: {
+    loadBalancer: 'port-mapping network endpoint group',
+    mapping: 'network endpoint',
+    targetGroup: 'network endpoint group',
+    firewall: 'firewall rule',
+    commandChannel: 'instance metadata and guest attributes',
+  },
+};

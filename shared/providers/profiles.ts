@@ -1,0 +1,37 @@
+import { type ClusterSpec, type ProviderKind, providerKind } from '../spec/schema.ts';
+import { alicloudProfile } from './alicloud/profile.ts';
+import { awsProfile } from './aws/profile.ts';
+import { gcpProfile } from './gcp/profile.ts';
+import { localProfile } from './local/profile.ts';
+import type { ProviderProfile, ProviderSection } from './profile.ts';
+
+/*
+ * Every provider's profile, by kind. Pure data and small pure functions, no SDK: safe to import from validation,
+ * the planner and every function bundle. A new cloud adds its `<cloud>/profile.ts` and one line here.
+ */
+export const PROFILES: { readonly [K in ProviderKind]: ProviderProfile<K> } = {
+  aws: awsProfile,
+  gcp: gcpProfile,
+  alicloud: alicloudProfile,
+  local: localProfile,
+};
+
+/** The profile of the spec's provider. */
+export function profileOf(spec: ClusterSpec): ProviderProfile {
+  return PROFILES[providerKind(spec)];
+}
+
+/** The CIDRs port actions open to, sorted; undefined when brokerlink does not manage this spec's consumer ports. */
+export function consumerCidrs(spec: ClusterSpec): readonly string[] | undefined {
+  const kind = providerKind(spec);
+  return cidrsOf(PROFILES[kind], spec.provider[kind] as ProviderSection<typeof kind>);
+}
+
+function cidrsOf<K extends ProviderKind>(profile: ProviderProfile<K>, section: ProviderSection<K>) {
+  const cidrs = profile.firewall.consumerCidrs(section);
+  return cidrs === undefined ? undefined : [...cidrs].sort(byText);
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
