@@ -7,9 +7,9 @@
  *   npx node bench/plan-1000x2.ts [runs=40]
  */
 import type { DiscoveredBroker, ObservedState } from '../shared/model/observed.ts';
-import { applyPlan } from '../shared/plan/ledger-sim.ts';
 import { plan } from '../shared/plan/planner.ts';
 import { planToJson } from '../shared/plan/render.ts';
+import { applyPlan } from '../shared/plan/testing/ledger-sim.ts';
 import { parseSpec } from '../shared/spec/validate.ts';
 
 const runs = Number(process.argv[2] ?? 40);

@@ -10,7 +10,9 @@
  * The disposition is declared once per class as `static readonly disposition`, so that engines' Retry/Catch lists
  * and handlers' error mappings can be derived from the classes without building an instance. `name` is the
  * contract with the workflow files (Step Functions matches `ErrorEquals` against it): every subclass sets
- * `override readonly name = '<ClassName>'`.
+ * `override readonly name = '<ClassName>'`. A 'retry' class may, and a 'wait' class must, declare how often and how
+ * far apart the engine tries again: `static readonly retryPolicy = { intervalSeconds, maxAttempts, backoffRate }`.
+ * Every concrete class of production code is listed in shared/error-catalogue.ts, which the workflows derive from.
  */
 
 export const DISPOSITIONS = ['retry', 'wait', 'fail'] as const;
@@ -61,4 +63,56 @@ export function dispositionOf(errorClass: unknown): Disposition {
   throw new TypeError(
     `error class ${name} declares no disposition (static readonly disposition = 'retry' | 'wait' | 'fail')`,
   );
+}
+
+/**
+ * How an engine tries a task again after a 'retry' or 'wait' error: the first pause, how many more attempts, and by
+ * how much each pause grows (Step Functions' IntervalSeconds / MaxAttempts / BackoffRate; Cloud Workflows'
+ * initial_delay / max_retries / multiplier; CloudFlow's Retry block).
+ */
+export interface RetryPolicy {
+  readonly intervalSeconds: number;
+  readonly maxAttempts: number;
+  readonly backoffRate: number;
+}
+
+/** The policy of a 'retry' class that declares none: pauses of 2, 4, 8 and 16 s (30 s in all), then fail. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ intervalSeconds: 2, maxAttempts: 4, backoffRate: 2 });
+
+/**
+ * The retry policy of a class: its own declaration, the default for a 'retry' class that declares none, and none
+ * for a 'fail' class. A 'wait' class without a policy, a 'fail' class with one, or a policy out of range is a bug
+ * the error catalogue test must catch, so this throws.
+ */
+export function retryPolicyOf(errorClass: unknown): RetryPolicy | undefined {
+  const disposition = dispositionOf(errorClass);
+  const name = (errorClass as { name: string }).name;
+  const declared = Object.hasOwn(errorClass as object, 'retryPolicy')
+    ? (errorClass as { retryPolicy: unknown }).retryPolicy
+    : undefined;
+  if (disposition === 'fail') {
+    if (declared !== undefined) throw new TypeError(`error class ${name} is fatal but declares a retryPolicy`);
+    return undefined;
+  }
+  if (declared === undefined) {
+    if (disposition === 'wait') {
+      throw new TypeError(`error class ${name} waits but declares no retryPolicy (how long, how many times)`);
+    }
+    return DEFAULT_RETRY_POLICY;
+  }
+  const policy = declared as Partial<RetryPolicy>;
+  const valid =
+    Number.isInteger(policy.intervalSeconds) &&
+    (policy.intervalSeconds ?? 0) >= 1 &&
+    Number.isInteger(policy.maxAttempts) &&
+    (policy.maxAttempts ?? 0) >= 1 &&
+    typeof policy.backoffRate === 'number' &&
+    policy.backoffRate >= 1;
+  if (!valid) {
+    throw new TypeError(
+      `error class ${name} declares an invalid retryPolicy ${JSON.stringify(declared)}: intervalSeconds and ` +
+        'maxAttempts must be integers >= 1, backoffRate a number >= 1',
+    );
+  }
+  return declared as RetryPolicy;
 }

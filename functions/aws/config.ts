@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FunctionConfigInvalid } from './errors.ts';
+import { FunctionConfigInvalid } from '../../shared/handlers/errors.ts';
 
 /*
  * Deployment configuration of the AWS functions, from environment variables set by serverless.yml. Read once per

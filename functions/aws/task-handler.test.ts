@@ -1,6 +1,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WriterFailed } from '../../shared/broker-writer/errors.ts';
+import { ProbeTimedOut } from '../../shared/kafka/probe/errors.ts';
 import { AwsServiceUnavailable, AwsThrottled } from '../../shared/providers/aws/errors.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
 import { ConfigConflict, KafkaUnavailable, LockHeld } from '../../shared/steps/errors.ts';
@@ -127,6 +129,18 @@ describe('toStableError', () => {
     expect(mapped.cause).toBe(impostor);
     const lambdaish = Object.assign(new Error('x'), { name: 'Lambda.TooManyRequestsException' });
     expect(toStableError(lambdaish).name).toBe('UnexpectedError');
+  });
+
+  it('passes every catalogued error under its own name, including probe and writer errors', () => {
+    // These two used to reach Step Functions as UnexpectedError: they were in neither hand-kept list.
+    for (const error of [
+      new ProbeTimedOut('10.0.0.11:9092', 'Metadata', 5000),
+      new WriterFailed('io', 'write failed: No space left on device', 3),
+    ]) {
+      expect(toStableError(error)).toBe(error);
+    }
+    const impostor = Object.assign(new Error('x'), { name: 'SpecInvalid' });
+    expect(toStableError(impostor).name).toBe('UnexpectedError');
   });
 
   it('keeps fatal brokerlink names and wraps non-errors', () => {

@@ -7,7 +7,7 @@ import { fromAwsTags } from '../../shared/providers/aws/ledger.ts';
 import { formatIssues } from '../../shared/spec/errors.ts';
 import { clusterNameSchema } from '../../shared/spec/schema.ts';
 import { validateSpecText } from '../../shared/spec/validate.ts';
-import { TriggerEventInvalid } from './errors.ts';
+import { TriggerEventInvalid } from '../../shared/triggers/errors.ts';
 import type { Logger } from './log.ts';
 
 /*

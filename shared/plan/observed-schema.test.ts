@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSpecText } from '../spec/validate.ts';
 import { ObservedStateInvalid } from './errors.ts';
-import { applyPlan } from './ledger-sim.ts';
 import { parseObservedState, parseObservedStateText, validateObservedState } from './observed-schema.ts';
 import { plan } from './planner.ts';
 import { awsSpec, broker, observedState } from './test-fixtures.ts';
+import { applyPlan } from './testing/ledger-sim.ts';
 
 const valid = {
   observedAt: '2026-05-01T12:00:00Z',

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DiscoveredBroker, ObservedState } from '../model/observed.ts';
 import type { Plan } from '../model/plan.ts';
-import { applyPlan } from './ledger-sim.ts';
 import { plan } from './planner.ts';
 import { planToJson } from './render.ts';
 import { AWS_ZONES, awsExposure, awsSpec, observedState, T0 } from './test-fixtures.ts';
+import { applyPlan } from './testing/ledger-sim.ts';
 
 /*
  * Property tests of the port registry: random histories of brokers joining, leaving, coming back, being replaced

@@ -5,10 +5,10 @@ import { planSchema } from '../model/plan-schema.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import { parseSpec } from '../spec/validate.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
-import { applyLbActions, applyPlan } from './ledger-sim.ts';
 import { lbStages, plan } from './planner.ts';
 import { planToJson } from './render.ts';
 import { at, awsExposure, awsSpec, broker, brokerMapping, gcpSpec, observedState, T0 } from './test-fixtures.ts';
+import { applyLbActions, applyPlan } from './testing/ledger-sim.ts';
 
 const ids = (n: number, start = 1) => Array.from({ length: n }, (_, i) => start + i);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from './ledger-sim.ts';
 import { plan } from './planner.ts';
 import { describeLbAction, planToJson, renderPlanTable } from './render.ts';
 import { awsExposure, awsSpec, broker, observedState } from './test-fixtures.ts';
+import { applyPlan } from './testing/ledger-sim.ts';
 
 describe('planToJson', () => {
   const result = plan(awsSpec(), observedState([broker(2), broker(1)]));

@@ -20,6 +20,8 @@ export { SpecInvalid } from '../spec/errors.ts';
  */
 export class LockHeld extends BrokerlinkError {
   static readonly disposition = 'wait';
+  /** Up to 30 waits of a minute: long enough for the holder's apply of a few brokers, short of piling up. */
+  static readonly retryPolicy = { intervalSeconds: 60, maxAttempts: 30, backoffRate: 1 };
   override readonly name = 'LockHeld';
   readonly holder: string;
   readonly expiresAt: string;

@@ -1,3 +1,4 @@
+export * from './classify.ts';
 export * from './errors.ts';
 export * from './identity.ts';
 export * from './options.ts';

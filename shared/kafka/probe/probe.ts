@@ -53,8 +53,8 @@ import {
   ResponseError,
 } from '@platformatic/kafka';
 import type { ClusterSnapshot, NodeRole, QuorumSnapshot } from '../snapshot.ts';
+import { classifyProbeError } from './classify.ts';
 import {
-  classifyProbeError,
   ProbeConnectionFailed,
   type ProbeError,
   ProbeOptionsInvalid,

@@ -27,6 +27,8 @@ export class VerificationInputInvalid extends BrokerlinkError {
  */
 export class VerificationFailed extends BrokerlinkError {
   static readonly disposition = 'wait';
+  /** 8 more tries over ≈ 7.5 min (15 s × 1.5ⁿ): an NLB marks a new target healthy after 2–3 rounds of 10–30 s. */
+  static readonly retryPolicy = { intervalSeconds: 15, maxAttempts: 8, backoffRate: 1.5 };
   override readonly name = 'VerificationFailed';
   readonly report: VerificationReport;
   constructor(report: VerificationReport, options?: ErrorOptions) {

@@ -1,4 +1,5 @@
-import { AwsAdapterError, AwsCallFailed, AwsServiceUnavailable, AwsThrottled } from './errors.ts';
+import { BrokerlinkError } from '../../errors.ts';
+import { AwsCallFailed, AwsServiceUnavailable, AwsThrottled } from './errors.ts';
 
 /*
  * One place that turns SDK exceptions into this module's named errors. The SDK has already retried
@@ -42,9 +43,9 @@ export function isAwsError(error: unknown, ...codes: string[]): boolean {
   return codes.some((code) => code === name || code === bare);
 }
 
-/** Maps an SDK exception to AwsThrottled / AwsServiceUnavailable / AwsCallFailed (adapter errors pass through). */
+/** Maps an SDK exception to AwsThrottled / AwsServiceUnavailable / AwsCallFailed (brokerlink's errors pass through). */
 export function mapAwsError(operation: string, error: unknown): Error {
-  if (error instanceof AwsAdapterError) return error;
+  if (error instanceof BrokerlinkError) return error;
   const name = awsErrorName(error);
   const message = error instanceof Error ? error.message : String(error);
   if (name !== undefined && THROTTLING_CODES.has(name)) return new AwsThrottled(operation, { cause: error });

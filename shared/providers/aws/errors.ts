@@ -196,13 +196,5 @@ export class SpecTooLarge extends AwsAdapterError {
   }
 }
 
-/** A secret reference has an unknown scheme, or names a secret that does not exist or has no string value. */
-export class SecretUnavailable extends AwsAdapterError {
-  static readonly disposition = 'fail';
-  override readonly name = 'SecretUnavailable';
-  readonly reference: string;
-  constructor(reference: string, detail: string, options?: ErrorOptions) {
-    super(`secret ${reference} cannot be resolved: ${detail}`, options);
-    this.reference = reference;
-  }
-}
+/** Raised by this provider's secret resolver; one class for every provider (shared/port-errors.ts). */
+export { SecretUnavailable } from '../../port-errors.ts';

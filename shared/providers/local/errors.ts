@@ -79,17 +79,6 @@ export class CommandNotFound extends BrokerlinkError {
   }
 }
 
-/** A secret reference could not be resolved (unknown variable, unreadable file, unsupported scheme). */
-export class SecretUnavailable extends BrokerlinkError {
-  static readonly disposition = 'fail';
-  override readonly name = 'SecretUnavailable';
-  readonly reference: string;
-  constructor(reference: string, detail: string, options?: ErrorOptions) {
-    super(`secret ${reference} is unavailable: ${detail}`, options);
-    this.reference = reference;
-  }
-}
-
 /** The spec store has no spec for this cluster. */
 export class SpecNotFound extends BrokerlinkError {
   static readonly disposition = 'fail';
@@ -123,3 +112,6 @@ export class LocalLbNotServingRetryable extends BrokerlinkError {
   static readonly disposition = 'retry';
   override readonly name = 'LocalLbNotServingRetryable';
 }
+
+/** Raised by this provider's secret resolver; one class for every provider (shared/port-errors.ts). */
+export { SecretUnavailable } from '../../port-errors.ts';

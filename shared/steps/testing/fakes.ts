@@ -10,7 +10,7 @@ import { argvForCommand, WRITER_SCRIPT_URL } from '../../broker-writer/protocol.
 import type { ClusterSnapshot } from '../../kafka/snapshot.ts';
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import type { LbAction } from '../../model/plan.ts';
-import { applyLbActions } from '../../plan/ledger-sim.ts';
+import { applyLbActions } from '../../plan/testing/ledger-sim.ts';
 import type {
   BrokerCommand,
   Clock,

@@ -1,6 +1,6 @@
-import { BrokerlinkError } from '../errors.ts';
-import type { ListenerView, ObservedBrokerConfig, ObservedMapping, ObservedState } from '../model/observed.ts';
-import type { LbAction, Plan } from '../model/plan.ts';
+import { BrokerlinkError } from '../../errors.ts';
+import type { ListenerView, ObservedBrokerConfig, ObservedMapping, ObservedState } from '../../model/observed.ts';
+import type { LbAction, Plan } from '../../model/plan.ts';
 
 /*
  * FAKE, for tests: an in-memory model of the load-balancer ledger and of the brokers' config, used to check that
