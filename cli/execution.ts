@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowName } from '../shared/flow/contract.ts';
+import { PROGRESS_STEPS } from '../shared/flow/progress.ts';
 import {
   type EventLog,
   loadDefinition,
@@ -9,7 +11,7 @@ import type { StepDeps } from '../shared/steps/deps.ts';
 
 const STATE_MACHINES = new URL('../statemachines/', import.meta.url);
 
-export type Machine = 'provision' | 'drift-check';
+export type Machine = WorkflowName;
 
 export interface ExecuteOptions {
   deps: StepDeps;
@@ -56,20 +58,5 @@ export function progressPrinter(write: (line: string) => void): (event: EventLog
   };
 }
 
-const INTERESTING = new Set([
-  'AcquireLock',
-  'Discover',
-  'Plan',
-  'EnsureTargets',
-  'RegisterBrokers',
-  'AdvanceConfigPush',
-  'OrderRestarts',
-  'CheckCanRoll',
-  'AdvanceRestart',
-  'CheckHealthy',
-  'Verify',
-  'Report',
-  'ReleaseLock',
-  'ReportDrift',
-  'StartRepair',
-]);
+/** The steps that announce themselves in the flow contract (shared/flow/), per execution and per broker. */
+const INTERESTING: ReadonlySet<string> = new Set(PROGRESS_STEPS.keys());

@@ -3,6 +3,8 @@
  * about, and during the rolling restart one line per change of a broker's state (waiting for the safety gate,
  * restarting, waiting healthy n/N, done). Pure apart from `write`.
  */
+import { DRIFT_CHECK_STEPS, PROVISION_STEPS } from '../shared/flow/index.ts';
+import { PROGRESS_STEPS } from '../shared/flow/progress.ts';
 import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
 
 export interface Style {
@@ -27,19 +29,11 @@ export function makeStyle(colour: boolean): Style {
   };
 }
 
-const STEPS: Record<string, string> = {
-  AcquireLock: 'taking the cluster lock',
-  Discover: 'discovering brokers, load balancer and running Kafka config',
-  Plan: 'planning',
-  EnsureTargets: 'creating load balancer mappings',
-  RegisterBrokers: 'registering brokers',
-  OrderRestarts: 'ordering restarts (controllers first, active controller last)',
-  Verify: 'verifying bootstrap through the load balancer',
-  Report: 'reporting',
-  ReleaseLock: 'releasing the cluster lock',
-  ReportDrift: 'reporting drift',
-  StartRepair: 'starting the repair (provision, apply)',
-};
+/** One line per step of an execution (not per broker): the flow contract's progress texts. */
+const STEPS: ReadonlyMap<string, string> = new Map(
+  [...PROGRESS_STEPS.values()].filter((step) => !step.perItem).map((step) => [step.id, step.text]),
+);
+const P = PROVISION_STEPS;
 
 export interface ProgressTracker {
   onEvent(event: EventLog): void;
@@ -65,8 +59,9 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
     brokers,
     rolled,
     onEvent(event) {
-      if (event.type === 'StateEntered' && STEPS[event.state.name] !== undefined && event.index === undefined) {
-        write(style.dim(`  → ${STEPS[event.state.name]}`));
+      const step = event.type === 'StateEntered' ? STEPS.get(event.state.name) : undefined;
+      if (event.type === 'StateEntered' && step !== undefined && event.index === undefined) {
+        write(style.dim(`  → ${step}`));
         return;
       }
       if (event.type === 'StateFailed') {
@@ -77,7 +72,7 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
         write(style.yellow(`  ↻ ${event.state.name} retried`));
         return;
       }
-      if (event.type === 'StateExited' && event.state.name === 'ReportDrift') {
+      if (event.type === 'StateExited' && event.state.name === DRIFT_CHECK_STEPS.reportDrift) {
         const drift = record(record(event.state.output)['drift']);
         const details = Array.isArray(drift['details']) ? drift['details'] : [];
         write(style.yellow(`    drift found: ${details.length} difference(s)`));
@@ -90,7 +85,7 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
       const id = typeof input['brokerId'] === 'number' ? input['brokerId'] : undefined;
       if (id === undefined) return;
       const name = event.state.name;
-      if (event.type === 'StateExited' && name === 'AdvanceConfigPush') {
+      if (event.type === 'StateExited' && name === P.advanceConfigPush) {
         const push = record(output['push']);
         if (push['phase'] === 'done') {
           const changed = push['result'] === 'changed';
@@ -98,22 +93,22 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
         }
         return;
       }
-      if (event.type === 'StateEntered' && name === 'CheckCanRoll' && input['gate'] === null) {
+      if (event.type === 'StateEntered' && name === P.checkCanRoll && input['gate'] === null) {
         say(id, 'gate', style.yellow('waiting for the safety gate'));
-      } else if (event.type === 'StateExited' && name === 'CheckCanRoll') {
+      } else if (event.type === 'StateExited' && name === P.checkCanRoll) {
         const gate = record(output['gate']);
         if (gate['ok'] !== true) {
           const reasons = Array.isArray(gate['reasons']) ? gate['reasons'].join('; ') : '';
           say(id, 'unsafe', style.yellow(`waiting for the safety gate: ${reasons}`));
         }
-      } else if (event.type === 'StateEntered' && name === 'AdvanceRestart' && input['restart'] === null) {
+      } else if (event.type === 'StateEntered' && name === P.advanceRestart && input['restart'] === null) {
         say(id, 'restarting', style.cyan('restarting (restart script)'));
-      } else if (event.type === 'StateExited' && name === 'CheckHealthy') {
+      } else if (event.type === 'StateExited' && name === P.checkHealthy) {
         const readiness = record(record(output['health'])['readiness']);
         const n = Number(readiness['consecutiveHealthy'] ?? 0);
         const of = Number(readiness['requiredConsecutive'] ?? 0);
         say(id, `healthy ${n}/${of}`, `waiting healthy ${n}/${of}`);
-      } else if (event.type === 'StateExited' && name === 'BrokerRolled') {
+      } else if (event.type === 'StateExited' && name === P.brokerRolled) {
         rolled.push(id);
         say(id, 'done', style.green('done: back, in sync, healthy'));
       }

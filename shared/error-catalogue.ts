@@ -75,6 +75,12 @@ import { TriggerEventInvalid } from './triggers/errors.ts';
  * no workflow ever sees them.
  */
 export const ERROR_CATALOGUE = {
+  // steps
+  LockHeld,
+  CommandFailed,
+  ConfigConflict,
+  KafkaUnavailable,
+  StepInputInvalid,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,
@@ -106,12 +112,6 @@ export const ERROR_CATALOGUE = {
   RollInputInvalid,
   VerificationInputInvalid,
   VerificationFailed,
-  // steps
-  LockHeld,
-  CommandFailed,
-  ConfigConflict,
-  KafkaUnavailable,
-  StepInputInvalid,
   // ports shared by every provider
   SecretUnavailable,
   // entry points and triggers of every cloud

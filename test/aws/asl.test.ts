@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { aslErrorFindings } from '../../shared/flow/asl/audit.ts';
 import { loadDefinition } from '../../shared/orchestration/local-state-machine.ts';
 import { isTaskName } from '../../shared/steps/tasks.ts';
 
@@ -30,6 +31,10 @@ describe('state machine definitions', () => {
       expect(result.isValid).toBe(true);
     });
 
+    it(`${name}.asl.yaml names only catalogued or engine errors, retries no fatal one, misses no retryable one`, async () => {
+      expect(aslErrorFindings(await loadDefinition(file(name)))).toEqual([]);
+    });
+
     it(`${name}.asl.yaml binds every Lambda task to a task of the task table`, async () => {
       const resources = taskResources(await loadDefinition(file(name)));
       expect(resources.length).toBeGreaterThan(0);
@@ -58,5 +63,34 @@ describe('state machine definitions', () => {
     expect(JSON.stringify((startRepair['Parameters'] as Record<string, unknown>)['StateMachineArn'])).toContain(
       '"Fn::GetAtt":["ProvisionStateMachine","Name"]',
     );
+  });
+
+  it('the error audit finds an unknown name, a retried fatal error, a missed retryable one and a wrong policy', async () => {
+    const definition = await loadDefinition(file('drift-check'));
+    const states = definition['States'] as Record<string, Record<string, unknown>>;
+    const plan = states['Plan']!;
+    const broken = {
+      ...definition,
+      States: {
+        ...states,
+        Plan: {
+          ...plan,
+          Retry: [
+            {
+              ErrorEquals: ['KafkaUnavailable', 'SpecInvalid', 'NoSuchError'],
+              IntervalSeconds: 2,
+              MaxAttempts: 4,
+              BackoffRate: 2,
+            },
+            { ErrorEquals: ['AwsThrottled'], IntervalSeconds: 1, MaxAttempts: 9, BackoffRate: 2 },
+          ],
+        },
+      },
+    };
+    const findings = aslErrorFindings(broken).map((finding) => `${finding.state} ${finding.kind}: ${finding.detail}`);
+    expect(findings).toContain('Plan retries-fatal: Retry matches SpecInvalid, which is fatal');
+    expect(findings).toContain('Plan unknown-error: Retry names NoSuchError, which is no brokerlink error');
+    expect(findings).toContainEqual(expect.stringMatching(/^Plan retry-missing: never retries .*ConfigConflict/));
+    expect(findings).toContainEqual(expect.stringMatching(/^Plan policy-differs: Retry of AwsThrottled/));
   });
 });

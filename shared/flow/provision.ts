@@ -1,0 +1,274 @@
+import { clusterLock, equals, isTrue, item, literal, or, pollLoop, state } from './build.ts';
+import type { Workflow } from './contract.ts';
+
+/*
+ * provision: lock → discover → plan → (plan mode ends here) → create targets → register brokers → push config
+ * (compare-and-swap, only where the file differs) → rolling restart (one broker at a time, gated by Kafka) → verify
+ * through the load balancer → report → unlock. Modes: plan (read-only), apply, verify (no changes, no lock).
+ */
+
+/** Step ids other code follows (progress lines, tests): the names a person sees in the engine's console. */
+export const PROVISION_STEPS = {
+  acquireLock: 'AcquireLock',
+  discover: 'Discover',
+  plan: 'Plan',
+  ensureTargets: 'EnsureTargets',
+  registerBrokers: 'RegisterBrokers',
+  pushConfig: 'PushConfig',
+  advanceConfigPush: 'AdvanceConfigPush',
+  orderRestarts: 'OrderRestarts',
+  rollingRestart: 'RollingRestart',
+  checkCanRoll: 'CheckCanRoll',
+  advanceRestart: 'AdvanceRestart',
+  checkHealthy: 'CheckHealthy',
+  brokerRolled: 'BrokerRolled',
+  verify: 'Verify',
+  report: 'Report',
+  releaseLock: 'ReleaseLock',
+} as const;
+
+const S = PROVISION_STEPS;
+const MODE = ['mode'];
+const spec = state('discovered', 'spec');
+const plan = state('planned', 'plan');
+
+const lock = clusterLock({
+  cluster: state('cluster'),
+  queueFlag: ['waitForLock'],
+  waitsAt: ['lockWaits'],
+  heldAt: ['lock'],
+  errorAt: ['error'],
+  afterAcquire: 'InitOutcome',
+  afterRelease: 'Done',
+  ids: {
+    initWaits: 'InitLockWaits',
+    acquire: S.acquireLock,
+    busy: 'LockBusy',
+    waitForLock: 'WaitForLock',
+    countWait: 'CountLockWait',
+    holds: 'HoldsLock',
+    release: S.releaseLock,
+    cleanup: 'CleanupOnFailure',
+    releaseOnFailure: 'ReleaseLockOnFailure',
+    failed: 'Failed',
+  },
+  progress: { acquire: 'taking the cluster lock', release: 'releasing the cluster lock' },
+});
+const onFailure = [lock.onFailure];
+
+/** Inside the per-broker loops the state is the item: its spec, plan, broker id and the loop's own progress. */
+const itemSpec = state('spec');
+const itemPlan = state('plan');
+const brokerId = state('brokerId');
+
+export const provision: Workflow = {
+  name: 'provision',
+  comment: 'brokerlink provision (modes plan | apply | verify)',
+  description: [
+    'brokerlink provision: lock → discover → plan → (plan mode ends) → create targets → register brokers',
+    '→ push config (CAS, only where the file differs) → rolling restart (one broker at a time, gated by Kafka)',
+    '→ verify through the load balancer → report → unlock.',
+    'Waiting is done here (Wait + Choice loops), never inside a function. Only catalogued retry/wait errors are',
+    'retried; specific catches come before the catch-all; the lock is released on every path.',
+  ],
+  timeoutSeconds: 21_600,
+  input: {
+    cluster: 'the cluster whose stored spec is applied',
+    mode: '"plan" (read-only), "apply" or "verify" (read-only, no lock)',
+    trigger: 'what started the execution (instance-running, spec-change, drift-repair, manual); informational',
+    waitForLock: 'optional; true: queue behind an execution that holds the lock instead of failing',
+  },
+  lock: lock.scope,
+  steps: [
+    {
+      kind: 'choice',
+      id: 'CheckMode',
+      cases: [
+        { when: equals(MODE, 'apply'), next: 'InitLockWaits' },
+        { when: or(equals(MODE, 'plan'), equals(MODE, 'verify')), next: 'InitOutcome' },
+      ],
+      otherwise: 'InvalidMode',
+    },
+    {
+      kind: 'fail',
+      id: 'InvalidMode',
+      error: 'StepInputInvalid',
+      cause: 'execution input "mode" must be "plan", "apply" or "verify"',
+    },
+    ...lock.acquireSteps,
+    {
+      kind: 'set',
+      id: 'InitOutcome',
+      at: ['outcome'],
+      value: { pushed: [], restarted: [], targets: { endpoint: null } },
+    },
+    {
+      kind: 'task',
+      id: S.discover,
+      task: 'discover',
+      input: { cluster: state('cluster') },
+      resultAt: ['discovered'],
+      catch: onFailure,
+      progress: 'discovering brokers, load balancer and running Kafka config',
+    },
+    {
+      kind: 'task',
+      id: S.plan,
+      task: 'plan',
+      input: { spec, observed: state('discovered', 'observed') },
+      resultAt: ['planned'],
+      catch: onFailure,
+      progress: 'planning',
+    },
+    {
+      kind: 'choice',
+      id: 'RouteByMode',
+      cases: [
+        { when: equals(MODE, 'plan'), next: 'PlanOnly' },
+        { when: equals(MODE, 'verify'), next: S.verify },
+        { when: equals(MODE, 'apply'), next: S.ensureTargets },
+      ],
+      otherwise: 'InvalidMode',
+    },
+    { kind: 'succeed', id: 'PlanOnly', output: { mode: literal('plan'), plan } },
+    {
+      kind: 'task',
+      id: S.ensureTargets,
+      task: 'applyLoadBalancer',
+      input: { spec, plan, phase: literal('targets') },
+      resultAt: ['outcome', 'targets'],
+      catch: onFailure,
+      progress: 'creating load balancer mappings',
+    },
+    {
+      kind: 'task',
+      id: S.registerBrokers,
+      task: 'applyLoadBalancer',
+      input: { spec, plan, phase: literal('registrations') },
+      resultAt: ['outcome', 'registrations'],
+      catch: onFailure,
+      progress: 'registering brokers',
+    },
+    {
+      kind: 'forEach',
+      id: S.pushConfig,
+      items: ['planned', 'push'],
+      concurrency: 5,
+      item: { spec, plan, brokerId: item, push: literal(null) },
+      steps: [
+        ...pollLoop({
+          task: {
+            id: S.advanceConfigPush,
+            task: 'advanceConfigPush',
+            input: { spec: itemSpec, plan: itemPlan, brokerId, push: state('push') },
+            resultAt: ['push'],
+            catch: [{ errors: ['ConfigConflict'], errorAt: ['conflict'], next: 'RestartPushFromRead' }],
+            progress: 'pushing server.properties (read, then compare-and-swap write)',
+          },
+          until: { id: 'PushDone', when: equals(['push', 'phase'], 'done'), next: 'PushFinished' },
+          wait: { id: 'WaitPush', seconds: 3 },
+        }),
+        {
+          kind: 'set',
+          id: 'RestartPushFromRead',
+          note: 'The file changed between our read and our write: start over from the read.',
+          at: ['push'],
+          value: null,
+          next: 'WaitPush',
+        },
+        { kind: 'succeed', id: 'PushFinished', output: state('push') },
+      ],
+      resultAt: ['outcome', 'pushed'],
+      catch: onFailure,
+    },
+    {
+      kind: 'task',
+      id: S.orderRestarts,
+      task: 'orderRestarts',
+      input: { spec, plan },
+      resultAt: ['restartOrder'],
+      catch: onFailure,
+      progress: 'ordering restarts (controllers first, active controller last)',
+    },
+    {
+      kind: 'forEach',
+      id: S.rollingRestart,
+      note: 'One broker at a time, in order; any failed broker fails the whole loop, so later brokers are never touched.',
+      items: ['restartOrder'],
+      concurrency: 1,
+      item: { spec, plan, brokerId: item, gate: literal(null), restart: literal(null), health: literal(null) },
+      steps: [
+        ...pollLoop({
+          task: {
+            id: S.checkCanRoll,
+            task: 'checkCanRoll',
+            input: { spec: itemSpec, brokerId, gate: state('gate') },
+            resultAt: ['gate'],
+            progress: 'checking the safety gate',
+          },
+          until: { id: 'SafeToRoll', when: isTrue(['gate', 'ok']), next: S.advanceRestart },
+          wait: { id: 'WaitUntilSafe', seconds: 10 },
+        }),
+        ...pollLoop({
+          task: {
+            id: S.advanceRestart,
+            task: 'advanceRestart',
+            input: { spec: itemSpec, plan: itemPlan, brokerId, restart: state('restart') },
+            resultAt: ['restart'],
+            progress: 'restarting the broker',
+          },
+          until: { id: 'RestartIssued', when: equals(['restart', 'phase'], 'done'), next: S.checkHealthy },
+          wait: { id: 'WaitRestart', seconds: 3 },
+        }),
+        ...pollLoop({
+          task: {
+            id: S.checkHealthy,
+            task: 'checkHealthy',
+            input: { spec: itemSpec, brokerId, health: state('health') },
+            resultAt: ['health'],
+            progress: 'checking the broker is back and healthy',
+          },
+          until: { id: 'BackAndHealthy', when: isTrue(['health', 'readiness', 'ready']), next: S.brokerRolled },
+          wait: { id: 'WaitHealthy', seconds: 5 },
+        }),
+        { kind: 'succeed', id: S.brokerRolled, output: brokerId },
+      ],
+      resultAt: ['outcome', 'restarted'],
+      catch: onFailure,
+    },
+    {
+      kind: 'task',
+      id: S.verify,
+      task: 'verify',
+      input: { spec, plan },
+      resultAt: ['verification'],
+      note: 'New load-balancer targets need a few health-check rounds before traffic reaches them: VerificationFailed waits.',
+      waitsOn: ['VerificationFailed'],
+      catch: onFailure,
+      progress: 'verifying bootstrap through the load balancer',
+    },
+    {
+      kind: 'task',
+      id: S.report,
+      task: 'report',
+      input: {
+        spec,
+        plan,
+        pushed: state('outcome', 'pushed'),
+        restarted: state('outcome', 'restarted'),
+        verified: state('verification', 'ok'),
+        endpoint: state('outcome', 'targets', 'endpoint'),
+      },
+      resultAt: ['report'],
+      catch: onFailure,
+      progress: 'reporting',
+    },
+    ...lock.releaseSteps,
+    {
+      kind: 'succeed',
+      id: 'Done',
+      output: { mode: state('mode'), report: state('report'), verification: state('verification') },
+    },
+    ...lock.failureSteps,
+  ],
+};
