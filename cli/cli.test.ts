@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StateMachineFailed } from '../shared/orchestration/errors.ts';
+import { SpecInvalid } from '../shared/spec/errors.ts';
+import { EXIT, exitCodeOf, FileUnreadable, ProblemFound, UsageError } from './errors.ts';
 import { main } from './main.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../docs/examples/', import.meta.url));
@@ -165,5 +168,17 @@ describe('brokerlink CLI', () => {
       );
     });
     expect(code).toBe(3);
+  });
+});
+
+describe('CLI exit codes', () => {
+  it('are picked by error class, so an error that merely borrows a name does not pick the code', () => {
+    expect(exitCodeOf(new UsageError('bad flag'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new ProblemFound('drift found'))).toBe(EXIT.problem);
+    expect(exitCodeOf(new StateMachineFailed('BrokerNotReady', 'node 2 is not back'))).toBe(EXIT.problem);
+    expect(exitCodeOf(new SpecInvalid([{ path: 'cluster', message: 'missing' }]))).toBe(EXIT.problem);
+    expect(exitCodeOf(new FileUnreadable('cannot read spec'))).toBe(EXIT.failure);
+    expect(exitCodeOf(Object.assign(new Error('x'), { name: 'StateMachineFailed' }))).toBe(EXIT.failure);
+    expect(exitCodeOf('not even an error')).toBe(EXIT.failure);
   });
 });

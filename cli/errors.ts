@@ -1,4 +1,6 @@
 import { BrokerlinkError } from '../shared/errors.ts';
+import { StateMachineFailed } from '../shared/orchestration/errors.ts';
+import { SpecInvalid } from '../shared/spec/errors.ts';
 
 /** Exit codes of the `brokerlink` CLI (documented in README.md). */
 export const EXIT = {
@@ -21,4 +23,28 @@ export class UsageError extends BrokerlinkError {
 export class ProblemFound extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'ProblemFound';
+}
+
+/** A file named on the command line cannot be read (missing, no permission): exit 3, nothing was done. */
+export class FileUnreadable extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'FileUnreadable';
+}
+
+type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The exit code for an error that ended a command, by class (first match wins): the command line was wrong; the
+ * answer is "no" (a problem was found and printed, an execution failed, a spec is invalid); anything else means
+ * the command could not run to an answer. These are the CLI's own errors, so they are not in the error catalogue.
+ */
+const EXIT_BY_CLASS: readonly (readonly [abstract new (...args: never[]) => Error, ExitCode])[] = [
+  [UsageError, EXIT.usage],
+  [ProblemFound, EXIT.problem],
+  [StateMachineFailed, EXIT.problem],
+  [SpecInvalid, EXIT.problem],
+];
+
+export function exitCodeOf(error: unknown): ExitCode {
+  return EXIT_BY_CLASS.find(([errorClass]) => error instanceof errorClass)?.[1] ?? EXIT.failure;
 }

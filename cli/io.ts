@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { formatIssues, SpecInvalid } from '../shared/spec/errors.ts';
 import type { ClusterSpec } from '../shared/spec/schema.ts';
 import { validateSpecText } from '../shared/spec/validate.ts';
-import { ProblemFound } from './errors.ts';
+import { FileUnreadable, ProblemFound } from './errors.ts';
 
 export interface Output {
   out: (text: string) => void;
@@ -13,11 +13,9 @@ export async function readTextFile(path: string, what: string): Promise<string> 
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(
+    throw new FileUnreadable(
       `cannot read ${what} "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }

@@ -7,7 +7,7 @@ import { renderConfigCommand, usage as renderConfigUsage } from './commands/rend
 import { testBrokerCommand, usage as testBrokerUsage } from './commands/testbroker.ts';
 import { validateCommand, usage as validateUsage } from './commands/validate.ts';
 import { verifyCommand, usage as verifyUsage } from './commands/verify.ts';
-import { EXIT, ProblemFound, UsageError } from './errors.ts';
+import { EXIT, exitCodeOf, ProblemFound, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
 
 type Command = (argv: string[], io: Output) => Promise<void>;
@@ -58,14 +58,12 @@ export async function main(argv: string[], io: Output): Promise<number> {
     await command.run(rest, io);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\nusage: ${command.usage}`);
-      return EXIT.usage;
+    if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
+    else if (!(error instanceof ProblemFound)) {
+      const named = error as Error;
+      io.err(`${named.name ?? 'Error'}: ${named.message}`);
     }
-    if (error instanceof ProblemFound) return EXIT.problem;
-    const named = error as Error;
-    io.err(`${named.name ?? 'Error'}: ${named.message}`);
-    return named.name === 'StateMachineFailed' || named.name === 'SpecInvalid' ? EXIT.problem : EXIT.failure;
+    return exitCodeOf(error);
   }
 }
 

@@ -1,8 +1,6 @@
-import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
 import { ProblemFound } from '../errors.ts';
-import { execute, progressPrinter } from '../execution.ts';
-import { loadSpecFile, type Output } from '../io.ts';
-import { createStepDeps } from '../providers.ts';
+import type { Output } from '../io.ts';
+import { runWorkflowCommand } from '../workflow-command.ts';
 
 export const usage = 'brokerlink drift <spec> [--json] [--wait-ms <n>]';
 
@@ -18,24 +16,15 @@ interface DriftOutput {
  * then runs provision in apply mode. Exit 0: no drift, or drift repaired; exit 1: drift found and only reported.
  */
 export async function driftCommand(argv: string[], io: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, 'wait-ms': { type: 'string' } }, [
-    'spec',
-  ]);
-  const waitMs = parseIntegerFlag('wait-ms', values['wait-ms']) ?? 1000;
-  const { spec, text } = await loadSpecFile(positionals[0]!, io);
-  const deps = await createStepDeps(spec, text);
-  const output = (await execute(
-    'drift-check',
-    { cluster: spec.cluster },
-    { deps, waitMs, ...(values.json ? {} : { onEvent: progressPrinter(io.err) }) },
-  )) as DriftOutput;
-  if (values.json) {
-    io.out(JSON.stringify(output, null, 2));
-  } else if (output.drift === 0) {
-    io.out(`cluster ${output.cluster}: no drift`);
+  const { output, json } = await runWorkflowCommand('drift-check', argv, io, (spec) => ({ cluster: spec.cluster }));
+  const drift = output as DriftOutput;
+  if (json) {
+    io.out(JSON.stringify(drift, null, 2));
+  } else if (drift.drift === 0) {
+    io.out(`cluster ${drift.cluster}: no drift`);
   } else {
-    io.out(`cluster ${output.cluster}: ${output.drift} difference(s)${output.repairStarted ? ' — repaired' : ''}`);
-    for (const line of output.details) io.out(`  - ${line}`);
+    io.out(`cluster ${drift.cluster}: ${drift.drift} difference(s)${drift.repairStarted ? ' — repaired' : ''}`);
+    for (const line of drift.details) io.out(`  - ${line}`);
   }
-  if (output.drift > 0 && !output.repairStarted) throw new ProblemFound('drift found');
+  if (drift.drift > 0 && !drift.repairStarted) throw new ProblemFound('drift found');
 }
