@@ -31,7 +31,9 @@ export type MotoGap =
   /** RegisterTargets accepts an instance id that does not exist. */
   | 'unknown-target-registered'
   /** DescribeTags > 20 ARNs, > 50 listeners per NLB, Standard parameters > 4 KB: all accepted. */
-  | 'quotas-not-enforced';
+  | 'quotas-not-enforced'
+  /** DescribeSecurityGroupRules leaves out the Description of a rule whose source is a security group. */
+  | 'group-rule-description-dropped';
 
 export interface AwsClients {
   ec2: ec2.EC2Client;
@@ -168,6 +170,7 @@ export async function motoBackend(server: MotoServer): Promise<AwsBackend> {
       'no-instance-information',
       'unknown-target-registered',
       'quotas-not-enforced',
+      'group-rule-description-dropped',
     ]),
     launch: async ({ az, tags }) => {
       const answer = await clients.ec2.send(
