@@ -172,7 +172,7 @@ describe('broker-side ingress (brokerSecurityGroupId)', () => {
 
   it('is ensured with the bootstrap mapping, and not touched when the spec does not name the brokers’ group', async () => {
     const spec = managed();
-    const { aws, lb, rules } = setup({ spec });
+    const { lb, rules } = setup({ spec });
     await lb.apply(spec, { kind: 'createMapping', exposure: 'EXTERNAL', role: 'bootstrap', port: 9092, targets: [] });
     expect(rules(BROKERS_GROUP)).toEqual([[FAKE_SECURITY_GROUP_ID, 39092, 39092]]);
 
