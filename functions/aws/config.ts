@@ -24,6 +24,14 @@ const configSchema = z.object({
     .optional(),
   BROKERLINK_PROVISION_STATE_MACHINE_ARN: stateMachineArn.optional(),
   BROKERLINK_DRIFT_STATE_MACHINE_ARN: stateMachineArn.optional(),
+  /**
+   * Security groups of the functions that verify through the NLB (the deploy's kafkaSecurityGroupIds, comma list):
+   * the NLB's security group admits them on the ports it opens for consumers.
+   */
+  BROKERLINK_VERIFIER_SECURITY_GROUP_IDS: z
+    .string()
+    .regex(/^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/, 'must be a comma list of security group ids (sg-...)')
+    .optional(),
   /** Tag key that marks a broker instance as belonging to a brokerlink cluster (value = cluster name). */
   BROKERLINK_CLUSTER_TAG: z.string().min(1).max(128).default('brokerlink:cluster'),
   LOG_LEVEL: z.string().optional(),

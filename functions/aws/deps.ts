@@ -50,6 +50,8 @@ export interface AwsDepsOptions {
   writeMetric?: (line: string) => void;
   /** Kafka admin factory (default: the probe over the spec's internal listener). */
   kafka?: StepDeps['kafka'];
+  /** Security groups of the verifying functions, admitted by the NLB's security group (security-group.ts). */
+  verifierGroupIds?: readonly string[];
 }
 
 /** Builds StepDeps from clients; the returned function gives the deps for one invocation. */
@@ -74,6 +76,7 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
         elbv2: await elbv2(),
         targets: options.targets ?? { mode: 'ledger' },
         clock,
+        ...(options.verifierGroupIds === undefined ? {} : { verifierGroupIds: options.verifierGroupIds }),
       });
     },
   );
@@ -147,6 +150,9 @@ export function stepDeps(): StepDeps {
         ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
           ? {}
           : { driftTopicArn: settings.BROKERLINK_DRIFT_TOPIC_ARN }),
+        ...(settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS === undefined
+          ? {}
+          : { verifierGroupIds: settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS.split(',') }),
       },
     );
   }

@@ -7,22 +7,24 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { BrokerCommand } from '../ports.ts';
 import { type ApplyOptions, applyListenerExposures, type ListenerExposure } from '../properties/index.ts';
 import { WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
 
-export const WRITER_SCRIPT_URL: URL = new URL('./brokerlink-writer.sh', import.meta.url);
-
 let cachedScript: string | undefined;
-/** The script's text, to ship to hosts (read once from the file beside this module). */
+/**
+ * The script's text, to ship to hosts. Run from the sources, it is read once from the file beside this module;
+ * in a bundle that read is replaced by the text itself at build time (the `brokerlink-inline-assets` plugin of
+ * functions/aws/esbuild-plugins.cjs, which inlines exactly this form: `readFileSync(new URL('./file',
+ * import.meta.url), 'utf8')`), so a Lambda function reads no file next to its code.
+ */
 export function writerScriptText(): string {
-  cachedScript ??= readFileSync(WRITER_SCRIPT_URL, 'utf8');
+  cachedScript ??= readFileSync(new URL('./brokerlink-writer.sh', import.meta.url), 'utf8');
   return cachedScript;
 }
 export async function readWriterScript(): Promise<string> {
-  return readFile(WRITER_SCRIPT_URL, 'utf8');
+  return writerScriptText();
 }
 
 /** Exit codes of the script. */

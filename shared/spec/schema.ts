@@ -78,31 +78,47 @@ const tagValue = z.string().max(256, 'must be at most 256 characters');
 
 // ---------------------------------------------------------------- provider
 
-const awsProvider = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-2'),
-  loadBalancerArn: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/net\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
-      'must be the ARN of a Network Load Balancer (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/net/<name>/<id>)',
-    ),
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234'),
-  securityGroupId: z
-    .string()
-    .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as sg-0abc1234')
-    .optional(),
-  consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the load balancer'),
-  endpointService: z
-    .strictObject({
-      allowedPrincipals: z
-        .array(
-          z.string().regex(/^arn:aws[a-z-]*:iam::(?:\d{12}|\*):[A-Za-z0-9+=,.@_/*-]+$/, 'must be an IAM principal ARN'),
-        )
-        .default([]),
-      acceptanceRequired: z.boolean().default(true),
-    })
-    .optional(),
-});
+const awsProvider = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-2'),
+    loadBalancerArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/net\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+        'must be the ARN of a Network Load Balancer (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/net/<name>/<id>)',
+      ),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234'),
+    securityGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as sg-0abc1234')
+      .optional(),
+    consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the load balancer'),
+    /**
+     * The brokers' security group. When set (with securityGroupId), brokerlink manages its ingress on each
+     * exposure's broker-side port from the NLB's security group (health checks and client traffic; see docs/aws.md).
+     */
+    brokerSecurityGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as sg-0abc1234')
+      .optional(),
+    endpointService: z
+      .strictObject({
+        allowedPrincipals: z
+          .array(
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:iam::(?:\d{12}|\*):[A-Za-z0-9+=,.@_/*-]+$/, 'must be an IAM principal ARN'),
+          )
+          .default([]),
+        acceptanceRequired: z.boolean().default(true),
+      })
+      .optional(),
+  })
+  .refine((aws) => aws.brokerSecurityGroupId === undefined || aws.securityGroupId !== undefined, {
+    path: ['brokerSecurityGroupId'],
+    message:
+      'needs securityGroupId too: the brokers admit traffic from the NLB security group (set securityGroupId, or drop brokerSecurityGroupId)',
+  });
 
 const gcpProvider = z.strictObject({
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),

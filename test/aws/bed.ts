@@ -66,6 +66,16 @@ export interface BedOptions {
   targets?: TargetObservation;
 }
 
+/** Runs a task somewhere else than in-process (the packaged Lambda functions of test/aws/artifact.test.ts). */
+export type TaskInvoker = (task: string, input: unknown) => Promise<unknown>;
+
+export interface RunOptions {
+  executionId?: string;
+  waitMs?: number;
+  /** Where tasks run; default in-process over `bed.deps`. */
+  invoke?: TaskInvoker;
+}
+
 export interface RunResult {
   output: unknown;
   events: EventLog[];
@@ -301,35 +311,58 @@ export class AwsBed {
     await this.#forwarder.update(mappings.sort((a, b) => a.listenPort - b.listenPort));
   }
 
-  /** Runs a state machine file of statemachines/ over the bed; drift repair runs provision the same way. */
+  /**
+   * Runs a state machine file of statemachines/ over the bed; drift repair runs provision the same way. With
+   * `invoke`, every task runs there instead of in-process, and the NLB data plane is re-synced after each
+   * load-balancer task and before verification (in-process, `bed.deps` does that itself).
+   */
   async run(
     machine: keyof typeof STATE_MACHINES,
     input: Record<string, unknown>,
-    options: { executionId?: string; waitMs?: number } = {},
+    options: RunOptions = {},
   ): Promise<RunResult> {
     this.#executions += 1;
     const id =
       options.executionId ??
       `arn:aws:states:us-west-2:123456789012:execution:brokerlink-${machine}-dev:run-${this.#executions}`;
     const events: EventLog[] = [];
+    const invoke = options.invoke;
     const output = await runStateMachine(await loadDefinition(STATE_MACHINES[machine]), input, {
       executionId: id,
       deps: this.deps,
       waitMs: options.waitMs ?? 1,
       retryMs: 1,
       onEvent: (event) => events.push(event),
+      ...(invoke === undefined
+        ? {}
+        : {
+            wrapTask: (task) => async (taskInput) => {
+              if (task === 'verify') await this.syncNlb();
+              const result = await invoke(task, taskInput);
+              if (task === 'applyLoadBalancer') await this.syncNlb();
+              return result;
+            },
+          }),
       startExecution: async (parameters) => {
         const started = parameters['Input'] as Record<string, unknown>;
         this.startedExecutions.push(started);
-        const result = await this.run(
-          'provision',
-          started,
-          options.waitMs === undefined ? {} : { waitMs: options.waitMs },
-        );
+        const result = await this.run('provision', started, {
+          ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+          ...(invoke === undefined ? {} : { invoke }),
+        });
         return { ExecutionArn: `${id}-repair`, output: result.output };
       },
     });
     return { output, events };
+  }
+
+  /** The NLB's DNS name as ELBv2 reports it, and where the bed's data plane answers for it. */
+  async nlbHosts(): Promise<Record<string, string[]>> {
+    const { DescribeLoadBalancersCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const answer = await this.aws.clients.elbv2.send(
+      new DescribeLoadBalancersCommand({ LoadBalancerArns: [FAKE_LOAD_BALANCER_ARN] }),
+    );
+    return { [answer.LoadBalancers![0]!.DNSName!]: [this.nlbAddress] };
   }
 
   async close(): Promise<void> {

@@ -3,45 +3,22 @@
  * (node_modules linked), then checks on the generated CloudFormation template: every function, both state machines,
  * the four triggers, brokerlink's SSM document, and least privilege. Slow (esbuild bundles 16 functions): one file.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writerScriptText } from '../../shared/broker-writer/protocol.ts';
 import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
 import { tasks } from '../../shared/steps/tasks.ts';
+import { type CfnResource, type CfnTemplate, PACKAGE_TIMEOUT_MS, type Packaged, packageService, run } from './osls.ts';
 
-const REPO = new URL('../../', import.meta.url).pathname;
 const TRIGGERS = ['onInstanceRunning', 'onSpecChanged', 'scheduleDriftCheck'];
-const PACKAGE_TIMEOUT_MS = 280_000;
 
-type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string; DependsOn?: unknown };
+type Resource = CfnResource;
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 
+let packaged: Packaged | undefined;
 let work: string;
-let template: { Resources: Record<string, Resource>; Outputs: Record<string, unknown>; Conditions?: unknown };
-
-function run(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // osls does not exit when a bundle fails to build: the timeout kills it.
-    execFile(
-      command,
-      args,
-      {
-        cwd,
-        timeout: PACKAGE_TIMEOUT_MS,
-        maxBuffer: 32 * 1024 * 1024,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-      },
-      (error, stdout, stderr) => {
-        if (error !== null)
-          reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
-        else resolve(stdout + stderr);
-      },
-    );
-  });
-}
+let template: CfnTemplate;
 
 const logicalId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
 const roleId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}IamRoleLambdaExecution`;
@@ -57,39 +34,16 @@ function allowed(role: Resource, action: string): Statement[] {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'brokerlink-osls-'));
-  const copy = join(work, 'repo');
-  await run(
-    'sh',
-    [
-      '-c',
-      `mkdir -p "${copy}" && tar -C "${REPO}" --exclude=./node_modules --exclude=./.git --exclude=./.serverless --exclude=./.esbuild -cf - . | tar -C "${copy}" -xf -`,
-    ],
-    REPO,
-  );
-  await symlink(join(REPO, 'node_modules'), join(copy, 'node_modules'));
-  const osls = join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js');
-  await run(
-    process.execPath,
-    [
-      osls,
-      'package',
-      '--stage',
-      'test',
-      '--region',
-      'us-west-2',
-      '--package',
-      join(work, 'out'),
-      '--param=kafkaSubnetIds=subnet-0aaa1111,subnet-0bbb2222',
-      '--param=kafkaSecurityGroupIds=sg-0ccc3333',
-    ],
-    copy,
-  );
-  template = JSON.parse(await readFile(join(work, 'out', 'cloudformation-template-update-stack.json'), 'utf8'));
+  packaged = await packageService({
+    kafkaSubnetIds: 'subnet-0aaa1111,subnet-0bbb2222',
+    kafkaSecurityGroupIds: 'sg-0ccc3333',
+  });
+  work = packaged.work;
+  template = packaged.template;
 }, PACKAGE_TIMEOUT_MS + 30_000);
 
 afterAll(async () => {
-  if (work !== undefined) await rm(work, { recursive: true, force: true });
+  await packaged?.close();
 });
 
 describe('osls package: CloudFormation template', () => {

@@ -1,3 +1,5 @@
+import { moto } from './moto.ts';
+
 /*
  * What the test suite needs beyond npm packages (real Kafka jars from Maven Central, moto from PyPI, Go tools
  * from the Go module proxy, ...). `npm test` runs `tools/deps/fetch.ts` first (the `pretest` script), which
@@ -15,4 +17,4 @@ export interface Dependency {
   ensure(cacheDir: string): Promise<void>;
 }
 
-export const dependencies: readonly Dependency[] = [];
+export const dependencies: readonly Dependency[] = [moto];

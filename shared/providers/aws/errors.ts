@@ -124,6 +124,22 @@ export class MappingNotFound extends AwsAdapterError {
   }
 }
 
+/** The security group would need more inbound rules than its quota allows (RulesPerSecurityGroupLimitExceeded). */
+export class SecurityGroupRuleQuotaExceeded extends AwsAdapterError {
+  static readonly disposition = 'fail';
+  override readonly name = 'SecurityGroupRuleQuotaExceeded';
+  readonly groupId: string;
+  constructor(groupId: string, needed: number, options?: ErrorOptions) {
+    super(
+      `security group ${groupId} would need ${needed} inbound rules, more than its quota allows: keep the spec's ` +
+        'broker ports contiguous (one ranged rule per consumer CIDR), use fewer consumer CIDRs, or raise the ' +
+        '"Inbound or outbound rules per security group" quota',
+      options,
+    );
+    this.groupId = groupId;
+  }
+}
+
 /** An action's targets cannot be registered as the target group expects (e.g. no instance id for an instance TG). */
 export class TargetInvalid extends AwsAdapterError {
   static readonly disposition = 'fail';

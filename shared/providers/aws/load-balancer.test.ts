@@ -148,7 +148,13 @@ describe('AwsLoadBalancer.apply createMapping', () => {
     expect(snapshot(aws)).toBe(once);
     expect(aws.state.targetGroups.size).toBe(4);
     expect(aws.state.listeners.size).toBe(4);
-    expect(aws.state.securityGroups.get(FAKE_SECURITY_GROUP_ID)).toHaveLength(8);
+    // Ranged rules: one per consumer CIDR for the contiguous ports 9092-9095 (security-group.ts).
+    expect(
+      aws.state.securityGroups.get(FAKE_SECURITY_GROUP_ID)!.map((rule) => [rule.cidr, rule.fromPort, rule.toPort]),
+    ).toEqual([
+      ['10.100.0.0/16', 9092, 9095],
+      ['10.101.0.0/16', 9092, 9095],
+    ]);
   });
 
   it('adopts its own target group after losing a create race (DuplicateTargetGroupName)', async () => {
@@ -374,8 +380,8 @@ describe('AwsLoadBalancer security group ports', () => {
     await lb.apply(spec, { kind: 'openPort', port: 9093, cidrs: ['10.100.0.0/16', '10.101.0.0/16'] });
     const rules = aws.state.securityGroups.get(FAKE_SECURITY_GROUP_ID)!;
     expect(rules.map((r) => [r.protocol, r.fromPort, r.toPort, r.cidr, r.description])).toEqual([
-      ['tcp', 9093, 9093, '10.100.0.0/16', 'brokerlink orders port 9093'],
-      ['tcp', 9093, 9093, '10.101.0.0/16', 'brokerlink orders port 9093'],
+      ['tcp', 9093, 9093, '10.100.0.0/16', 'brokerlink orders ports 9093-9093'],
+      ['tcp', 9093, 9093, '10.101.0.0/16', 'brokerlink orders ports 9093-9093'],
     ]);
     expect((await lb.observe(spec)).openPorts).toEqual([9093]);
   });

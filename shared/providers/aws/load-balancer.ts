@@ -28,7 +28,7 @@ import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
 import { ensureEndpointService } from './endpoint-service.ts';
 import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
 import { awsProvider, fromAwsTags, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
-import { closePort, observeOpenPorts, openPort } from './security-group.ts';
+import { closePort, ensureBrokerIngress, observeOpenPorts, openPort } from './security-group.ts';
 
 /*
  * LoadBalancer over an AWS Network Load Balancer. One mapping = one TCP listener (the consumer-side port)
@@ -56,6 +56,11 @@ export interface AwsLoadBalancerOptions {
   concurrency?: number;
   /** Picks the audit rotation in `ledger` mode. */
   clock?: Clock;
+  /**
+   * Security groups of the functions that verify through the NLB (the deploy's kafkaSecurityGroupIds): the NLB's
+   * security group admits them on every port it opens for the consumers (security-group.ts).
+   */
+  verifierGroupIds?: readonly string[];
 }
 
 interface OwnedGroup {
@@ -74,8 +79,10 @@ export class AwsLoadBalancer implements LoadBalancer {
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #dnsNames = new Map<string, string>();
+  readonly #verifierGroupIds: readonly string[];
 
   constructor(options: AwsLoadBalancerOptions) {
+    this.#verifierGroupIds = options.verifierGroupIds ?? [];
     this.#elbv2 = options.elbv2;
     this.#ec2 = options.ec2;
     this.#targets = options.targets ?? { mode: 'describe' };
@@ -116,7 +123,10 @@ export class AwsLoadBalancer implements LoadBalancer {
   // ------------------------------------------------------------------ observe
 
   async observe(spec: ClusterSpec): Promise<ObservedLoadBalancer> {
-    const [listeners, openPorts] = await Promise.all([this.#listeners(spec), observeOpenPorts(this.#ec2, spec)]);
+    const [listeners, openPorts] = await Promise.all([
+      this.#listeners(spec),
+      observeOpenPorts(this.#ec2, spec, this.#verifierGroupIds),
+    ]);
     const forwarded = listeners.flatMap((listener) => {
       const arn = forwardTarget(listener);
       return arn === undefined || listener.Port === undefined
@@ -234,9 +244,9 @@ export class AwsLoadBalancer implements LoadBalancer {
       case 'deleteMapping':
         return this.#delete(spec, action);
       case 'openPort':
-        return openPort(this.#ec2, spec, action.port, action.cidrs);
+        return openPort(this.#ec2, spec, action.port, action.cidrs, this.#verifierGroupIds);
       case 'closePort':
-        return closePort(this.#ec2, spec, action.port, action.cidrs);
+        return closePort(this.#ec2, spec, action.port, action.cidrs, this.#verifierGroupIds);
     }
   }
 
@@ -293,6 +303,7 @@ export class AwsLoadBalancer implements LoadBalancer {
 
     await this.#register(group, action.targets, action.role === 'broker' ? existingTags : undefined);
     await this.#ensureListener(spec, action.port, arn);
+    if (action.role === 'bootstrap') await ensureBrokerIngress(this.#ec2, spec);
   }
 
   async #ensureListener(spec: ClusterSpec, port: number, targetGroupArn: string, attempt = 1): Promise<void> {
@@ -348,6 +359,7 @@ export class AwsLoadBalancer implements LoadBalancer {
     targets: PlanTarget[],
   ) {
     const group = await this.#requireGroup(spec, exposure, port, 'registerTargets');
+    if (role === 'bootstrap') await ensureBrokerIngress(this.#ec2, spec);
     const tags =
       role === 'broker' ? ((await this.#tagsOf([group.TargetGroupArn!])).get(group.TargetGroupArn!) ?? {}) : undefined;
     await this.#register(group, targets, tags);

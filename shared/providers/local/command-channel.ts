@@ -12,7 +12,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argvForCommand, validatePath, WRITER_SCRIPT_URL } from '../../broker-writer/protocol.ts';
+import { argvForCommand, validatePath } from '../../broker-writer/protocol.ts';
+import { WRITER_SCRIPT_URL } from '../../broker-writer/script-file.ts';
 import type { BrokerCommand, CommandChannel, CommandHandle, CommandStatus, CommandTarget } from '../../ports.ts';
 import { CommandNotFound, CommandRejected } from './errors.ts';
 

@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { argvForCommand, WRITER_SCRIPT_URL } from '../../broker-writer/protocol.ts';
+import { argvForCommand } from '../../broker-writer/protocol.ts';
+import { WRITER_SCRIPT_URL } from '../../broker-writer/script-file.ts';
 import type { ClusterSnapshot } from '../../kafka/snapshot.ts';
 import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import type { LbAction } from '../../model/plan.ts';

@@ -40,6 +40,8 @@ export interface FakeAwsOptions {
   zones?: Record<string, string>;
   /** Security groups that exist (empty). */
   securityGroupIds?: string[];
+  /** Inbound rules per security group (default 60, AWS's default quota). */
+  securityGroupRuleQuota?: number;
   /** SSM Command documents by name (what CreateDocument would have registered). */
   documents?: Record<string, unknown>;
   secrets?: Record<string, string>;
@@ -113,6 +115,7 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
     targetGroups: new Map(),
     listeners: new Map(),
     securityGroups: new Map((options.securityGroupIds ?? []).map((id) => [id, []])),
+    securityGroupRuleQuota: options.securityGroupRuleQuota ?? 60,
     parameters: new Map(),
     documents: new Map(Object.entries(options.documents ?? {})),
     invocations: new Map(),

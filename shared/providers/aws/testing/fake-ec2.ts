@@ -3,7 +3,9 @@
  * DescribeInstances filters (tag:<key>, instance-state-name, instance-id), MaxResults 5-1000 with NextToken, one
  * reservation per instance; security group ingress rules that AuthorizeSecurityGroupIngress adds atomically
  * (one existing rule in the request → InvalidPermission.Duplicate, nothing added) and RevokeSecurityGroupIngress
- * removes atomically (one missing rule → InvalidPermission.NotFound, nothing removed); VPC endpoint services.
+ * removes atomically (one missing rule → InvalidPermission.NotFound, nothing removed), or by rule id; rules from a
+ * CIDR or from another security group; the inbound-rules quota per group (60 by default,
+ * RulesPerSecurityGroupLimitExceeded, all or nothing); VPC endpoint services.
  */
 import type {
   AuthorizeSecurityGroupIngressCommandInput,
@@ -47,14 +49,24 @@ function matchesInstance(instance: FakeInstance, filter: Filter): boolean {
 function ruleKeys(groupId: string, permissions: IpPermission[] | undefined) {
   const keys: Omit<FakeSecurityGroupRule, 'ruleId'>[] = [];
   for (const permission of permissions ?? []) {
+    const base = {
+      groupId,
+      protocol: permission.IpProtocol ?? '',
+      fromPort: permission.FromPort ?? -1,
+      toPort: permission.ToPort ?? -1,
+    };
     for (const range of permission.IpRanges ?? []) {
       keys.push({
-        groupId,
-        protocol: permission.IpProtocol ?? '',
-        fromPort: permission.FromPort ?? -1,
-        toPort: permission.ToPort ?? -1,
+        ...base,
         cidr: range.CidrIp ?? '',
         ...(range.Description === undefined ? {} : { description: range.Description }),
+      });
+    }
+    for (const pair of permission.UserIdGroupPairs ?? []) {
+      keys.push({
+        ...base,
+        sourceGroupId: pair.GroupId ?? '',
+        ...(pair.Description === undefined ? {} : { description: pair.Description }),
       });
     }
   }
@@ -62,7 +74,13 @@ function ruleKeys(groupId: string, permissions: IpPermission[] | undefined) {
 }
 
 const sameRule = (a: Omit<FakeSecurityGroupRule, 'ruleId'>, b: Omit<FakeSecurityGroupRule, 'ruleId'>) =>
-  a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.cidr === b.cidr;
+  a.protocol === b.protocol &&
+  a.fromPort === b.fromPort &&
+  a.toPort === b.toPort &&
+  a.cidr === b.cidr &&
+  a.sourceGroupId === b.sourceGroupId;
+
+const peer = (rule: Omit<FakeSecurityGroupRule, 'ruleId'>) => rule.cidr ?? rule.sourceGroupId;
 
 export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2: number }) {
   function requireGroup(groupId: string | undefined): FakeSecurityGroupRule[] {
@@ -127,7 +145,8 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
           IpProtocol: rule.protocol,
           FromPort: rule.fromPort,
           ToPort: rule.toPort,
-          CidrIpv4: rule.cidr,
+          ...(rule.cidr === undefined ? {} : { CidrIpv4: rule.cidr }),
+          ...(rule.sourceGroupId === undefined ? {} : { ReferencedGroupInfo: { GroupId: rule.sourceGroupId } }),
           Description: rule.description,
         })),
         NextToken: next,
@@ -141,7 +160,14 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
       if (duplicate !== undefined) {
         throw err(
           'InvalidPermission.Duplicate',
-          `the specified rule "peer: ${duplicate.cidr}, TCP, from port: ${duplicate.fromPort}, to port: ${duplicate.toPort}, ALLOW" already exists`,
+          `the specified rule "peer: ${peer(duplicate)}, TCP, from port: ${duplicate.fromPort}, to port: ${duplicate.toPort}, ALLOW" already exists`,
+        );
+      }
+      // All or nothing, like every other check of this request.
+      if (rules.length + wanted.length > state.securityGroupRuleQuota) {
+        throw err(
+          'RulesPerSecurityGroupLimitExceeded',
+          `The maximum number of rules per security group has been reached (${state.securityGroupRuleQuota}).`,
         );
       }
       const added = wanted.map((rule) => ({ ...rule, ruleId: `sgr-${ids.next(17)}` }));
@@ -154,12 +180,21 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
 
     RevokeSecurityGroupIngress(input: RevokeSecurityGroupIngressCommandInput) {
       const rules = requireGroup(input.GroupId);
+      if (input.SecurityGroupRuleIds !== undefined && input.SecurityGroupRuleIds.length > 0) {
+        const unknown = input.SecurityGroupRuleIds.find((id) => !rules.some((rule) => rule.ruleId === id));
+        if (unknown !== undefined) {
+          throw err('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${unknown}' does not exist`);
+        }
+        const kept = rules.filter((rule) => !input.SecurityGroupRuleIds!.includes(rule.ruleId));
+        rules.splice(0, rules.length, ...kept);
+        return { Return: true };
+      }
       const unwanted = ruleKeys(input.GroupId ?? '', input.IpPermissions);
       const missing = unwanted.find((rule) => !rules.some((existing) => sameRule(existing, rule)));
       if (missing !== undefined) {
         throw err(
           'InvalidPermission.NotFound',
-          `The specified rule does not exist in this security group (${missing.cidr} ${missing.fromPort})`,
+          `The specified rule does not exist in this security group (${peer(missing)} ${missing.fromPort})`,
         );
       }
       const kept = rules.filter((existing) => !unwanted.some((rule) => sameRule(existing, rule)));

@@ -227,6 +227,13 @@ export function makeElbv2Model(state: FakeAwsState, ids: IdSource, pageSize: { e
         if (tg.targetType === 'instance' && (instance === undefined || instance.state === 'terminated')) {
           throw err('InvalidTargetException', `The following targets are not valid instances: ${id}`);
         }
+        // AWS refuses instances that are not running (moto too: "not in a running state and cannot be registered").
+        if (tg.targetType === 'instance' && instance !== undefined && instance.state !== 'running') {
+          throw err(
+            'InvalidTargetException',
+            `The following targets are not in a running state and cannot be registered: '${id}'`,
+          );
+        }
         if (tg.targetType === 'ip' && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(id)) {
           throw err('InvalidTargetException', `The IP address '${id}' is not a valid IPv4 address`);
         }

@@ -49,7 +49,9 @@ export interface FakeSecurityGroupRule {
   protocol: string;
   fromPort: number;
   toPort: number;
-  cidr: string;
+  /** The source: an IPv4 CIDR, or another security group (a group-referencing rule). */
+  cidr?: string;
+  sourceGroupId?: string;
   description?: string;
 }
 
@@ -103,7 +105,10 @@ export interface FakeAwsState {
   zones: Record<string, string>;
   targetGroups: Map<string, FakeTargetGroup>;
   listeners: Map<string, FakeListener>;
+  /** Inbound rules per security group. */
   securityGroups: Map<string, FakeSecurityGroupRule[]>;
+  /** Inbound rules a security group may hold (AWS default quota: 60, adjustable). */
+  securityGroupRuleQuota: number;
   parameters: Map<string, FakeParameter>;
   /** SSM Command documents SendCommand accepts (name → document content). */
   documents: Map<string, unknown>;
