@@ -21,14 +21,12 @@ import { REPO, run } from './osls.ts';
 
 const SDK_SCOPES = ['@aws-sdk', '@smithy', '@aws-crypto'];
 
-/** A function error as Lambda reports it (Step Functions matches `name` = errorType in Retry/Catch). */
-export class LambdaFunctionError extends Error {
-  readonly errorType: string;
-  constructor(errorType: string, message: string) {
-    super(message);
-    this.name = errorType;
-    this.errorType = errorType;
-  }
+/**
+ * A function error as Lambda reports it (Step Functions matches `name` = errorType in Retry/Catch). A plain Error on
+ * purpose, not a class of brokerlink's: its name is whatever the function (or the Lambda sandbox) reported.
+ */
+export function lambdaFunctionError(errorType: string, message: string): Error & { errorType: string } {
+  return Object.assign(new Error(message), { name: errorType, errorType });
 }
 
 export interface FunctionSpec {
@@ -224,7 +222,7 @@ export class LambdaRuntime {
           // Lambda ends a timed-out invocation's sandbox; the next invocation gets a new one.
           container.current = undefined;
           this.#stop(container);
-          reject(new LambdaFunctionError('Sandbox.Timedout', `${name} timed out after ${spec.timeoutSeconds} s`));
+          reject(lambdaFunctionError('Sandbox.Timedout', `${name} timed out after ${spec.timeoutSeconds} s`));
         }, timeoutMs);
         const settle = () => {
           clearTimeout(timer);
@@ -316,7 +314,7 @@ export class LambdaRuntime {
           const current = container.current;
           if (current === undefined || current.id !== message.id) return;
           if (message.ok === true) current.resolve(message.result);
-          else current.reject(new LambdaFunctionError(String(message['errorType']), String(message['errorMessage'])));
+          else current.reject(lambdaFunctionError(String(message['errorType']), String(message['errorMessage'])));
         },
       );
       child.on('exit', (code, signal) => {
@@ -328,9 +326,7 @@ export class LambdaRuntime {
             idle.filter((candidate) => candidate !== container),
           );
         reject(new Error(`${spec.name} runtime exited (${code ?? signal}) before it was ready`));
-        container.current?.reject(
-          new LambdaFunctionError('Runtime.ExitError', `${spec.name} exited (${code ?? signal})`),
-        );
+        container.current?.reject(lambdaFunctionError('Runtime.ExitError', `${spec.name} exited (${code ?? signal})`));
       });
     });
   }
