@@ -137,6 +137,7 @@ export const ERROR_CATALOGUE = {
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
   TargetInvalid,
+  SecurityGroupRuleQuotaExceeded,
   CommandTargetInvalid,
   CommandOutputTruncated,
   CommandParameterInvalid,

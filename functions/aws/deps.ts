@@ -16,6 +16,7 @@ import {
 } from '../../shared/ports.ts';
 import type { TargetObservation } from '../../shared/providers/aws/load-balancer.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
+import { once } from '../../shared/util/once.ts';
 import type { Logger } from './log.ts';
 import { config, logger } from './runtime.ts';
 
@@ -125,46 +126,37 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
   };
 }
 
-let perContainer: (() => StepDeps) | undefined;
+const perContainer = once(() => {
+  const settings = config();
+  const clientConfig = { region: settings.AWS_REGION, maxAttempts: 8, retryMode: 'adaptive' as const };
+  return createAwsStepDeps(
+    {
+      ec2: async () => new (await import('@aws-sdk/client-ec2')).EC2Client(clientConfig),
+      ssm: async () => new (await import('@aws-sdk/client-ssm')).SSMClient(clientConfig),
+      elbv2: async () =>
+        new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(clientConfig),
+      secretsManager: async () =>
+        new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(clientConfig),
+      ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
+        ? {}
+        : { sns: async () => new (await import('@aws-sdk/client-sns')).SNSClient(clientConfig) }),
+    },
+    {
+      log: logger(),
+      ...(settings.BROKERLINK_SSM_DOCUMENT === undefined ? {} : { documentName: settings.BROKERLINK_SSM_DOCUMENT }),
+      ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
+        ? {}
+        : { driftTopicArn: settings.BROKERLINK_DRIFT_TOPIC_ARN }),
+      ...(settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS === undefined
+        ? {}
+        : { verifierGroupIds: settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS.split(',') }),
+    },
+  );
+});
 
 /** The deps of this Lambda container (clients and adapters made on first use). */
 export function stepDeps(): StepDeps {
-  if (perContainer === undefined) {
-    const settings = config();
-    const clientConfig = { region: settings.AWS_REGION, maxAttempts: 8, retryMode: 'adaptive' as const };
-    perContainer = createAwsStepDeps(
-      {
-        ec2: async () => new (await import('@aws-sdk/client-ec2')).EC2Client(clientConfig),
-        ssm: async () => new (await import('@aws-sdk/client-ssm')).SSMClient(clientConfig),
-        elbv2: async () =>
-          new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(clientConfig),
-        secretsManager: async () =>
-          new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(clientConfig),
-        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
-          ? {}
-          : { sns: async () => new (await import('@aws-sdk/client-sns')).SNSClient(clientConfig) }),
-      },
-      {
-        log: logger(),
-        ...(settings.BROKERLINK_SSM_DOCUMENT === undefined ? {} : { documentName: settings.BROKERLINK_SSM_DOCUMENT }),
-        ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
-          ? {}
-          : { driftTopicArn: settings.BROKERLINK_DRIFT_TOPIC_ARN }),
-        ...(settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS === undefined
-          ? {}
-          : { verifierGroupIds: settings.BROKERLINK_VERIFIER_SECURITY_GROUP_IDS.split(',') }),
-      },
-    );
-  }
-  return perContainer();
-}
-
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
+  return perContainer()();
 }
 
 function resolveClient<T>(source: ClientSource<T>): Promise<T> {
@@ -176,14 +168,7 @@ function resolveClient<T>(source: ClientSource<T>): Promise<T> {
  * method through the loaded instance keeps the port's contract; a failed load is retried on the next call.
  */
 function lazyPort<T extends object>(methods: readonly (keyof T & string)[], load: () => Promise<T>): T {
-  let instance: Promise<T> | undefined;
-  const get = () => {
-    instance ??= load().catch((error: unknown) => {
-      instance = undefined;
-      throw error;
-    });
-    return instance;
-  };
+  const get = once(load);
   const port: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const method of methods) {
     port[method] = async (...args) => {

@@ -1,3 +1,4 @@
+import { once } from '../../shared/util/once.ts';
 import { type FunctionConfig, readConfig } from './config.ts';
 import { createLogger, type Logger, parseLogLevel } from './log.ts';
 
@@ -5,14 +6,6 @@ import { createLogger, type Logger, parseLogLevel } from './log.ts';
  * Per-container singletons: configuration and logger, created on first use and reused by every invocation the
  * container serves. SDK clients live in ./sdk-clients.ts (triggers) and ./deps.ts (tasks, loaded on first use).
  */
-
-export function once<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => {
-    value ??= { v: make() };
-    return value.v;
-  };
-}
 
 export const config: () => FunctionConfig = once(() => readConfig());
 

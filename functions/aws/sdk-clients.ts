@@ -1,7 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { config, once } from './runtime.ts';
+import { once } from '../../shared/util/once.ts';
+import { config } from './runtime.ts';
 
 /*
  * SDK clients of the trigger functions, one per container (creating clients per invocation costs credential

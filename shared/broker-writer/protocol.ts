@@ -10,19 +10,18 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BrokerCommand } from '../ports.ts';
 import { type ApplyOptions, applyListenerExposures, type ListenerExposure } from '../properties/index.ts';
+import { once } from '../util/once.ts';
 import { WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
 
-let cachedScript: string | undefined;
 /**
  * The script's text, to ship to hosts. Run from the sources, it is read once from the file beside this module;
  * in a bundle that read is replaced by the text itself at build time (the `brokerlink-inline-assets` plugin of
  * functions/aws/esbuild-plugins.cjs, which inlines exactly this form: `readFileSync(new URL('./file',
  * import.meta.url), 'utf8')`), so a Lambda function reads no file next to its code.
  */
-export function writerScriptText(): string {
-  cachedScript ??= readFileSync(new URL('./brokerlink-writer.sh', import.meta.url), 'utf8');
-  return cachedScript;
-}
+export const writerScriptText: () => string = once(() =>
+  readFileSync(new URL('./brokerlink-writer.sh', import.meta.url), 'utf8'),
+);
 export async function readWriterScript(): Promise<string> {
   return writerScriptText();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cluster, topic } from '../kafka/safety/test-snapshots.ts';
+import { cluster, topic } from '../kafka/safety/testing/snapshots.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import type { StepDeps } from '../steps/deps.ts';
 import { createFileCommandChannel, memoryLoadBalancer, memoryLock, snapshotAdmin } from '../steps/testing/fakes.ts';

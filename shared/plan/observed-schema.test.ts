@@ -4,7 +4,7 @@ import { parseSpecText } from '../spec/validate.ts';
 import { ObservedStateInvalid } from './errors.ts';
 import { parseObservedState, parseObservedStateText, validateObservedState } from './observed-schema.ts';
 import { plan } from './planner.ts';
-import { awsSpec, broker, observedState } from './test-fixtures.ts';
+import { awsSpec, broker, observedState } from './testing/fixtures.ts';
 import { applyPlan } from './testing/ledger-sim.ts';
 
 const valid = {

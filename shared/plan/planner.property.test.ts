@@ -4,7 +4,7 @@ import type { DiscoveredBroker, ObservedState } from '../model/observed.ts';
 import type { Plan } from '../model/plan.ts';
 import { plan } from './planner.ts';
 import { planToJson } from './render.ts';
-import { AWS_ZONES, awsExposure, awsSpec, observedState, T0 } from './test-fixtures.ts';
+import { AWS_ZONES, awsExposure, awsSpec, observedState, T0 } from './testing/fixtures.ts';
 import { applyPlan } from './testing/ledger-sim.ts';
 
 /*

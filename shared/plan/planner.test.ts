@@ -7,7 +7,7 @@ import { parseSpec } from '../spec/validate.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
 import { lbStages, plan } from './planner.ts';
 import { planToJson } from './render.ts';
-import { at, awsExposure, awsSpec, broker, brokerMapping, gcpSpec, observedState, T0 } from './test-fixtures.ts';
+import { at, awsExposure, awsSpec, broker, brokerMapping, gcpSpec, observedState, T0 } from './testing/fixtures.ts';
 import { applyLbActions, applyPlan } from './testing/ledger-sim.ts';
 
 const ids = (n: number, start = 1) => Array.from({ length: n }, (_, i) => start + i);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from './planner.ts';
 import { describeLbAction, planToJson, renderPlanTable } from './render.ts';
-import { awsExposure, awsSpec, broker, observedState } from './test-fixtures.ts';
+import { awsExposure, awsSpec, broker, observedState } from './testing/fixtures.ts';
 import { applyPlan } from './testing/ledger-sim.ts';
 
 describe('planToJson', () => {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { editProperties, parseProperties, propertiesToMap } from './document.ts';
 import { PropertiesEditUnsafe, PropertiesSyntaxError } from './errors.ts';
-import { javaAvailable, javaLoad, type OracleResult } from './testdata/oracle.ts';
+import { javaAvailable, javaLoad, type OracleResult } from './testing/oracle.ts';
 
 const token = fc.constantFrom(
   'a',

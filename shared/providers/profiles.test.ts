@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../plan/planner.ts';
-import { broker, gcpSpec, observedState } from '../plan/test-fixtures.ts';
+import { broker, gcpSpec, observedState } from '../plan/testing/fixtures.ts';
 import { PROVIDER_KINDS } from '../spec/schema.ts';
 import { parseSpec } from '../spec/validate.ts';
 import { consumerCidrs, PROFILES, profileOf } from './profiles.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerNotReady, UnsafeToRoll } from '../kafka/safety/errors.ts';
-import { cluster, topic } from '../kafka/safety/test-snapshots.ts';
+import { cluster, topic } from '../kafka/safety/testing/snapshots.ts';
 import type { PlannedBroker } from '../model/plan.ts';
 import { advanceRestart, checkCanRoll, checkHealthy, type GateState, type HealthState, orderRestarts } from './roll.ts';
 import { createFileCommandChannel, manualClock, snapshotAdmin } from './testing/fakes.ts';

@@ -8,7 +8,7 @@ import { join, relative, sep } from 'node:path';
  * template literals and comments, so braces inside messages do not confuse it.
  */
 
-export type ErrorClassArea = 'production' | 'cli' | 'test-support';
+export type ErrorClassArea = 'production' | 'cli' | 'test-support' | 'tooling';
 
 export interface DeclaredErrorClass {
   /** Path relative to the repository root, with `/` separators. */
@@ -42,18 +42,16 @@ export function sourceFiles(root: string): string[] {
   return out.sort();
 }
 
-/** Which rules a file's error classes follow: production code is catalogued, the rest must not be. */
+/**
+ * Which rules a file's error classes follow: production code (shared/, functions/) is catalogued; the CLI's own
+ * errors, test support (testkit/, test/, any testing/ folder) and tooling (bench/, tools/, demo/) must not be.
+ */
 export function areaOf(file: string): ErrorClassArea {
   const parts = file.split('/');
+  if (parts[0] === 'testkit' || parts[0] === 'test' || parts.includes('testing')) return 'test-support';
   if (parts[0] === 'cli') return 'cli';
-  const support =
-    parts[0] === 'testkit' ||
-    parts[0] === 'test' ||
-    parts.includes('testing') ||
-    parts.includes('testdata') ||
-    parts[0] === 'bench' ||
-    parts[0] === 'tools';
-  return support ? 'test-support' : 'production';
+  if (parts[0] === 'bench' || parts[0] === 'tools' || parts[0] === 'demo') return 'tooling';
+  return 'production';
 }
 
 /** Every class that extends Error, BrokerlinkError or (transitively) another error class found in `root`. */

@@ -21,17 +21,12 @@ import { REPO, run } from './osls.ts';
 
 const SDK_SCOPES = ['@aws-sdk', '@smithy', '@aws-crypto'];
 
-/** A function error as Lambda reports it (Step Functions matches `name` = errorType in Retry/Catch). */
 /**
- * The error a Lambda invocation reports: Step Functions matches its `errorType` (`Sandbox.Timedout`,
- * `Runtime.ExitError`, or the function's own error name) against Retry/Catch. Built by a function, not a class:
- * its name is whatever the runtime says, so it is not one of brokerlink's error classes.
+ * A function error as Lambda reports it (Step Functions matches `name` = errorType in Retry/Catch). A plain Error on
+ * purpose, not a class of brokerlink's: its name is whatever the function (or the Lambda sandbox) reported.
  */
 export function lambdaFunctionError(errorType: string, message: string): Error & { errorType: string } {
-  const error = new Error(message) as Error & { errorType: string };
-  error.name = errorType;
-  error.errorType = errorType;
-  return error;
+  return Object.assign(new Error(message), { name: errorType, errorType });
 }
 
 export interface FunctionSpec {

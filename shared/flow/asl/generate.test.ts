@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { flowGraph } from '../graph.ts';
 import { WORKFLOW_NAMES, WORKFLOWS } from '../index.ts';
 import { aslErrorFindings } from './audit.ts';
 import { pascalCase, renderAslYaml, toAsl } from './generate.ts';
+import { readAslGraph } from './read.ts';
 
 const require = createRequire(import.meta.url);
 const validate = require('asl-validator') as (
@@ -30,6 +32,28 @@ describe('Step Functions files generated from the flow contract', () => {
     const result = validate(definition, { checkPaths: true, checkArn: true });
     expect(result.errorsText()).toBe('');
     expect(aslErrorFindings(definition)).toEqual([]);
+  });
+
+  it.each(WORKFLOW_NAMES)(
+    '%s: the committed file means exactly the contract (read back into the flow graph)',
+    async (name) => {
+      expect(readAslGraph(parse(await committed(name)))).toEqual(flowGraph(WORKFLOWS[name]));
+    },
+  );
+
+  it('the flow graph tells a file that means something else (a wait, a retry policy, a catch target)', async () => {
+    // JSON round trip: the YAML's aliases would otherwise share one Catch list between states
+    const definition = JSON.parse(JSON.stringify(parse(await committed('provision'))));
+    const states = definition.States;
+    states.WaitForLock.Seconds = 5;
+    states.Verify.Retry[1].MaxAttempts = 2;
+    states.RollingRestart.Catch[0].Next = 'Failed';
+    const expected = flowGraph(WORKFLOWS.provision);
+    const actual = readAslGraph(definition);
+    const differing = actual.nodes.filter(
+      (node, index) => JSON.stringify(node) !== JSON.stringify(expected.nodes[index]),
+    );
+    expect(differing.map((node) => node.id)).toEqual(['RollingRestart', 'Verify', 'WaitForLock']);
   });
 
   it('names each state machine as serverless.yml deploys it (drift repair starts provision by that id)', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, TopicSnapshot } from '../snapshot.ts';
 import { canRoll } from './can-roll.ts';
 import { RollInputInvalid } from './errors.ts';
-import { cluster, quorum, roles, topic } from './test-snapshots.ts';
+import { cluster, quorum, roles, topic } from './testing/snapshots.ts';
 
 function reasonsOf(result: ReturnType<typeof canRoll>): string[] {
   return result.ok ? [] : result.reasons;

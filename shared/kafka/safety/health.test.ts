@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBackHealthy } from './health.ts';
-import { cluster, quorum, roles, topic } from './test-snapshots.ts';
+import { cluster, quorum, roles, topic } from './testing/snapshots.ts';
 
 describe('isBackHealthy', () => {
   it('is healthy when the broker is live and in the ISR of every partition it replicates', () => {

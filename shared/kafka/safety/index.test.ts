@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as safety from './index.ts';
-import { cluster, topic } from './test-snapshots.ts';
+import { cluster, topic } from './testing/snapshots.ts';
 
 describe('safety module entry point', () => {
   it('gates, orders and tracks a small ZooKeeper-mode roll end to end through its public API', () => {

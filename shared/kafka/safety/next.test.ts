@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '../snapshot.ts';
 import { canRoll } from './can-roll.ts';
 import { nextRestart } from './next.ts';
-import { cluster, quorum, roles, topic } from './test-snapshots.ts';
+import { cluster, quorum, roles, topic } from './testing/snapshots.ts';
 
 const healthy = (replicas: number[]) => ({ replicas, isr: replicas });
 

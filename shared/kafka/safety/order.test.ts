@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, NodeRole } from '../snapshot.ts';
 import { RollInputInvalid } from './errors.ts';
 import { restartOrder } from './order.ts';
-import { cluster, quorum, roles, topic } from './test-snapshots.ts';
+import { cluster, quorum, roles, topic } from './testing/snapshots.ts';
 
 describe('restartOrder', () => {
   it('returns only the nodes that need a restart, by ascending id when roles are equal', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quorumCheck } from './quorum.ts';
-import { quorum } from './test-snapshots.ts';
+import { quorum } from './testing/snapshots.ts';
 
 describe('quorumCheck (Strimzi KafkaQuorumCheck)', () => {
   it('allows any voter of a healthy 3-voter quorum, the leader included', () => {

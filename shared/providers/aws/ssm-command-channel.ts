@@ -1,6 +1,7 @@
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { argvForCommand } from '../../broker-writer/protocol.ts';
 import type { BrokerCommand, CommandChannel, CommandHandle, CommandStatus, CommandTarget } from '../../ports.ts';
+import { once } from '../../util/once.ts';
 import { awsCall, isAwsError } from './aws-call.ts';
 import { CommandOutputTruncated, CommandParameterInvalid, CommandTargetInvalid } from './errors.ts';
 import {
@@ -22,11 +23,10 @@ export const SSM_INLINE_STDOUT_LIMIT = 24_000;
 /** SSM: a document's content, *including the parameter values given at run time*, must not exceed 64 KB. */
 export const SSM_DOCUMENT_LIMIT = 64 * 1024;
 
-let shippedDocumentBytes: number | undefined;
+const shippedDocumentBytes = once(() => Buffer.byteLength(JSON.stringify(ssmDocumentContent())));
 /** Room left for parameter values next to the document brokerlink ships (with 1 KiB of margin). */
 export function parameterBudget(): number {
-  shippedDocumentBytes ??= Buffer.byteLength(JSON.stringify(ssmDocumentContent()));
-  return SSM_DOCUMENT_LIMIT - shippedDocumentBytes - 1024;
+  return SSM_DOCUMENT_LIMIT - shippedDocumentBytes() - 1024;
 }
 
 export interface SsmCommandChannelOptions {

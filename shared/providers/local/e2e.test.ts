@@ -21,7 +21,7 @@ import type { ClusterSpec } from '../../spec/schema.ts';
 import { clusterSpecSchema } from '../../spec/schema.ts';
 import type { LocalLoadBalancerDaemon } from './index.ts';
 import { createLocalProvider, startLocalLoadBalancer } from './index.ts';
-import { freePort } from './testdata/echo.ts';
+import { freePort } from './testing/echo.ts';
 
 const TESTKIT_CLI = join(import.meta.dirname, '..', '..', '..', 'testkit', 'kafka', 'cli.ts');
 const RESTART_SCRIPT = join(import.meta.dirname, '..', '..', '..', 'testkit', 'kafka', 'restart-testbroker.sh');

@@ -14,8 +14,8 @@ import type { LocalLoadBalancerDaemon } from './load-balancer-daemon.ts';
 import { desiredMappings, startLocalLoadBalancer } from './load-balancer-daemon.ts';
 import { readServedFile } from './served-file.ts';
 import { readLocalState } from './state-file.ts';
-import type { EchoServer } from './testdata/echo.ts';
-import { eventually, freePort, roundTrip, startEchoServer } from './testdata/echo.ts';
+import type { EchoServer } from './testing/echo.ts';
+import { eventually, freePort, roundTrip, startEchoServer } from './testing/echo.ts';
 
 let dir: string;
 let stateFile: string;

@@ -259,7 +259,7 @@ describe('state file', () => {
   });
 
   it('loses no update when two applier processes race on the same file', async () => {
-    const script = join(import.meta.dirname, 'testdata', 'applier.ts');
+    const script = join(import.meta.dirname, 'testing', 'applier.ts');
     const count = 40;
     const results = await Promise.all([
       run(process.execPath, [script, file, '20000', String(count)], { timeout: 60_000 }),

@@ -6,7 +6,7 @@ import type {
   QuorumReplica,
   QuorumSnapshot,
   TopicSnapshot,
-} from '../snapshot.ts';
+} from '../../snapshot.ts';
 
 export interface PartitionSpec {
   replicas: number[];

@@ -1,6 +1,6 @@
-import type { DiscoveredBroker, ObservedMapping, ObservedState } from '../model/observed.ts';
-import type { ClusterSpec, ClusterSpecInput } from '../spec/schema.ts';
-import { parseSpec } from '../spec/validate.ts';
+import type { DiscoveredBroker, ObservedMapping, ObservedState } from '../../model/observed.ts';
+import type { ClusterSpec, ClusterSpecInput } from '../../spec/schema.ts';
+import { parseSpec } from '../../spec/validate.ts';
 
 /* Builders for planner tests and benchmarks. Specs go through the real validator, so every fixture is a valid spec. */
 
