@@ -23,6 +23,7 @@ import { consumerCidrs, profileOf } from '../providers/profiles.ts';
 import { capacityIssues, enforcedListenerQuota } from '../spec/cross-checks.ts';
 import { dnsNameProblem, formatBrokerId, renderPattern } from '../spec/pattern.ts';
 import { type ClusterSpec, type Exposure, providerKind } from '../spec/schema.ts';
+import { ownValue } from '../util/own.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
 
 /*
@@ -402,7 +403,7 @@ function patternFor(exposure: Exposure, broker: DiscoveredBroker): string | unde
   const pattern = exposure.advertisedListenerPattern;
   if (typeof pattern === 'string') return pattern;
   const zone = zoneOf(broker);
-  return zone === undefined ? undefined : pattern[zone];
+  return zone === undefined ? undefined : ownValue(pattern, zone);
 }
 
 function checkZones(exposure: Exposure, brokers: readonly BrokerEntry[], problems: string[]): void {
@@ -415,7 +416,7 @@ function checkZones(exposure: Exposure, brokers: readonly BrokerEntry[], problem
       problems.push(
         `broker ${broker.id} (${broker.host}) has no zone (azId/az), but exposure ${exposure.listener} has one pattern per zone (${zones})`,
       );
-    } else if (pattern[zone] === undefined) {
+    } else if (ownValue(pattern, zone) === undefined) {
       problems.push(
         `broker ${broker.id} (${broker.host}) is in zone "${zone}", which has no advertisedListenerPattern in exposure ${exposure.listener}; add one (zones with patterns: ${zones})`,
       );
