@@ -288,7 +288,7 @@ function checkStaticBrokers(brokers: StaticBroker[], issues: SpecIssue[]): void 
     if (sameHost !== undefined) {
       issues.push({
         path: `brokers.static[${index}].host`,
-        message: `${broker.host} is already the host of brokers.static[${sameHost}] (broker ${brokers[sameHost]!.id}); each broker needs its own address (on one machine, give each its own loopback address such as 127.0.1.${index + 1})`,
+        message: `${broker.host} is already the host of brokers.static[${sameHost}] (broker ${brokers[sameHost]!.id}); each broker needs its own address${host.startsWith('127.') ? ' (on one machine, give each broker its own loopback address: 127.0.1.1, 127.0.1.2, …)' : ''}`,
       });
     } else byHost.set(host, index);
   });

@@ -24,13 +24,21 @@ export const BUILTIN_PLACEHOLDERS = ['broker_id', 'port'] as const;
 const ALWAYS_CHECK = { when: () => true } as const;
 
 const port = z
-  .number({ error: 'must be a TCP port number (1-65535)' })
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+        ? `must be a TCP port number (1-65535), got the string "${issue.input}" — write it without quotes`
+        : issue.input === undefined
+          ? 'is required: a TCP port number (1-65535)'
+          : 'must be a TCP port number (1-65535)',
+  })
   .int('must be a whole number')
   .min(1, 'must be a TCP port number (1-65535)')
   .max(65535, 'must be a TCP port number (1-65535)');
 
 /** A TCP port written in text ("host:port"): plain decimal, no leading zeros, 1-65535. */
 export function portTextProblem(text: string): string | undefined {
+  if (/^0+$/.test(text)) return 'port 0 is not a TCP port a listener can use (1-65535)';
   if (!/^[1-9][0-9]{0,4}$/.test(text)) return `the port "${text}" is not a plain decimal port number (1-65535)`;
   if (Number(text) > 65535) return `the port ${text} is above 65535`;
   return undefined;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SpecInvalid, type SpecIssue } from './errors.ts';
 import type { ClusterSpecInput } from './schema.ts';
+import { LOCAL_SPEC } from './testing/bad-specs.ts';
 import { parseSpec, parseSpecText, validateSpec, validateSpecText } from './validate.ts';
 
 /* Schema rules and cross-field rules of the cluster spec, through the public validator. */
@@ -536,7 +537,10 @@ describe('validateSpec: missing and mistyped sections', () => {
       { path: 'cluster', message: 'must be a cluster name; YAML read 5 as a number — quote it ("5")' },
     ]);
     expect(issues(edited((s) => (s.exposures[0].brokerPort = '39092')))).toEqual([
-      { path: 'exposures[0].brokerPort', message: 'must be a TCP port number (1-65535)' },
+      {
+        path: 'exposures[0].brokerPort',
+        message: 'must be a TCP port number (1-65535), got the string "39092" — write it without quotes',
+      },
     ]);
   });
 
@@ -615,5 +619,40 @@ describe('validateSpec: run-command scope on AWS', () => {
     const spec = base();
     spec.brokers.discover = { tags: { 'brokerlink:cluster': 'payments' }, nodeIdTag: 'kafka-node-id' };
     expect(validateSpec(spec).ok).toBe(false);
+  });
+});
+
+describe('validateSpecText: limits and paths', () => {
+  const localSpec = LOCAL_SPEC;
+
+  it('resolves a relative local stateFile against the spec file’s folder, never the working directory', () => {
+    const result = validateSpecText(localSpec, { baseDir: '/srv/kafka/specs' });
+    expect(result.ok && result.spec.provider.local?.stateFile).toBe('/srv/kafka/specs/state/lb.json');
+    const absolute = validateSpecText(localSpec.replace('state/lb.json', '/var/lib/bl/lb.json'), { baseDir: '/x' });
+    expect(absolute.ok && absolute.spec.provider.local?.stateFile).toBe('/var/lib/bl/lb.json');
+  });
+
+  it('refuses text above the size limit before parsing it', () => {
+    const result = validateSpecText(`${localSpec}#${'é'.repeat(600_000)}\n`); // 1.2 MB of UTF-8
+    expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual(['(file)']);
+  });
+
+  it('lists at most 100 problems and counts the rest', () => {
+    const brokers = Array.from({ length: 150 }, (_, i) => `    - { id: ${i + 1}, host: 127.0.2.${i + 1} }`);
+    const spec = localSpec.replace(/ {2}static:\n(?: {4}- .*\n)+/, `  static:\n${brokers.join('\n')}\n`);
+    const result = validateSpecText(spec.replace('to: 19099', 'to: 19299'));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toHaveLength(101);
+    expect(result.issues[100]).toEqual({ path: '', message: expect.stringMatching(/^and 50 more problems/) });
+  });
+
+  it('checks names in a value that never was text (a Step Functions input) as well', () => {
+    expect(issues(edited((s) => (s.brokers.discover.tags = { 'brokerlink:cluster': 'orders\u0000' })))).toEqual([
+      { path: 'brokers.discover.tags.brokerlink:cluster', message: expect.stringContaining('contains NUL') },
+    ]);
+    expect(issues(edited((s) => (s.brokers.discover.tags = JSON.parse('{"brokerlink:cluster": "orders", "__proto__": "x"}'))))).toEqual([
+      { path: 'brokers.discover.tags.__proto__', message: expect.stringContaining('"__proto__"') },
+    ]);
   });
 });

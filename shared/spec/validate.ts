@@ -44,11 +44,20 @@ export function validateSpec(value: unknown, options: SpecReadOptions = {}): Spe
 
   const badNames = nameProblems(value, SPEC_LIMITS.maxIssues);
   const parsed = clusterSpecSchema.safeParse(value, { reportInput: true, error: specWording });
+  // A value whose name is already refused gets no second complaint from the schema.
+  const refused = (segments: readonly PropertyKey[]) => badNames.some((bad) => startsWith(segments, bad.segments));
   const schemaIssues = parsed.success
     ? []
     : parsed.error.issues
-        .filter((issue) => !badNames.some((bad) => startsWith(issue.path, bad.segments)))
-        .map(toSpecIssue);
+        .map((issue) =>
+          issue.code === 'unrecognized_keys'
+            ? { ...issue, keys: issue.keys.filter((key) => !refused([...issue.path, key])) }
+            : issue,
+        )
+        .filter((issue) => issue.code !== 'unrecognized_keys' || issue.keys.length > 0)
+        .flatMap((issue) => toSpecIssues(issue))
+        .filter(({ segments }) => !refused(segments))
+        .map(({ issue }) => issue);
   const issues: SpecIssue[] = [...badNames.map(({ path, message }) => ({ path, message })), ...schemaIssues];
   if (issues.length > 0 || !parsed.success) return failed(issues);
 
@@ -109,19 +118,35 @@ function resolvePaths(spec: ClusterSpec, options: SpecReadOptions): ClusterSpec 
   };
 }
 
-function toSpecIssue(issue: z.core.$ZodIssue): SpecIssue {
-  const path = formatIssuePath(issue.path);
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { path, message: `is required: ${describeExpected(issue.expected)}` };
+/**
+ * A schema issue in our words. A union whose input matched one option's type (a mapping given to "string or
+ * mapping") reports that option's own problems rather than "matches none of the forms".
+ */
+function toSpecIssues(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): ZodIssueAt[] {
+  const at = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union') {
+    const typed = issue.errors.filter(
+      (option) => !option.some((inner) => inner.path.length === 0 && inner.code === 'invalid_type'),
+    );
+    if (typed.length === 1) return typed[0]!.flatMap((inner) => toSpecIssues(inner, at));
   }
-  if (issue.code === 'invalid_key') return { path, message: issue.issues[0]?.message ?? issue.message };
+  return [{ segments: at, issue: { path: formatIssuePath(at), message: wordingOf(issue) } }];
+}
+
+interface ZodIssueAt {
+  segments: readonly PropertyKey[];
+  issue: SpecIssue;
+}
+
+function wordingOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined && !issue.message.startsWith('is required')) {
+    return `is required: ${describeExpected(issue.expected)}`;
+  }
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.slice(0, 10).map((key) => quoted(key, 60));
     const more = issue.keys.length > keys.length ? ` and ${issue.keys.length - keys.length} more` : '';
-    return {
-      path,
-      message: `has unknown key${issue.keys.length === 1 ? '' : 's'} ${keys.join(', ')}${more}; remove ${issue.keys.length === 1 ? 'it' : 'them'} or fix the spelling`,
-    };
+    return `has unknown key${issue.keys.length === 1 ? '' : 's'} ${keys.join(', ')}${more}; remove ${issue.keys.length === 1 ? 'it' : 'them'} or fix the spelling`;
   }
-  return { path, message: issue.message };
+  return issue.message;
 }

@@ -75,12 +75,17 @@ export function yamlToValue(text: string): YamlValue {
   const documents = [...new Composer({ uniqueKeys: false, strict: true }).compose(tokens, true, text.length)];
   const problems = documents.flatMap((document) => [...document.errors, ...document.warnings]);
   if (problems.length > 0) {
+    // The first syntax error only: the ones after it mostly follow from it.
+    const first = problems.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+    const more = problems.length - 1;
     return {
       ok: false,
-      issues: problems.slice(0, SPEC_LIMITS.maxIssues).map((problem) => ({
-        path: where(problem.pos[0]),
-        message: `is not valid YAML/JSON: ${firstLine(problem.message)}`,
-      })),
+      issues: [
+        {
+          path: where(first.pos[0]),
+          message: `is not valid YAML/JSON: ${firstLine(first.message)}${more > 0 ? ` (fix this first: ${more} further YAML error${more === 1 ? '' : 's'} may follow from it)` : ''}`,
+        },
+      ],
     };
   }
   if (documents.length > 1) {
@@ -136,7 +141,8 @@ class ValueBuilder {
 
   build(document: Document.Parsed): YamlValue {
     try {
-      const root = document.contents === null ? { value: null, size: 0, height: 0 } : this.#node(document.contents, []);
+      const root =
+        document.contents === null ? { value: null, size: 0, height: 0 } : this.#node(document.contents, [], 0);
       return this.#issues.length === 0 ? { ok: true, value: root.value } : { ok: false, issues: this.#issues };
     } catch (error) {
       if (error instanceof TooManyIssues) return { ok: false, issues: this.#issues };
@@ -153,7 +159,8 @@ class ValueBuilder {
     return node.range ? this.#where(node.range[0]) : 'unknown position';
   }
 
-  #node(node: Node, path: readonly PathSegment[]): Built {
+  /** `level`: how many collections enclose the node (0 for the top-level mapping). */
+  #node(node: Node, path: readonly PathSegment[], level: number): Built {
     if (isAlias(node)) return this.#alias(node.source, node, path);
     if (node.tag !== undefined) {
       this.#report(
@@ -163,7 +170,7 @@ class ValueBuilder {
     }
     const anchor = node.anchor === undefined ? undefined : { built: undefined as Built | undefined };
     if (node.anchor !== undefined) this.#anchors.set(node.anchor, anchor!);
-    const built = isScalar(node) ? this.#scalar(node, path) : this.#collection(node, path);
+    const built = isScalar(node) ? this.#scalar(node, path) : this.#collection(node, path, level);
     if (anchor !== undefined) anchor.built = built;
     return built;
   }
@@ -207,7 +214,7 @@ class ValueBuilder {
     return { value: null, size: 1, height: 0 };
   }
 
-  #collection(node: Node, path: readonly PathSegment[]): Built {
+  #collection(node: Node, path: readonly PathSegment[], level: number): Built {
     let size = 1;
     let height = 0;
     const add = (child: Built) => {
@@ -218,7 +225,7 @@ class ValueBuilder {
     if (isSeq(node)) {
       const list: unknown[] = [];
       node.items.forEach((item, index) => {
-        const child = this.#node(item as Node, [...path, index]);
+        const child = this.#node(item as Node, [...path, index], level + 1);
         add(child);
         list.push(child.value);
       });
@@ -240,7 +247,9 @@ class ValueBuilder {
         }
         firstSeen.set(key, keyNode!);
         const child =
-          pair.value === null ? { value: null, size: 1, height: 0 } : this.#node(pair.value as Node, [...path, key]);
+          pair.value === null
+            ? { value: null, size: 1, height: 0 }
+            : this.#node(pair.value as Node, [...path, key], level + 1);
         add(child);
         // An own property even for "__proto__": a key never reaches the object's prototype.
         Object.defineProperty(map, key, { value: child.value, enumerable: true, writable: true, configurable: true });
@@ -251,7 +260,7 @@ class ValueBuilder {
       return { value: null, size: 1, height: 0 };
     }
     height += 1;
-    if (height > SPEC_LIMITS.maxDepth) {
+    if (level + height > SPEC_LIMITS.maxDepth) {
       this.#report(
         path,
         `nests more than ${SPEC_LIMITS.maxDepth} levels deep once aliases are expanded (${this.#line(node)}); a spec needs at most 5`,
@@ -263,8 +272,11 @@ class ValueBuilder {
 
   /** A mapping key as the string the spec sees: plain scalars as written (`0x1: a` is the key "0x1"). */
   #key(keyNode: Node | null, path: readonly PathSegment[]): string | undefined {
-    if (keyNode === null || !isScalar(keyNode)) {
-      const at = keyNode === null ? 'an empty key' : `a ${isAlias(keyNode) ? 'alias' : 'list or mapping'} as a key`;
+    if (keyNode === null || !isScalar(keyNode) || keyNode.value === null || keyNode.value === '') {
+      const at =
+        keyNode === null || isScalar(keyNode)
+          ? 'an empty key'
+          : `${isAlias(keyNode) ? 'an alias' : 'a list or mapping'} as a key`;
       this.#report(path, `has ${at}${keyNode ? ` (${this.#line(keyNode)})` : ''}; keys are plain names`);
       return undefined;
     }
