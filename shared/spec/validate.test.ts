@@ -651,8 +651,10 @@ describe('validateSpecText: limits and paths', () => {
     expect(issues(edited((s) => (s.brokers.discover.tags = { 'brokerlink:cluster': 'orders\u0000' })))).toEqual([
       { path: 'brokers.discover.tags.brokerlink:cluster', message: expect.stringContaining('contains NUL') },
     ]);
-    expect(issues(edited((s) => (s.brokers.discover.tags = JSON.parse('{"brokerlink:cluster": "orders", "__proto__": "x"}'))))).toEqual([
-      { path: 'brokers.discover.tags.__proto__', message: expect.stringContaining('"__proto__"') },
-    ]);
+    expect(
+      issues(
+        edited((s) => (s.brokers.discover.tags = JSON.parse('{"brokerlink:cluster": "orders", "__proto__": "x"}'))),
+      ),
+    ).toEqual([{ path: 'brokers.discover.tags.__proto__', message: expect.stringContaining('"__proto__"') }]);
   });
 });
