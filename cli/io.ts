@@ -9,6 +9,13 @@ import { FileUnreadable, ProblemFound } from './errors.ts';
 export interface Output {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Bytes to stdout exactly as given (no newline added, no re-encoding); falls back to `out` as latin1 text. */
+  raw?: (bytes: Uint8Array) => void;
+}
+
+export function writeRaw(io: Output, bytes: Uint8Array): void {
+  if (io.raw) io.raw(bytes);
+  else io.out(Buffer.from(bytes).toString('latin1'));
 }
 
 export async function readTextFile(path: string, what: string): Promise<string> {

@@ -25,6 +25,7 @@ import { dnsNameProblem, formatBrokerId, renderPattern } from '../spec/pattern.t
 import { type ClusterSpec, type Exposure, providerKind } from '../spec/schema.ts';
 import { ownValue } from '../util/own.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
+import { preflightProblems } from './preflight.ts';
 
 /*
  * The planner: spec + observed state → plan. Pure and deterministic: no clock (the observed state's `observedAt`
@@ -97,6 +98,13 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   const mappings = [...observed.loadBalancer.mappings].sort(byExposureThenPort);
   checkLedger(mappings, problems);
   for (const exposure of spec.exposures) checkZones(exposure, brokers, problems);
+  problems.push(
+    ...preflightProblems(
+      spec,
+      observed,
+      brokers.map((entry) => entry.broker),
+    ),
+  );
   if (problems.length > 0) throw new PlanInvalid(problems);
 
   checkListenerQuota(spec, brokers.length);
