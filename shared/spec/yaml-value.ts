@@ -49,7 +49,7 @@ interface Built {
   height: number;
 }
 
-class TooManyIssues extends Error {}
+const NOTHING: Built = { value: null, size: 1, height: 0 };
 
 export function yamlToValue(text: string): YamlValue {
   const lines = new LineCounter();
@@ -134,25 +134,23 @@ class ValueBuilder {
   /** The last node of each anchor name so far, in document order, with its value once complete. */
   readonly #anchors = new Map<string, { built?: Built }>();
   #aliasValues = 0;
+  /** Set once the issue limit or a limit that makes further reading pointless is reached: the walk unwinds. */
+  #stopped = false;
 
   constructor(where: (offset: number) => string) {
     this.#where = where;
   }
 
   build(document: Document.Parsed): YamlValue {
-    try {
-      const root =
-        document.contents === null ? { value: null, size: 0, height: 0 } : this.#node(document.contents, [], 0);
-      return this.#issues.length === 0 ? { ok: true, value: root.value } : { ok: false, issues: this.#issues };
-    } catch (error) {
-      if (error instanceof TooManyIssues) return { ok: false, issues: this.#issues };
-      throw error;
-    }
+    const root =
+      document.contents === null ? { value: null, size: 0, height: 0 } : this.#node(document.contents, [], 0);
+    return this.#issues.length === 0 ? { ok: true, value: root.value } : { ok: false, issues: this.#issues };
   }
 
-  #report(path: readonly PathSegment[], message: string): void {
+  #report(path: readonly PathSegment[], message: string, stop = false): void {
+    if (this.#stopped) return;
     this.#issues.push({ path: formatIssuePath(path), message });
-    if (this.#issues.length >= SPEC_LIMITS.maxIssues) throw new TooManyIssues();
+    if (stop || this.#issues.length >= SPEC_LIMITS.maxIssues) this.#stopped = true;
   }
 
   #line(node: Node | Scalar): string {
@@ -161,6 +159,7 @@ class ValueBuilder {
 
   /** `level`: how many collections enclose the node (0 for the top-level mapping). */
   #node(node: Node, path: readonly PathSegment[], level: number): Built {
+    if (this.#stopped) return NOTHING;
     if (isAlias(node)) return this.#alias(node.source, node, path);
     if (node.tag !== undefined) {
       this.#report(
@@ -179,19 +178,20 @@ class ValueBuilder {
     const anchor = this.#anchors.get(name);
     if (anchor === undefined) {
       this.#report(path, `uses the alias *${name} (${this.#line(node)}), but no anchor &${name} comes before it`);
-      return { value: null, size: 1, height: 0 };
+      return NOTHING;
     }
     if (anchor.built === undefined) {
       this.#report(path, `uses the alias *${name} inside the value &${name} names (${this.#line(node)}): a loop`);
-      return { value: null, size: 1, height: 0 };
+      return NOTHING;
     }
     this.#aliasValues += anchor.built.size;
     if (this.#aliasValues > SPEC_LIMITS.maxAliasValues) {
       this.#report(
         path,
         `the alias *${name} (${this.#line(node)}) makes aliases add more than ${SPEC_LIMITS.maxAliasValues.toLocaleString('en-US')} values to the spec; write the values out, or use fewer aliases`,
+        true,
       );
-      throw new TooManyIssues();
+      return NOTHING;
     }
     return anchor.built;
   }
@@ -211,7 +211,7 @@ class ValueBuilder {
     }
     if (value === null || typeof value === 'string' || typeof value === 'boolean') return { value, size: 1, height: 0 };
     this.#report(path, `is a value YAML reads as ${typeof value} (${this.#line(node)}); write a string or a number`);
-    return { value: null, size: 1, height: 0 };
+    return NOTHING;
   }
 
   #collection(node: Node, path: readonly PathSegment[], level: number): Built {
@@ -246,10 +246,7 @@ class ValueBuilder {
           continue;
         }
         firstSeen.set(key, keyNode!);
-        const child =
-          pair.value === null
-            ? { value: null, size: 1, height: 0 }
-            : this.#node(pair.value as Node, [...path, key], level + 1);
+        const child = pair.value === null ? NOTHING : this.#node(pair.value as Node, [...path, key], level + 1);
         add(child);
         // An own property even for "__proto__": a key never reaches the object's prototype.
         Object.defineProperty(map, key, { value: child.value, enumerable: true, writable: true, configurable: true });
@@ -257,15 +254,16 @@ class ValueBuilder {
       value = map;
     } else {
       this.#report(path, `is a YAML value of an unknown kind (${this.#line(node)})`);
-      return { value: null, size: 1, height: 0 };
+      return NOTHING;
     }
     height += 1;
     if (level + height > SPEC_LIMITS.maxDepth) {
       this.#report(
         path,
         `nests more than ${SPEC_LIMITS.maxDepth} levels deep once aliases are expanded (${this.#line(node)}); a spec needs at most 5`,
+        true,
       );
-      throw new TooManyIssues();
+      return NOTHING;
     }
     return { value, size, height };
   }
