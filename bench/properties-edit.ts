@@ -82,7 +82,9 @@ const read = {
 
 const edit = stats(time(() => applyListenerExposures(text, exposures)));
 const noop = stats(time(() => applyListenerExposures(edited.text, exposures)));
-const plan = stats(time(() => planWrite(read, exposures, { path: '/opt/kafka/config/server.properties' })));
+const plan = stats(
+  time(() => planWrite(read, exposures, { path: '/opt/kafka/config/server.properties', expectedNodeId: 1 })),
+);
 
 console.log(
   JSON.stringify({

@@ -6,4 +6,5 @@ import { main } from '../cli/main.ts';
 process.exitCode = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  raw: (bytes) => process.stdout.write(bytes),
 });

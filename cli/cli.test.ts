@@ -128,6 +128,40 @@ describe('brokerlink CLI', () => {
     expect(await readFile(file, 'utf8')).not.toContain('EXTERNAL');
   });
 
+  it('render-config --file prints the file byte for byte, CRLF endings and latin-1 bytes included', async () => {
+    const file = join(dir, 'crlf.properties');
+    const original = Buffer.concat([
+      Buffer.from('# caf', 'latin1'),
+      Buffer.from([0xe9]), // latin-1 "é", not UTF-8: kept as the byte it is
+      Buffer.from('\r\nnode.id=2\r\nlisteners=INTERNAL://10.0.2.12:9092\r\ninter.broker.listener.name=INTERNAL\r\n'),
+    ]);
+    await writeFile(file, original);
+    const raw: Buffer[] = [];
+    const code = await main(['render-config', AWS_SPEC, '--broker', '2', '--observed', AWS_OBSERVED, '--file', file], {
+      out: () => {},
+      err: () => {},
+      raw: (bytes) => raw.push(Buffer.from(bytes)),
+    });
+    expect(code).toBe(0);
+    const printed = Buffer.concat(raw);
+    expect(printed.subarray(0, 7)).toEqual(original.subarray(0, 7));
+    expect(printed.toString('latin1')).toMatch(/\r\n$/);
+    expect(printed.toString('latin1')).toContain('listeners=INTERNAL://10.0.2.12:9092,EXTERNAL://0.0.0.0:39092\r\n');
+    expect(printed.toString('latin1').split('\r\n').slice(0, 2)).toEqual(['# caf\u00e9', 'node.id=2']);
+  });
+
+  it('render-config --file refuses the file of another broker, naming both ids, the instance and the tag', async () => {
+    const file = join(dir, 'node3.properties');
+    await writeFile(file, 'node.id=3\nlisteners=INTERNAL://10.0.3.13:9092\ninter.broker.listener.name=INTERNAL\n');
+    const result = await run(['render-config', AWS_SPEC, '--broker', '2', '--observed', AWS_OBSERVED, '--file', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      'BrokerIdentityMismatch: instance i-0aaa0000000000002 (10.0.2.12) was found as broker 2, but its server.properties has node.id=3: it runs broker 3.',
+    );
+    expect(result.stderr).toContain('Fix the "kafka-node-id" tag of i-0aaa0000000000002 (it says 2)');
+  });
+
   it('render-config --new-cluster prints a complete KRaft server.properties', async () => {
     const result = await run(['render-config', AWS_SPEC, '--broker', '1', '--observed', AWS_OBSERVED, '--new-cluster']);
     expect(result.code).toBe(0);

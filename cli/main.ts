@@ -71,6 +71,7 @@ if (import.meta.main) {
   const io: Output = {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
+    raw: (bytes) => process.stdout.write(bytes),
   };
   process.exitCode = await main(process.argv.slice(2), io);
 }

@@ -1,4 +1,4 @@
-import { WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './broker-writer/errors.ts';
+import { NodeIdMismatch, WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './broker-writer/errors.ts';
 import { type BrokerlinkError, type Disposition, dispositionOf, type RetryPolicy, retryPolicyOf } from './errors.ts';
 import { FunctionConfigInvalid, UnexpectedError } from './handlers/errors.ts';
 import {
@@ -61,7 +61,14 @@ import {
   SpecNotFound,
 } from './providers/local/errors.ts';
 import { SpecInvalid } from './spec/errors.ts';
-import { CommandFailed, ConfigConflict, KafkaUnavailable, LockHeld, StepInputInvalid } from './steps/errors.ts';
+import {
+  BrokerIdentityMismatch,
+  CommandFailed,
+  ConfigConflict,
+  KafkaUnavailable,
+  LockHeld,
+  StepInputInvalid,
+} from './steps/errors.ts';
 import { TriggerEventInvalid } from './triggers/errors.ts';
 
 /*
@@ -82,6 +89,7 @@ export const ERROR_CATALOGUE = {
   ConfigConflict,
   KafkaUnavailable,
   StepInputInvalid,
+  BrokerIdentityMismatch,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,
@@ -97,6 +105,7 @@ export const ERROR_CATALOGUE = {
   WriterArgumentInvalid,
   WriterOutputInvalid,
   WriterFailed,
+  NodeIdMismatch,
   // Kafka: probe, safety gates, verification
   ProbeConnectionRefused,
   ProbeConnectionFailed,
@@ -137,7 +146,6 @@ export const ERROR_CATALOGUE = {
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
   TargetInvalid,
-  SecurityGroupRuleQuotaExceeded,
   CommandTargetInvalid,
   CommandOutputTruncated,
   CommandParameterInvalid,

@@ -37,7 +37,11 @@ export interface ConsumerEndpoint {
 /** What brokerlink can ask a broker host to do. Nothing else is ever sent to a broker. */
 export type BrokerCommand =
   | { kind: 'read-config'; path: string }
-  | { kind: 'write-config'; path: string; expectedSha256: string; contentBase64: string }
+  /**
+   * Compare-and-swap: written only if the file still has `expectedSha256`, and only if the file (and the new content)
+   * name `expectedNodeId` as their node.id / broker.id, when they name one (a mis-tagged instance is refused).
+   */
+  | { kind: 'write-config'; path: string; expectedSha256: string; contentBase64: string; expectedNodeId: number }
   /** `path`: the broker's server.properties, the only argument a restart script receives. */
   | { kind: 'restart'; method: RestartMethod; path: string };
 

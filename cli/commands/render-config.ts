@@ -1,10 +1,17 @@
+import { MAX_CONTENT_BASE64 } from '../../shared/broker-writer/protocol.ts';
 import { plan } from '../../shared/plan/planner.ts';
+import { brokerIdSource } from '../../shared/plan/preflight.ts';
+import { identityMismatch } from '../../shared/properties/identity.ts';
 import { applyListenerExposures, formatEndpoint } from '../../shared/properties/listeners.ts';
 import { renderNewClusterProperties } from '../../shared/properties/render.ts';
+import { BrokerIdentityMismatch } from '../../shared/steps/errors.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../args.ts';
-import { UsageError } from '../errors.ts';
-import { loadSpecFile, type Output, readTextFile } from '../io.ts';
+import { ProblemFound, UsageError } from '../errors.ts';
+import { loadSpecFile, type Output, readBoundedFile, writeRaw } from '../io.ts';
 import { observe } from './plan.ts';
+
+/** The largest file the push can write (base64 in one command argument). */
+const MAX_PROPERTIES_BYTES = (MAX_CONTENT_BASE64 / 4) * 3;
 
 export const usage =
   'brokerlink render-config <spec> --broker <id> [--observed <file>] [--file <server.properties> | --new-cluster [--log-dirs <dir>] [--internal-port <n>] [--controller-port <n>]]';
@@ -44,13 +51,33 @@ export async function renderConfigCommand(argv: string[], io: Output): Promise<v
   if (values.file !== undefined && values['new-cluster'])
     throw new UsageError('--file and --new-cluster exclude each other');
   if (values.file !== undefined) {
-    // The broker's own file with the exposures applied; the diff goes to stderr so stdout stays a valid file.
-    const edit = applyListenerExposures(await readTextFile(values.file, 'server.properties'), broker.desiredListeners, {
-      fileName: values.file,
-    });
+    // Read as the apply path reads a broker's file: its bytes as latin1 (as Kafka's Properties.load does), so what
+    // is printed is the file byte for byte but for the listener keys, whatever its encoding and line endings.
+    const bytes = await readBoundedFile(values.file, 'server.properties', MAX_PROPERTIES_BYTES);
+    if (bytes.length > MAX_PROPERTIES_BYTES) {
+      throw new UsageError(
+        `${values.file} is larger than ${MAX_PROPERTIES_BYTES} bytes, more than brokerlink writes to a broker`,
+      );
+    }
+    const text = Buffer.from(bytes).toString('latin1');
+    const mismatch = identityMismatch(text, broker.id);
+    if (mismatch !== undefined) {
+      const error = new BrokerIdentityMismatch({
+        brokerId: broker.id,
+        host: broker.host,
+        ...(broker.instanceId === undefined ? {} : { instanceId: broker.instanceId }),
+        ...mismatch,
+        fix: `${brokerIdSource(spec, broker)}, or pass the file of broker ${broker.id}`,
+        consequence: `Not printing a config for it: ${values.file} is not broker ${broker.id}'s file.`,
+      });
+      io.err(`${error.name}: ${error.message}`);
+      throw new ProblemFound('node id mismatch', { cause: error });
+    }
+    // The diff goes to stderr so stdout stays a valid file.
+    const edit = applyListenerExposures(text, broker.desiredListeners, { fileName: values.file });
     if (edit.changed) io.err(edit.diff.trimEnd());
     else io.err(`${values.file} already has broker ${broker.id}'s listeners`);
-    io.out(edit.text.trimEnd());
+    writeRaw(io, Buffer.from(edit.text, 'latin1'));
     return;
   }
   if (!values['new-cluster']) {

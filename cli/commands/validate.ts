@@ -1,8 +1,7 @@
 import { formatIssues } from '../../shared/spec/errors.ts';
-import { validateSpecText } from '../../shared/spec/validate.ts';
 import { parseCommandArgs } from '../args.ts';
 import { ProblemFound } from '../errors.ts';
-import { type Output, readTextFile } from '../io.ts';
+import { type Output, validateSpecFile } from '../io.ts';
 
 export const usage = 'brokerlink validate <spec> [--json]';
 
@@ -10,7 +9,7 @@ export const usage = 'brokerlink validate <spec> [--json]';
 export async function validateCommand(argv: string[], io: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, ['spec']);
   const path = positionals[0]!;
-  const result = validateSpecText(await readTextFile(path, 'spec'));
+  const { result } = await validateSpecFile(path);
   if (values.json) {
     io.out(
       JSON.stringify(

@@ -41,3 +41,35 @@ export class WriterFailed extends BrokerWriterError {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * The server.properties brokerlink is about to write names another node (`node.id` / `broker.id`) than the broker
+ * the write is meant for: the instance is tagged (or listed in the spec) as another broker than the one it runs.
+ * Found either here before the write (`checkedOn: 'brokerlink'`) or by the writer on the host, on the bytes its
+ * compare-and-swap matched (`'host'`). Nothing was written. Fatal: fix the tag or the spec entry.
+ */
+export class NodeIdMismatch extends BrokerWriterError {
+  static readonly disposition = 'fail';
+  override readonly name = 'NodeIdMismatch';
+  readonly key: 'node.id' | 'broker.id';
+  /** The file's value: a decimal id, `not-a-number` or `malformed`. */
+  readonly found: string;
+  readonly expected: number;
+  readonly checkedOn: 'brokerlink' | 'host';
+  constructor(
+    details: { key: 'node.id' | 'broker.id'; found: string; expected: number; checkedOn: 'brokerlink' | 'host' },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `server.properties has ${details.key}=${details.found}, not ${details.expected} (checked by ${details.checkedOn === 'host' ? 'the writer on the host' : 'brokerlink before writing'}); nothing was written`,
+      {
+        ...options,
+        context: { key: details.key, found: details.found, expected: details.expected, checkedOn: details.checkedOn },
+      },
+    );
+    this.key = details.key;
+    this.found = details.found;
+    this.expected = details.expected;
+    this.checkedOn = details.checkedOn;
+  }
+}

@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BrokerCommand } from '../ports.ts';
+import { identityMismatch } from '../properties/identity.ts';
 import { type ApplyOptions, applyListenerExposures, type ListenerExposure } from '../properties/index.ts';
 import { once } from '../util/once.ts';
-import { WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
+import { NodeIdMismatch, WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
 
 /**
  * The script's text, to ship to hosts. Run from the sources, it is read once from the file beside this module;
@@ -27,7 +28,7 @@ export async function readWriterScript(): Promise<string> {
 }
 
 /** Exit codes of the script. */
-export const WRITER_EXIT = { ok: 0, invalidArguments: 2, conflict: 3, notFound: 4, io: 5 } as const;
+export const WRITER_EXIT = { ok: 0, invalidArguments: 2, conflict: 3, notFound: 4, io: 5, nodeIdMismatch: 6 } as const;
 
 /**
  * Linux limits one argv string to 128 KiB (MAX_ARG_STRLEN); keep well under it so the command never fails to
@@ -61,9 +62,13 @@ export interface WriteRequest {
   path: string;
   expectedSha256: string;
   contentBase64: string;
+  /** The node the file is written for: the host refuses a file (old or new) whose node.id / broker.id differs. */
+  expectedNodeId: number;
 }
 
-export function buildWriteArgv(request: WriteRequest): ['write', string, string, string] {
+const MAX_NODE_ID = 2147483647;
+
+export function buildWriteArgv(request: WriteRequest): ['write', string, string, string, string] {
   const path = validatePath(request.path);
   if (typeof request.expectedSha256 !== 'string' || !SHA256.test(request.expectedSha256)) {
     throw new WriterArgumentInvalid('expectedSha256', 'must be 64 lowercase hex digits');
@@ -75,7 +80,15 @@ export function buildWriteArgv(request: WriteRequest): ['write', string, string,
   if (b64.length > MAX_CONTENT_BASE64) {
     throw new WriterArgumentInvalid('contentBase64', `must be at most ${MAX_CONTENT_BASE64} characters`);
   }
-  return ['write', path, request.expectedSha256, b64];
+  const nodeId = request.expectedNodeId;
+  if (typeof nodeId !== 'number' || !Number.isInteger(nodeId) || nodeId < 0 || nodeId > MAX_NODE_ID) {
+    throw new WriterArgumentInvalid('expectedNodeId', `must be a Kafka node id (0-${MAX_NODE_ID})`);
+  }
+  return ['write', path, request.expectedSha256, b64, String(nodeId)];
+}
+
+export function buildIdentityArgv(path: string): ['identity', string] {
+  return ['identity', validatePath(path)];
 }
 
 /** argv for a port-level `BrokerCommand` (read-config / write-config); restart is not the writer's job. */
@@ -95,12 +108,27 @@ export const readResultSchema = z.strictObject({
 });
 export type ReadResult = z.infer<typeof readResultSchema>;
 
+const identityText = z.string().regex(/^(?:unset|not-a-number|malformed|0|[1-9][0-9]{0,9})$/);
 export const writeResultSchema = z.discriminatedUnion('result', [
   z.strictObject({ result: z.literal('changed'), sha256: sha, backup: z.string().regex(SAFE_PATH) }),
   z.strictObject({ result: z.literal('unchanged'), sha256: sha }),
   z.strictObject({ result: z.literal('conflict'), sha256: sha }),
+  z.strictObject({
+    result: z.literal('node-id-mismatch'),
+    key: z.enum(['node.id', 'broker.id']),
+    found: identityText,
+    expected: z.string().regex(/^(?:0|[1-9][0-9]{0,9})$/),
+    sha256: sha,
+  }),
 ]);
 export type WriteResult = z.infer<typeof writeResultSchema>;
+
+export const identityResultSchema = z.strictObject({
+  result: z.literal('identity'),
+  nodeId: identityText,
+  brokerId: identityText,
+});
+export type IdentityResult = z.infer<typeof identityResultSchema>;
 
 const errorResultSchema = z.strictObject({
   result: z.literal('error'),
@@ -143,8 +171,17 @@ export function parseReadOutput(stdout: string, exitCode?: number | null): ReadR
 /** Parses `write` output. A conflict is a result, not an error: re-read, re-plan, write again. */
 export function parseWriteOutput(stdout: string, exitCode?: number | null): WriteResult {
   return parseWith(writeResultSchema, stdout, exitCode, (r) =>
-    r.result === 'conflict' ? WRITER_EXIT.conflict : WRITER_EXIT.ok,
+    r.result === 'conflict'
+      ? WRITER_EXIT.conflict
+      : r.result === 'node-id-mismatch'
+        ? WRITER_EXIT.nodeIdMismatch
+        : WRITER_EXIT.ok,
   );
+}
+
+/** Parses `identity` output: the node.id and broker.id the host reads in the file. */
+export function parseIdentityOutput(stdout: string, exitCode?: number | null): IdentityResult {
+  return parseWith(identityResultSchema, stdout, exitCode, () => WRITER_EXIT.ok);
 }
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -170,14 +207,20 @@ export type WritePlan =
 export function planWrite(
   read: ReadResult,
   exposures: readonly ListenerExposure[],
-  options: ApplyOptions & { path: string },
+  options: ApplyOptions & { path: string; expectedNodeId: number },
 ): WritePlan {
   const path = validatePath(options.path);
   const bytes = Buffer.from(read.contentBase64, 'base64');
   if (sha256Hex(bytes) !== read.sha256) {
     throw new WriterOutputInvalid(read.contentBase64.slice(0, 100), 'content does not match its sha256');
   }
-  const result = applyListenerExposures(bytes.toString('latin1'), exposures, {
+  const text = bytes.toString('latin1');
+  // Before anything else: this file must be the node's own (the host checks it again, on the bytes it swaps).
+  const mismatch = identityMismatch(text, options.expectedNodeId);
+  if (mismatch !== undefined) {
+    throw new NodeIdMismatch({ ...mismatch, expected: options.expectedNodeId, checkedOn: 'brokerlink' });
+  }
+  const result = applyListenerExposures(text, exposures, {
     fileName: options.fileName ?? path.replace(/^\//, ''),
   });
   if (!result.changed) return { changed: false, sha256: read.sha256 };
@@ -187,6 +230,7 @@ export function planWrite(
     path,
     expectedSha256: read.sha256,
     contentBase64: next.toString('base64'),
+    expectedNodeId: options.expectedNodeId,
   };
   buildWriteArgv(command);
   return { changed: true, diff: result.diff, text: result.text, command, newSha256: sha256Hex(next) };

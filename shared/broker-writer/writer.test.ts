@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListenerConflict } from '../properties/errors.ts';
-import { WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
+import { NodeIdMismatch, WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './errors.ts';
 import {
   argvForCommand,
   buildReadArgv,
@@ -113,7 +113,7 @@ describe('brokerlink-writer.sh read', () => {
 describe('brokerlink-writer.sh write', () => {
   it('writes the planned content, keeps a backup of the old one, and reports the new sha256', () => {
     const read = readFile();
-    const plan = planWrite(read, [exposure], { path: file });
+    const plan = planWrite(read, [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     const r = run(argvForCommand(plan.command));
     const result = parseWriteOutput(r.stdout, r.status);
@@ -130,22 +130,24 @@ describe('brokerlink-writer.sh write', () => {
 
   it('reports unchanged and makes no backup when the content is identical', () => {
     const read = readFile();
-    const r = run(buildWriteArgv({ path: file, expectedSha256: read.sha256, contentBase64: read.contentBase64 }));
+    const r = run(
+      buildWriteArgv({ path: file, expectedSha256: read.sha256, contentBase64: read.contentBase64, expectedNodeId: 1 }),
+    );
     expect(parseWriteOutput(r.stdout, r.status)).toEqual({ result: 'unchanged', sha256: read.sha256 });
     expect(backups()).toEqual([]);
     expect(strays()).toEqual([]);
   });
 
   it('plans nothing for a file that already has the exposure', () => {
-    const first = planWrite(readFile(), [exposure], { path: file });
+    const first = planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 });
     if (!first.changed) throw new Error('expected a change');
     run(argvForCommand(first.command));
-    expect(planWrite(readFile(), [exposure], { path: file })).toMatchObject({ changed: false });
+    expect(planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 })).toMatchObject({ changed: false });
   });
 
   it('refuses to write (conflict, exit 3) when the file changed after it was read', () => {
     const read = readFile();
-    const plan = planWrite(read, [exposure], { path: file });
+    const plan = planWrite(read, [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     writeFileSync(file, KRAFT + 'num.partitions=6\n');
     const r = run(argvForCommand(plan.command));
@@ -161,7 +163,7 @@ describe('brokerlink-writer.sh write', () => {
 
   it('keeps the mode of the file', () => {
     chmodSync(file, 0o640);
-    const plan = planWrite(readFile(), [exposure], { path: file });
+    const plan = planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     run(argvForCommand(plan.command));
     expect(statSync(file).mode & 0o7777).toBe(0o640);
@@ -171,7 +173,7 @@ describe('brokerlink-writer.sh write', () => {
     chownSync(file, 65534, 65534);
     const read = readFile();
     expect(read.owner).toMatch(/^nobody:/);
-    const plan = planWrite(read, [exposure], { path: file });
+    const plan = planWrite(read, [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     run(argvForCommand(plan.command));
     const st = statSync(file);
@@ -180,7 +182,7 @@ describe('brokerlink-writer.sh write', () => {
 
   it('replaces the file by rename (a new inode), never rewriting it in place', () => {
     const before = statSync(file).ino;
-    const plan = planWrite(readFile(), [exposure], { path: file });
+    const plan = planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     const r = run(argvForCommand(plan.command));
     expect(r.status).toBe(0);
@@ -189,7 +191,7 @@ describe('brokerlink-writer.sh write', () => {
 
   it('removes its temp file and leaves the target untouched when the content cannot be decoded', () => {
     const read = readFile();
-    const r = run(['write', file, read.sha256, 'A===']);
+    const r = run(['write', file, read.sha256, 'A===', '1']);
     expect(r.status).toBe(WRITER_EXIT.invalidArguments);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: 'error', error: 'invalid-base64' });
     expect(readFileSync(file, 'utf8')).toBe(KRAFT);
@@ -202,7 +204,7 @@ describe('brokerlink-writer.sh write', () => {
     rmSync(file);
     writeFileSync(join(dir, 'real.properties'), KRAFT);
     symlinkSync(join(dir, 'real.properties'), file);
-    const plan = planWrite(readFile(), [exposure], { path: file });
+    const plan = planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 });
     if (!plan.changed) throw new Error('expected a change');
     const result = parseWriteOutput(run(argvForCommand(plan.command)).stdout);
     expect(result).toMatchObject({
@@ -214,9 +216,84 @@ describe('brokerlink-writer.sh write', () => {
   });
 
   it('writes nothing when the exposures conflict with the file', () => {
-    expect(() => planWrite(readFile(), [{ ...exposure, bindPort: 9092 }], { path: file })).toThrowError(
-      ListenerConflict,
+    expect(() =>
+      planWrite(readFile(), [{ ...exposure, bindPort: 9092 }], { path: file, expectedNodeId: 1 }),
+    ).toThrowError(ListenerConflict);
+  });
+});
+
+describe('node-id guard: a file is only written for the node it names', () => {
+  const node3 = KRAFT.replace('node.id=1', 'node.id=3').replace('# node 1', '# node 3');
+  const plannedFor = (id: number) => {
+    const plan = planWrite(readFile(), [exposure], { path: file, expectedNodeId: id });
+    if (!plan.changed) throw new Error('expected a change');
+    return plan;
+  };
+
+  it('brokerlink refuses before planning a write when node.id names another node', () => {
+    writeFileSync(file, node3);
+    expect(() => planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 })).toThrowError(
+      new NodeIdMismatch({ key: 'node.id', found: '3', expected: 1, checkedOn: 'brokerlink' }),
     );
+  });
+
+  it('the host refuses (exit 6) a file that names another node, on the bytes it swaps, and writes nothing', () => {
+    // A write planned for node 3's file, sent for broker 1: the TypeScript check is bypassed on purpose.
+    writeFileSync(file, node3);
+    const plan = plannedFor(3);
+    const before = readFileSync(file);
+    const r = run(argvForCommand({ ...plan.command, expectedNodeId: 1 }));
+    expect(r.status).toBe(WRITER_EXIT.nodeIdMismatch);
+    expect(parseWriteOutput(r.stdout, r.status)).toEqual({
+      result: 'node-id-mismatch',
+      key: 'node.id',
+      found: '3',
+      expected: '1',
+      sha256: sha256Hex(before),
+    });
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(backups()).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+
+  it('the host refuses new content that names another node than the file and the write', () => {
+    const read = readFile();
+    const other = Buffer.from(KRAFT.replace('node.id=1', 'node.id=2'), 'latin1').toString('base64');
+    const r = run(buildWriteArgv({ path: file, expectedSha256: read.sha256, contentBase64: other, expectedNodeId: 1 }));
+    expect(r.status).toBe(WRITER_EXIT.nodeIdMismatch);
+    expect(JSON.parse(r.stdout)).toMatchObject({ result: 'node-id-mismatch', key: 'node.id', found: '2' });
+    expect(readFileSync(file, 'utf8')).toBe(KRAFT);
+    expect(strays()).toEqual([]);
+  });
+
+  it('checks broker.id as well, and a value that is no node id at all', () => {
+    writeFileSync(file, `${KRAFT}broker.id=7\n`);
+    expect(() => planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 })).toThrowError(/broker\.id=7/);
+    const plan7 = (() => {
+      writeFileSync(file, `${KRAFT.replace('node.id=1', 'node.id=7')}broker.id=7\n`);
+      return plannedFor(7);
+    })();
+    writeFileSync(file, `${KRAFT}broker.id=7\n`);
+    const sameBytes = { ...plan7.command, expectedSha256: sha256Hex(readFileSync(file)), expectedNodeId: 1 };
+    expect(JSON.parse(run(argvForCommand(sameBytes)).stdout)).toMatchObject({ key: 'broker.id', found: '7' });
+    writeFileSync(file, KRAFT.replace('node.id=1', 'node.id=<set me>'));
+    expect(() => planWrite(readFile(), [exposure], { path: file, expectedNodeId: 1 })).toThrowError(
+      /node\.id=not-a-number/,
+    );
+  });
+
+  it('writes a file that names no node, or names it as Kafka reads it (spaces, leading zeros, -1 = not set)', () => {
+    for (const variant of [
+      KRAFT.replace('node.id=1\n', ''),
+      KRAFT.replace('node.id=1', 'node.id = 0001 '),
+      KRAFT.replace('node.id=1', 'node.id:\\\n    1'),
+      `${KRAFT}broker.id=-1\n`,
+    ]) {
+      writeFileSync(file, variant);
+      const plan = plannedFor(1);
+      const r = run(argvForCommand(plan.command));
+      expect(parseWriteOutput(r.stdout, r.status), JSON.stringify(variant)).toMatchObject({ result: 'changed' });
+    }
   });
 });
 
@@ -247,19 +324,27 @@ describe('hostile inputs', () => {
     ];
     for (const path of paths) {
       expect(() => buildReadArgv(path), path).toThrowError(WriterArgumentInvalid);
-      expect(() => buildWriteArgv({ path, expectedSha256: sha, contentBase64: '' }), path).toThrowError(
-        WriterArgumentInvalid,
-      );
+      expect(
+        () => buildWriteArgv({ path, expectedSha256: sha, contentBase64: '', expectedNodeId: 1 }),
+        path,
+      ).toThrowError(WriterArgumentInvalid);
     }
     for (const h of [...hostile(canary()), 'A'.repeat(63), 'A'.repeat(64), `${sha}\n`]) {
-      expect(() => buildWriteArgv({ path: file, expectedSha256: h, contentBase64: '' }), h).toThrowError(
-        WriterArgumentInvalid,
-      );
+      expect(
+        () => buildWriteArgv({ path: file, expectedSha256: h, contentBase64: '', expectedNodeId: 1 }),
+        h,
+      ).toThrowError(WriterArgumentInvalid);
     }
     for (const h of [...hostile(canary()), 'QQ=', 'A'.repeat(MAX_CONTENT_BASE64 + 4)]) {
-      expect(() => buildWriteArgv({ path: file, expectedSha256: sha, contentBase64: h })).toThrowError(
-        WriterArgumentInvalid,
-      );
+      expect(() =>
+        buildWriteArgv({ path: file, expectedSha256: sha, contentBase64: h, expectedNodeId: 1 }),
+      ).toThrowError(WriterArgumentInvalid);
+    }
+    for (const id of [-1, 1.5, 2147483648, Number.NaN, '1' as unknown as number, '1; touch x' as unknown as number]) {
+      expect(
+        () => buildWriteArgv({ path: file, expectedSha256: sha, contentBase64: '', expectedNodeId: id }),
+        String(id),
+      ).toThrowError(WriterArgumentInvalid);
     }
   });
 
@@ -268,13 +353,20 @@ describe('hostile inputs', () => {
     const cases: string[][] = [];
     for (const h of hostile(canary())) {
       cases.push(['read', `/tmp/${h}`], ['read', h]);
-      cases.push(['write', `${dir}/${h}`, read.sha256, '']);
-      cases.push(['write', file, h, '']);
-      cases.push(['write', file, read.sha256, h]);
+      cases.push(['write', `${dir}/${h}`, read.sha256, '', '1']);
+      cases.push(['write', file, h, '', '1']);
+      cases.push(['write', file, read.sha256, h, '1']);
+      cases.push(['write', file, read.sha256, read.contentBase64, h]);
+      cases.push(['identity', `/tmp/${h}`], ['identity', h]);
     }
+    for (const id of ['-1', '01', '1.0', '2147483648', '99999999999', '', ' 1', '1 ', '0x1', '+1']) {
+      cases.push(['write', file, read.sha256, read.contentBase64, id]);
+    }
+    cases.push(['write', file, read.sha256, read.contentBase64]); // the node id is not optional
+    cases.push(['identity']);
     cases.push(['read', `${dir}/../${dir.split('/').pop()}/server.properties`]);
     cases.push(['read', `/${'a'.repeat(100_000)}`]);
-    cases.push(['write', file, read.sha256.toUpperCase(), '']);
+    cases.push(['write', file, read.sha256.toUpperCase(), '', '1']);
     cases.push(['read']);
     cases.push(['read', file, 'extra']);
     cases.push(['delete', file]);
@@ -303,6 +395,7 @@ describe('hostile inputs', () => {
         path: file,
         expectedSha256: read.sha256,
         contentBase64: Buffer.from(payload, 'utf8').toString('base64'),
+        expectedNodeId: 1,
       }),
     );
     expect(parseWriteOutput(r.stdout, r.status)).toMatchObject({ result: 'changed' });
@@ -331,9 +424,9 @@ describe('output parsing', () => {
 
   it('refuses a read whose content does not match its sha256', () => {
     const read = readFile();
-    expect(() => planWrite({ ...read, sha256: 'f'.repeat(64) }, [exposure], { path: file })).toThrowError(
-      WriterOutputInvalid,
-    );
+    expect(() =>
+      planWrite({ ...read, sha256: 'f'.repeat(64) }, [exposure], { path: file, expectedNodeId: 1 }),
+    ).toThrowError(WriterOutputInvalid);
   });
 });
 

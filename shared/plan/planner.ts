@@ -23,7 +23,9 @@ import { consumerCidrs, profileOf } from '../providers/profiles.ts';
 import { capacityIssues, enforcedListenerQuota } from '../spec/cross-checks.ts';
 import { dnsNameProblem, formatBrokerId, renderPattern } from '../spec/pattern.ts';
 import { type ClusterSpec, type Exposure, providerKind } from '../spec/schema.ts';
+import { ownValue } from '../util/own.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
+import { preflightProblems } from './preflight.ts';
 
 /*
  * The planner: spec + observed state → plan. Pure and deterministic: no clock (the observed state's `observedAt`
@@ -96,6 +98,13 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   const mappings = [...observed.loadBalancer.mappings].sort(byExposureThenPort);
   checkLedger(mappings, problems);
   for (const exposure of spec.exposures) checkZones(exposure, brokers, problems);
+  problems.push(
+    ...preflightProblems(
+      spec,
+      observed,
+      brokers.map((entry) => entry.broker),
+    ),
+  );
   if (problems.length > 0) throw new PlanInvalid(problems);
 
   checkListenerQuota(spec, brokers.length);
@@ -402,7 +411,7 @@ function patternFor(exposure: Exposure, broker: DiscoveredBroker): string | unde
   const pattern = exposure.advertisedListenerPattern;
   if (typeof pattern === 'string') return pattern;
   const zone = zoneOf(broker);
-  return zone === undefined ? undefined : pattern[zone];
+  return zone === undefined ? undefined : ownValue(pattern, zone);
 }
 
 function checkZones(exposure: Exposure, brokers: readonly BrokerEntry[], problems: string[]): void {
@@ -415,7 +424,7 @@ function checkZones(exposure: Exposure, brokers: readonly BrokerEntry[], problem
       problems.push(
         `broker ${broker.id} (${broker.host}) has no zone (azId/az), but exposure ${exposure.listener} has one pattern per zone (${zones})`,
       );
-    } else if (pattern[zone] === undefined) {
+    } else if (ownValue(pattern, zone) === undefined) {
       problems.push(
         `broker ${broker.id} (${broker.host}) is in zone "${zone}", which has no advertisedListenerPattern in exposure ${exposure.listener}; add one (zones with patterns: ${zones})`,
       );

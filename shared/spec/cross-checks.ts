@@ -1,5 +1,8 @@
 import type { ProviderProfile } from '../providers/profile.ts';
 import { profileOf } from '../providers/profiles.ts';
+import { withKey } from '../util/issues.ts';
+import { hasOwnKey } from '../util/own.ts';
+import { quoted } from '../util/printable.ts';
 import type { SpecIssue } from './errors.ts';
 import { dnsNameProblem, formatBrokerId, patternProblems, renderPattern } from './pattern.ts';
 import type { ClusterSpec, Exposure, StaticBroker } from './schema.ts';
@@ -16,6 +19,7 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
   checkPorts(spec, issues);
   checkCommandScope(spec, profile, issues);
 
+  const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? LARGEST_NODE_ID;
   spec.exposures.forEach((exposure, index) => {
     const at = `exposures[${index}]`;
     const { bootstrap, kind } = profile;
@@ -31,7 +35,7 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
         message: `is required on ${kind} (the port that fans out to every broker)`,
       });
     }
-    checkPatterns(exposure, at, staticBrokers, issues);
+    checkPatterns(exposure, at, staticBrokers, largestId, issues);
     if (staticBrokers !== undefined) {
       const capacity = exposure.brokerPorts.to - exposure.brokerPorts.from + 1;
       if (capacity > 0 && staticBrokers.length > capacity) {
@@ -116,12 +120,17 @@ function checkKafkaSecurity(spec: ClusterSpec, issues: SpecIssue[]): void {
   }
 }
 
+/*
+ * Port rules across exposures, in O(E log E) for E exposures (a spec with thousands of exposures must not take
+ * minutes to reject): ranges are swept in order of their start, bootstrap ports are looked up by binary search.
+ */
 function checkPorts(spec: ClusterSpec, issues: SpecIssue[]): void {
   const internalPorts = new Set(
     spec.kafka.bootstrap.map((address) => Number(address.slice(address.lastIndexOf(':') + 1))),
   );
   const seenListeners = new Map<string, number>();
   const seenBrokerPorts = new Map<number, number>();
+  const seenBootstrapPorts = new Map<number, number>();
 
   spec.exposures.forEach((exposure, index) => {
     const at = `exposures[${index}]`;
@@ -150,32 +159,54 @@ function checkPorts(spec: ClusterSpec, issues: SpecIssue[]): void {
       });
     }
 
-    spec.exposures.forEach((other, otherIndex) => {
-      if (otherIndex <= index) return;
-      const otherRange = other.brokerPorts;
-      if (from <= otherRange.to && otherRange.from <= to) {
-        issues.push({
-          path: `exposures[${otherIndex}].brokerPorts`,
-          message: `${otherRange.from}-${otherRange.to} overlaps exposures[${index}].brokerPorts ${from}-${to}; consumer-side port ranges must not overlap`,
-        });
-      }
-    });
-
     if (exposure.bootstrapPort !== undefined) {
-      const bootstrap = exposure.bootstrapPort;
-      spec.exposures.forEach((other, otherIndex) => {
-        if (bootstrap >= other.brokerPorts.from && bootstrap <= other.brokerPorts.to) {
-          issues.push({
-            path: `${at}.bootstrapPort`,
-            message: `${bootstrap} lies inside exposures[${otherIndex}].brokerPorts ${other.brokerPorts.from}-${other.brokerPorts.to}`,
-          });
-        }
-        if (otherIndex > index && other.bootstrapPort === bootstrap) {
-          issues.push({
-            path: `exposures[${otherIndex}].bootstrapPort`,
-            message: `${bootstrap} is already the bootstrap port of exposures[${index}]`,
-          });
-        }
+      const sameBootstrap = seenBootstrapPorts.get(exposure.bootstrapPort);
+      if (sameBootstrap !== undefined) {
+        issues.push({
+          path: `${at}.bootstrapPort`,
+          message: `${exposure.bootstrapPort} is already the bootstrap port of exposures[${sameBootstrap}]`,
+        });
+      } else seenBootstrapPorts.set(exposure.bootstrapPort, index);
+    }
+  });
+
+  // Ranges sorted by start; `reach[k]` is the exposure with the largest end among the first k+1 of them.
+  const ranges = spec.exposures
+    .map((exposure, index) => ({ index, from: exposure.brokerPorts.from, to: exposure.brokerPorts.to }))
+    .filter((range) => range.from <= range.to)
+    .sort((a, b) => a.from - b.from || a.index - b.index);
+  const reach: (typeof ranges)[number][] = [];
+  ranges.forEach((range, k) => {
+    const before = reach[k - 1];
+    if (before !== undefined && range.from <= before.to) {
+      const [earlier, later] = before.index < range.index ? [before, range] : [range, before];
+      issues.push({
+        path: `exposures[${later.index}].brokerPorts`,
+        message: `${later.from}-${later.to} overlaps exposures[${earlier.index}].brokerPorts ${earlier.from}-${earlier.to}; consumer-side port ranges must not overlap`,
+      });
+    }
+    reach.push(before === undefined || range.to > before.to ? range : before);
+  });
+
+  spec.exposures.forEach((exposure, index) => {
+    const bootstrap = exposure.bootstrapPort;
+    if (bootstrap === undefined) return;
+    // The last range starting at or below the port; the one reaching furthest among those holds it if any does.
+    let low = 0;
+    let high = ranges.length - 1;
+    let last = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (ranges[middle]!.from <= bootstrap) {
+        last = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    const holder = last < 0 ? undefined : reach[last];
+    if (holder !== undefined && holder.to >= bootstrap) {
+      issues.push({
+        path: `exposures[${index}].bootstrapPort`,
+        message: `${bootstrap} lies inside exposures[${holder.index}].brokerPorts ${holder.from}-${holder.to}`,
       });
     }
   });
@@ -185,17 +216,17 @@ function checkPatterns(
   exposure: Exposure,
   at: string,
   staticBrokers: StaticBroker[] | undefined,
+  largestId: number,
   issues: SpecIssue[],
 ): void {
   const patterns =
     typeof exposure.advertisedListenerPattern === 'string'
       ? [{ path: `${at}.advertisedListenerPattern`, pattern: exposure.advertisedListenerPattern }]
       : Object.entries(exposure.advertisedListenerPattern).map(([zone, pattern]) => ({
-          path: `${at}.advertisedListenerPattern.${zone}`,
+          path: withKey(`${at}.advertisedListenerPattern`, zone),
           pattern,
         }));
 
-  const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? LARGEST_NODE_ID;
   for (const { path, pattern } of patterns) {
     const problems = patternProblems(pattern, exposure.placeholders);
     for (const message of problems) issues.push({ path, message });
@@ -214,6 +245,7 @@ function checkPatterns(
 
   if (typeof exposure.advertisedListenerPattern !== 'string' && staticBrokers !== undefined) {
     const zones = exposure.advertisedListenerPattern;
+    const missing = new Map<string, number[]>(); // zone → ids of the brokers in it, in spec order
     staticBrokers.forEach((broker, index) => {
       const zone = broker.azId ?? broker.az;
       if (zone === undefined) {
@@ -221,18 +253,26 @@ function checkPatterns(
           path: `brokers.static[${index}]`,
           message: `needs azId (or az): ${at}.advertisedListenerPattern is per zone`,
         });
-      } else if (!(zone in zones)) {
-        issues.push({
-          path: `${at}.advertisedListenerPattern`,
-          message: `has no pattern for zone "${zone}" of broker ${broker.id}; add one (zones with patterns: ${Object.keys(zones).join(', ')})`,
-        });
+      } else if (!hasOwnKey(zones, zone)) {
+        missing.set(zone, [...(missing.get(zone) ?? []), broker.id]);
       }
     });
+    const known = Object.keys(zones);
+    for (const [zone, ids] of missing) {
+      const shown = ids.slice(0, 5).join(', ');
+      const brokers =
+        ids.length === 1 ? `broker ${shown}` : `brokers ${shown}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}`;
+      issues.push({
+        path: `${at}.advertisedListenerPattern`,
+        message: `has no pattern for zone ${quoted(zone)} of ${brokers}; add one (zones with patterns: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,
+      });
+    }
   }
 }
 
 function checkStaticBrokers(brokers: StaticBroker[], issues: SpecIssue[]): void {
   const byId = new Map<number, number>();
+  const byHost = new Map<string, number>();
   brokers.forEach((broker, index) => {
     const first = byId.get(broker.id);
     if (first !== undefined) {
@@ -241,5 +281,15 @@ function checkStaticBrokers(brokers: StaticBroker[], issues: SpecIssue[]): void 
         message: `${broker.id} is already used by brokers.static[${first}]`,
       });
     } else byId.set(broker.id, index);
+
+    // Every broker binds the same brokerPort, so two brokers on one address would be one load-balancer target.
+    const host = broker.host.toLowerCase().replace(/\.$/, '');
+    const sameHost = byHost.get(host);
+    if (sameHost !== undefined) {
+      issues.push({
+        path: `brokers.static[${index}].host`,
+        message: `${broker.host} is already the host of brokers.static[${sameHost}] (broker ${brokers[sameHost]!.id}); each broker needs its own address${host.startsWith('127.') ? ' (on one machine, give each broker its own loopback address: 127.0.1.1, 127.0.1.2, …)' : ''}`,
+      });
+    } else byHost.set(host, index);
   });
 }

@@ -4,6 +4,8 @@
  * the consumer's private DNS zone resolves it to the private-link endpoint.
  */
 
+import { hasOwnKey, ownValue } from '../util/own.ts';
+
 const PLACEHOLDER = /<([a-z][a-z0-9_]*)>/g;
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -24,9 +26,12 @@ export type RenderResult =
  * instead of failing: LB work can go ahead while broker config waits for the value.
  */
 export function renderPattern(pattern: string, values: Readonly<Record<string, string | null>>): RenderResult {
-  const missing = placeholdersIn(pattern).filter((name) => values[name] === null || values[name] === undefined);
+  const missing = placeholdersIn(pattern).filter((name) => {
+    const value = ownValue(values, name);
+    return value === null || value === undefined;
+  });
   if (missing.length > 0) return { kind: 'pending', missing };
-  const address = pattern.replace(PLACEHOLDER, (_, name: string) => values[name]!);
+  const address = pattern.replace(PLACEHOLDER, (_, name: string) => ownValue(values, name)!);
   const separator = address.lastIndexOf(':');
   const host = address.slice(0, separator);
   const port = Number(address.slice(separator + 1));
@@ -58,7 +63,7 @@ export function patternProblems(pattern: string, declared: Readonly<Record<strin
     problems.push('may use <port> only once, after the last ":"');
   }
   for (const name of placeholdersIn(pattern)) {
-    if (name !== 'broker_id' && name !== 'port' && !(name in declared)) {
+    if (name !== 'broker_id' && name !== 'port' && !hasOwnKey(declared, name)) {
       problems.push(
         `uses <${name}>, which is not declared: add it to this exposure's placeholders (null while not known yet), or fix the spelling`,
       );

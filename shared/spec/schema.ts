@@ -24,24 +24,58 @@ export const BUILTIN_PLACEHOLDERS = ['broker_id', 'port'] as const;
 const ALWAYS_CHECK = { when: () => true } as const;
 
 const port = z
-  .number({ error: 'must be a TCP port number (1-65535)' })
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+        ? `must be a TCP port number (1-65535), got the string "${issue.input}" — write it without quotes`
+        : issue.input === undefined
+          ? 'is required: a TCP port number (1-65535)'
+          : 'must be a TCP port number (1-65535)',
+  })
   .int('must be a whole number')
   .min(1, 'must be a TCP port number (1-65535)')
   .max(65535, 'must be a TCP port number (1-65535)');
 
-export const clusterNameSchema = z
-  .string({ error: 'must be a string' })
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/,
-    'must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (it becomes part of cloud resource names)',
-  );
+/** A TCP port written in text ("host:port"): plain decimal, no leading zeros, 1-65535. */
+export function portTextProblem(text: string): string | undefined {
+  if (/^0+$/.test(text)) return 'port 0 is not a TCP port a listener can use (1-65535)';
+  if (!/^[1-9][0-9]{0,4}$/.test(text)) return `the port "${text}" is not a plain decimal port number (1-65535)`;
+  if (Number(text) > 65535) return `the port ${text} is above 65535`;
+  return undefined;
+}
 
-const listenerName = z
-  .string({ error: 'must be a string' })
-  .regex(
-    /^[A-Z][A-Z0-9_]{0,31}$/,
-    'must be an upper-case Kafka listener name such as EXTERNAL (A-Z, 0-9, _; at most 32)',
-  );
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const DNS_HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6_LITERAL = /^\[[0-9A-Fa-f:.]{2,45}\]$/;
+
+/** An IPv4 address, a DNS host name (RFC 1123 labels) or a bracketed IPv6 address. */
+export function isHostName(text: string): boolean {
+  if (/^[0-9.]+$/.test(text)) return IPV4.test(text); // all digits and dots: an address, so it must be a valid one
+  return DNS_HOST.test(text) || IPV6_LITERAL.test(text);
+}
+
+/** A string field; a number or true/false where a string belongs gets a hint to quote it. */
+function text(what = 'a string') {
+  return z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `is required: ${what}`
+        : typeof issue.input === 'number' || typeof issue.input === 'boolean'
+          ? `must be ${what}; YAML read ${String(issue.input)} as a ${typeof issue.input} — quote it ("${String(issue.input)}")`
+          : undefined,
+  });
+}
+
+export const clusterNameSchema = text('a cluster name').regex(
+  /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/,
+  'must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (it becomes part of cloud resource names)',
+);
+
+const listenerName = text('a listener name').regex(
+  /^[A-Z][A-Z0-9_]{0,31}$/,
+  'must be an upper-case Kafka listener name such as EXTERNAL (A-Z, 0-9, _; at most 32)',
+);
 
 const securityProtocol = z.enum(SECURITY_PROTOCOLS, {
   error: `must be one of ${SECURITY_PROTOCOLS.join(', ')}`,
@@ -55,9 +89,18 @@ export const secretRefSchema = z
     `must be a secret reference "<scheme>:<name>" with scheme one of ${SECRET_REF_SCHEMES.join(', ')} (secrets are never written inline)`,
   );
 
-const hostPort = z
-  .string({ error: 'must be a "host:port" string' })
-  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[addr]:port")');
+const hostPort = z.string({ error: 'must be a "host:port" string' }).check((ctx) => {
+  const value = ctx.value;
+  const separator = value.lastIndexOf(':');
+  const host = value.slice(0, separator);
+  const problem =
+    separator <= 0
+      ? 'must be "host:port" (IPv6 as "[addr]:port")'
+      : !isHostName(host)
+        ? `the host ${JSON.stringify(host)} is not an IP address or host name; write "host:port" (IPv6 as "[addr]:port")`
+        : portTextProblem(value.slice(separator + 1));
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: value });
+});
 
 const cidr = z
   .string({ error: 'must be a CIDR string' })
@@ -73,8 +116,14 @@ const safeAbsolutePath = z
   .refine((value) => !value.split('/').includes('..'), 'must not contain ".." segments')
   .refine((value) => value.length <= 1024, 'must be at most 1024 characters');
 
-const tagKey = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
-const tagValue = z.string().max(256, 'must be at most 256 characters');
+const tagKey = text('a tag name').min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+const tagValue = text('a tag value').max(256, 'must be at most 256 characters');
+
+/** A zone or AZ ID as clouds name them: usw2-az1, us-west1-a, cn-hangzhou-h. */
+const zoneName = text('a zone name').regex(
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+  'must be a zone or AZ ID such as usw2-az1 or us-west1-a (letters, digits, ".", "_", "-"; at most 64)',
+);
 
 // ---------------------------------------------------------------- provider
 
@@ -143,10 +192,16 @@ const localProvider = z.strictObject({
   /** Loopback address the local port-mapping load balancer listens on. */
   host: z
     .string()
-    .regex(/^127(?:\.\d{1,3}){3}$/, 'must be a loopback IPv4 address (127.x.y.z)')
+    .refine((value) => IPV4.test(value) && value.startsWith('127.'), 'must be a loopback IPv4 address (127.x.y.z)')
     .default('127.0.0.1'),
-  /** The local load balancer's own ledger (it is its own "cloud"). */
-  stateFile: z.string().min(1, 'must be a file path'),
+  /**
+   * The local load balancer's own ledger (it is its own "cloud"). A relative path is relative to the spec file's
+   * folder (resolved by the validator when it knows the folder), never to the caller's working directory.
+   */
+  stateFile: text('a file path')
+    .min(1, 'must be a file path')
+    .max(4096, 'must be at most 4096 characters')
+    .refine((value) => !value.endsWith('/'), 'must name a file, not a folder'),
   /**
    * Several brokers on one machine: broker N's files live under `<hostsDir>/<N>/` (its own "host" root), so
    * `brokers.propertiesPath` resolves to `<hostsDir>/<N><propertiesPath>`. Omitted: one broker per machine.
@@ -165,7 +220,7 @@ const providerSchema = z
     local: localProvider.optional(),
   })
   .superRefine((value, ctx) => {
-    if (typeof value !== 'object' || value === null) return; // missing or not an object: already reported
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return; // not a mapping: reported
     const present = PROVIDER_KINDS.filter((kind) => value[kind] !== undefined);
     if (present.length !== 1) {
       ctx.addIssue({
@@ -186,15 +241,18 @@ const staticBroker = z.strictObject({
     .int('must be a whole number')
     .min(0, 'must be ≥ 0')
     .max(2147483647, 'must fit a Kafka node id (int32)'),
-  host: z
-    .string()
+  host: text('an IP address or host name').refine(
+    isHostName,
+    'must be an IP address or host name (IPv4 as 10.0.0.1, IPv6 as [fd00::1])',
+  ),
+  az: zoneName.optional(),
+  azId: zoneName.optional(),
+  instanceId: text('an instance id')
     .regex(
-      /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/,
-      'must be an IP address or host name',
-    ),
-  az: z.string().min(1).optional(),
-  azId: z.string().min(1).optional(),
-  instanceId: z.string().min(1).optional(),
+      /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/,
+      'must be an instance id such as i-0abc1234 (letters, digits and . _ : / @ -; at most 255)',
+    )
+    .optional(),
 });
 
 const discoverSelector = z.strictObject({
@@ -225,7 +283,7 @@ const brokersSchema = z
     restart: restartMethod,
   })
   .superRefine((value, ctx) => {
-    if (typeof value !== 'object' || value === null) return; // missing or not an object: already reported
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return; // not a mapping: reported
     if ((value.discover === undefined) === (value.static === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -244,7 +302,12 @@ const kafkaSchema = z.strictObject({
       tls: z
         .strictObject({
           caRef: secretRefSchema.optional(),
-          serverName: z.string().min(1).optional(),
+          serverName: text('a host name')
+            .refine(
+              (value) => DNS_HOST.test(value),
+              "must be the host name the brokers' certificates name, such as kafka.internal",
+            )
+            .optional(),
           clientCertRef: secretRefSchema.optional(),
           clientKeyRef: secretRefSchema.optional(),
         })
@@ -258,7 +321,7 @@ const kafkaSchema = z.strictObject({
         .optional(),
     })
     .default({ protocol: 'PLAINTEXT' }),
-  requestTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+  requestTimeoutMs: z.number().int('must be a whole number').min(100).max(120_000).default(5_000),
 });
 
 // ---------------------------------------------------------------- exposures
@@ -273,7 +336,7 @@ const exposureSchema = z.strictObject({
   bootstrapPort: port.optional(),
   brokerPorts: z.strictObject({ from: port, to: port }),
   /** One pattern, or one per AZ ID (AWS) / zone, with `<broker_id>` and `<port>` placeholders. */
-  advertisedListenerPattern: z.union([pattern, z.record(z.string().min(1), pattern)], {
+  advertisedListenerPattern: z.union([pattern, z.record(zoneName, pattern)], {
     error: 'must be a pattern string or a map of AZ ID → pattern',
   }),
   /** How `<broker_id>` renders: `{id}` is the Kafka node id. */
@@ -286,7 +349,9 @@ const exposureSchema = z.strictObject({
   placeholders: z
     .record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, 'placeholder names are lower_snake_case'),
-      z.string().min(1).nullable(),
+      text('a placeholder value, or null while it is not known')
+        .min(1, 'must not be empty (null: not known yet)')
+        .nullable(),
     )
     .default({}),
 });
@@ -294,12 +359,38 @@ const exposureSchema = z.strictObject({
 const driftSchema = z
   .strictObject({
     action: z.enum(['report', 'repair'], { error: 'must be "report" or "repair"' }).default('report'),
-    schedule: z
-      .string()
-      .regex(/^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')
+    schedule: text('a schedule expression')
+      .check((ctx) => {
+        const problem = scheduleProblem(ctx.value);
+        if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+      })
       .default('rate(15 minutes)'),
   })
   .default({ action: 'report', schedule: 'rate(15 minutes)' });
+
+/**
+ * A schedule expression as EventBridge Scheduler reads it: `rate(<n> <unit>)` — singular unit for 1, plural
+ * otherwise — or `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`.
+ */
+export function scheduleProblem(value: string): string | undefined {
+  const rate = /^rate\(([1-9][0-9]{0,5}) (minute|minutes|hour|hours|day|days)\)$/.exec(value);
+  if (rate !== null) {
+    const singular = !rate[2]!.endsWith('s');
+    if ((rate[1] === '1') !== singular) {
+      return `must use the ${rate[1] === '1' ? 'singular' : 'plural'} unit: rate(${rate[1]} ${rate[1] === '1' ? rate[2]!.replace(/s$/, '') : rate[2]!.replace(/s?$/, 's')})`;
+    }
+    return undefined;
+  }
+  const cron = /^cron\(([^()]*)\)$/.exec(value);
+  if (cron !== null) {
+    const fields = cron[1]!.split(' ');
+    if (fields.length !== 6 || fields.some((field) => !/^[0-9A-Za-z*?,/#-]{1,64}$/.test(field))) {
+      return 'must be cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>): six fields separated by one space, such as cron(0/15 * * * ? *)';
+    }
+    return undefined;
+  }
+  return 'must be rate(<n> minutes|hours|days), such as rate(15 minutes), or cron(<six fields>), such as cron(0/15 * * * ? *)';
+}
 
 const rolloutSchema = z
   .strictObject({

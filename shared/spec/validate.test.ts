@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SpecInvalid, type SpecIssue } from './errors.ts';
 import type { ClusterSpecInput } from './schema.ts';
+import { LOCAL_SPEC } from './testing/bad-specs.ts';
 import { parseSpec, parseSpecText, validateSpec, validateSpecText } from './validate.ts';
 
 /* Schema rules and cross-field rules of the cluster spec, through the public validator. */
@@ -377,11 +378,11 @@ describe('validateSpec: static brokers', () => {
         { id: 3, host: '10.0.0.3' },
       ]),
     ).toEqual([
+      { path: 'brokers.static[2]', message: 'needs azId (or az): exposures[0].advertisedListenerPattern is per zone' },
       {
         path: 'exposures[0].advertisedListenerPattern',
         message: 'has no pattern for zone "usw2-az3" of broker 2; add one (zones with patterns: usw2-az1, usw2-az2)',
       },
-      { path: 'brokers.static[2]', message: 'needs azId (or az): exposures[0].advertisedListenerPattern is per zone' },
     ]);
   });
 
@@ -520,28 +521,36 @@ describe('validateSpec: missing and mistyped sections', () => {
     expect(validateSpec({ cluster: 'orders' })).toEqual({
       ok: false,
       issues: expect.arrayContaining([
-        { path: 'provider', message: 'is required (object)' },
-        { path: 'brokers', message: 'is required (object)' },
-        { path: 'kafka', message: 'is required (object)' },
-        { path: 'exposures', message: 'is required (array)' },
+        { path: 'provider', message: 'is required: a mapping (key: value)' },
+        { path: 'brokers', message: 'is required: a mapping (key: value)' },
+        { path: 'kafka', message: 'is required: a mapping (key: value)' },
+        { path: 'exposures', message: 'is required: a list' },
       ]),
     });
     expect(issues(edited((s) => (s.provider = null)))).toEqual([
-      { path: 'provider', message: expect.stringMatching(/^Invalid input/) },
+      { path: 'provider', message: 'must be a mapping (key: value), got an empty value' },
     ]);
   });
 
   it('tells a mistyped value from a missing one', () => {
-    expect(issues(edited((s) => (s.cluster = 5)))).toEqual([{ path: 'cluster', message: 'must be a string' }]);
+    expect(issues(edited((s) => (s.cluster = 5)))).toEqual([
+      { path: 'cluster', message: 'must be a cluster name; YAML read 5 as a number — quote it ("5")' },
+    ]);
     expect(issues(edited((s) => (s.exposures[0].brokerPort = '39092')))).toEqual([
-      { path: 'exposures[0].brokerPort', message: 'must be a TCP port number (1-65535)' },
+      {
+        path: 'exposures[0].brokerPort',
+        message: 'must be a TCP port number (1-65535), got the string "39092" — write it without quotes',
+      },
     ]);
   });
 
   it('reports a bad record key with the key rule’s message', () => {
     const key = 'k'.repeat(129);
     expect(issues(edited((s) => (s.brokers.discover.tags = { [key]: 'x' })))).toEqual([
-      { path: `brokers.discover.tags.${key}`, message: 'must be at most 128 characters' },
+      {
+        path: `brokers.discover.tags["${'k'.repeat(60)}…" (129 characters)]`,
+        message: 'must be at most 128 characters',
+      },
     ]);
   });
 });
@@ -580,10 +589,13 @@ describe('validateSpecText', () => {
     expect(result.ok ? [] : result.issues[0]!.path).toMatch(/^line \d+, column \d+$/);
   });
 
-  it('rejects duplicate keys in the document', () => {
+  it('rejects duplicate keys in the document, naming both lines', () => {
     const result = validateSpecText('cluster: orders\ncluster: other\n');
-    expect(result.ok ? [] : result.issues.map((i) => i.message)).toEqual([
-      expect.stringContaining('is not valid YAML/JSON'),
+    expect(result.ok ? [] : result.issues).toEqual([
+      {
+        path: 'cluster',
+        message: 'appears twice in the same mapping (line 1, column 1 and line 2, column 1); keep one',
+      },
     ]);
   });
 
@@ -607,5 +619,42 @@ describe('validateSpec: run-command scope on AWS', () => {
     const spec = base();
     spec.brokers.discover = { tags: { 'brokerlink:cluster': 'payments' }, nodeIdTag: 'kafka-node-id' };
     expect(validateSpec(spec).ok).toBe(false);
+  });
+});
+
+describe('validateSpecText: limits and paths', () => {
+  const localSpec = LOCAL_SPEC;
+
+  it('resolves a relative local stateFile against the spec file’s folder, never the working directory', () => {
+    const result = validateSpecText(localSpec, { baseDir: '/srv/kafka/specs' });
+    expect(result.ok && result.spec.provider.local?.stateFile).toBe('/srv/kafka/specs/state/lb.json');
+    const absolute = validateSpecText(localSpec.replace('state/lb.json', '/var/lib/bl/lb.json'), { baseDir: '/x' });
+    expect(absolute.ok && absolute.spec.provider.local?.stateFile).toBe('/var/lib/bl/lb.json');
+  });
+
+  it('refuses text above the size limit before parsing it', () => {
+    const result = validateSpecText(`${localSpec}#${'é'.repeat(600_000)}\n`); // 1.2 MB of UTF-8
+    expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual(['(file)']);
+  });
+
+  it('lists at most 100 problems and counts the rest', () => {
+    const brokers = Array.from({ length: 150 }, (_, i) => `    - { id: ${i + 1}, host: 127.0.2.${i + 1} }`);
+    const spec = localSpec.replace(/ {2}static:\n(?: {4}- .*\n)+/, `  static:\n${brokers.join('\n')}\n`);
+    const result = validateSpecText(spec.replace('to: 19099', 'to: 19299'));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toHaveLength(101);
+    expect(result.issues[100]).toEqual({ path: '', message: expect.stringMatching(/^and 50 more problems/) });
+  });
+
+  it('checks names in a value that never was text (a Step Functions input) as well', () => {
+    expect(issues(edited((s) => (s.brokers.discover.tags = { 'brokerlink:cluster': 'orders\u0000' })))).toEqual([
+      { path: 'brokers.discover.tags.brokerlink:cluster', message: expect.stringContaining('contains NUL') },
+    ]);
+    expect(
+      issues(
+        edited((s) => (s.brokers.discover.tags = JSON.parse('{"brokerlink:cluster": "orders", "__proto__": "x"}'))),
+      ),
+    ).toEqual([{ path: 'brokers.discover.tags.__proto__', message: expect.stringContaining('"__proto__"') }]);
   });
 });

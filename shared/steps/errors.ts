@@ -62,3 +62,55 @@ export class StepInputInvalid extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'StepInputInvalid';
 }
+
+/**
+ * The server.properties on a broker host names another node than the broker brokerlink found there: the instance's
+ * node-id tag (or its `brokers.static` entry) is wrong. Writing broker N's advertised address into broker M's file
+ * would send N's consumers to M, so nothing is written and nothing is restarted. Fatal: fix the tag or the entry.
+ */
+export class BrokerIdentityMismatch extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'BrokerIdentityMismatch';
+  readonly brokerId: number;
+  readonly fileNodeId: string;
+
+  constructor(
+    details: {
+      brokerId: number;
+      host: string;
+      instanceId?: string;
+      key: string;
+      found: string;
+      fix: string;
+      /** What did not happen because of it (default: the push's "nothing written, nothing restarted"). */
+      consequence?: string;
+    },
+    options?: ErrorOptions,
+  ) {
+    const instance =
+      details.instanceId === undefined || details.instanceId === details.host
+        ? details.host
+        : `instance ${details.instanceId} (${details.host})`;
+    const says =
+      details.found === 'not-a-number' || details.found === 'malformed'
+        ? `an unreadable ${details.key}`
+        : `${details.key}=${details.found}`;
+    super(
+      `${instance} was found as broker ${details.brokerId}, but its server.properties has ${says}: it runs ` +
+        `${/^\d+$/.test(details.found) ? `broker ${details.found}` : 'another broker'}. ${details.consequence ?? 'Nothing was written and no broker was restarted.'} ` +
+        `Fix ${details.fix}, then run again.`,
+      {
+        ...options,
+        context: {
+          brokerId: details.brokerId,
+          host: details.host,
+          instanceId: details.instanceId ?? null,
+          key: details.key,
+          found: details.found,
+        },
+      },
+    );
+    this.brokerId = details.brokerId;
+    this.fileNodeId = details.found;
+  }
+}

@@ -7,6 +7,8 @@ import {
 import type { DiscoveredBroker } from '../../model/observed.ts';
 import type { BrokerDiscovery } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
+import { ownValue } from '../../util/own.ts';
+import { quoted } from '../../util/printable.ts';
 import { awsCall, collectPages } from './aws-call.ts';
 import { BrokerInstanceInvalid, DuplicateBrokerNodeId, type InvalidBrokerInstance } from './errors.ts';
 import { fromAwsTags } from './ledger.ts';
@@ -93,10 +95,10 @@ function parseInstance(
 ): (DiscoveredBroker & { instanceId: string; state: DiscoveredState }) | InvalidBrokerInstance {
   const instanceId = instance.InstanceId ?? '(no instance id)';
   const tags = fromAwsTags(instance.Tags);
-  const raw = tags[nodeIdTag];
+  const raw = ownValue(tags, nodeIdTag);
   if (raw === undefined) return { instanceId, reason: `no "${nodeIdTag}" tag` };
   if (!/^(?:0|[1-9]\d{0,9})$/.test(raw.trim()) || Number(raw.trim()) > MAX_NODE_ID) {
-    return { instanceId, reason: `"${nodeIdTag}" is "${raw}", not a Kafka node id (0-${MAX_NODE_ID})` };
+    return { instanceId, reason: `"${nodeIdTag}" is ${quoted(raw)}, not a Kafka node id (0-${MAX_NODE_ID})` };
   }
   const host = instance.PrivateIpAddress;
   if (host === undefined || host === '') return { instanceId, reason: 'no private IP address' };

@@ -74,6 +74,7 @@ describe('SsmCommandChannel.start', () => {
       path: PROPERTIES,
       expectedSha256: sha,
       contentBase64: 'YQ==',
+      expectedNodeId: 1,
     });
     await channel.start(target(1), {
       kind: 'restart',
@@ -86,7 +87,7 @@ describe('SsmCommandChannel.start', () => {
       path: '/opt/kafka/config/server.properties',
     });
     expect(aws.calls('ssm', 'SendCommand').map((c) => c.input['Parameters'])).toEqual([
-      { action: ['write'], path: [PROPERTIES], expectedSha256: [sha], contentBase64: ['YQ=='] },
+      { action: ['write'], path: [PROPERTIES], expectedSha256: [sha], contentBase64: ['YQ=='], expectedNodeId: ['1'] },
       { action: ['restart'], systemdUnit: ['kafka.service'] },
       { action: ['restart'], script: ['/opt/kafka/bin/restart.sh'], path: ['/opt/kafka/config/server.properties'] },
     ]);
@@ -105,11 +106,23 @@ describe('SsmCommandChannel.start', () => {
     ['path with ..', { kind: 'read-config' as const, path: '/etc/kafka/../shadow' }],
     [
       'sha with shell',
-      { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: '$(reboot)', contentBase64: '' },
+      {
+        kind: 'write-config' as const,
+        path: PROPERTIES,
+        expectedSha256: '$(reboot)',
+        contentBase64: '',
+        expectedNodeId: 1,
+      },
     ],
     [
       'content with a quote',
-      { kind: 'write-config' as const, path: PROPERTIES, expectedSha256: 'a'.repeat(64), contentBase64: "a'b" },
+      {
+        kind: 'write-config' as const,
+        path: PROPERTIES,
+        expectedSha256: 'a'.repeat(64),
+        contentBase64: "a'b",
+        expectedNodeId: 1,
+      },
     ],
     [
       'unit with a space',
@@ -142,6 +155,7 @@ describe('SsmCommandChannel.start', () => {
         path: PROPERTIES,
         expectedSha256: 'a'.repeat(64),
         contentBase64: big,
+        expectedNodeId: 1,
       }),
     ).rejects.toThrow(/64 KB/);
     expect(aws.calls()).toHaveLength(0);
@@ -151,6 +165,7 @@ describe('SsmCommandChannel.start', () => {
       path: PROPERTIES,
       expectedSha256: 'a'.repeat(64),
       contentBase64: fits,
+      expectedNodeId: 1,
     });
     expect(aws.calls('ssm', 'SendCommand')).toHaveLength(1);
   });
@@ -264,6 +279,7 @@ describe('SsmCommandChannel with the real document run by the shell', () => {
         path: PROPERTIES,
         expectedSha256: current.sha256,
         contentBase64: Buffer.from(next).toString('base64'),
+        expectedNodeId: 1,
       }),
     );
     expect(write.state).toBe('succeeded');
@@ -282,6 +298,7 @@ describe('SsmCommandChannel with the real document run by the shell', () => {
         path: PROPERTIES,
         expectedSha256: current.sha256,
         contentBase64: Buffer.from('node.id=1\n').toString('base64'),
+        expectedNodeId: 1,
       }),
     );
     expect(stale).toMatchObject({ state: 'failed', exitCode: 3 });

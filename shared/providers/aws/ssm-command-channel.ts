@@ -136,6 +136,7 @@ export function commandParameters(command: BrokerCommand): Partial<Record<Comman
             path: command.path,
             expectedSha256: command.expectedSha256,
             contentBase64: command.contentBase64,
+            expectedNodeId: String(command.expectedNodeId),
           };
   }
   for (const [name, value] of Object.entries(parameters)) {

@@ -16,7 +16,7 @@ describe('ssmDocumentContent', () => {
       ['aws:runShellScript', { StringEquals: ['platformType', 'Linux'] }],
     ]);
     expect(Object.keys(document.parameters).sort()).toEqual(
-      ['action', 'contentBase64', 'expectedSha256', 'path', 'script', 'systemdUnit'].sort(),
+      ['action', 'contentBase64', 'expectedNodeId', 'expectedSha256', 'path', 'script', 'systemdUnit'].sort(),
     );
     expect(document.parameters['action']?.allowedValues).toEqual(['read', 'write', 'restart']);
   });
@@ -39,6 +39,7 @@ describe('ssmDocumentContent', () => {
       "path='{{ path }}'",
       "expected_sha256='{{ expectedSha256 }}'",
       "content_base64='{{ contentBase64 }}'",
+      "expected_node_id='{{ expectedNodeId }}'",
       "systemd_unit='{{ systemdUnit }}'",
       "restart_script='{{ script }}'",
     ]);
@@ -51,7 +52,7 @@ describe('ssmDocumentContent', () => {
 
   it('embeds even a writer text containing {{ }} without exposing it to SSM substitution', () => {
     const lines = ssmDocumentContent({ writerScript: "echo '{{ path }}'" }).mainSteps[0]!.inputs.runCommand;
-    expect(lines.filter((line) => line.includes('{{'))).toHaveLength(6);
+    expect(lines.filter((line) => line.includes('{{'))).toHaveLength(7);
   });
 
   it('keeps every value the patterns admit inert: the shell sees exactly the value', () => {
@@ -61,6 +62,7 @@ describe('ssmDocumentContent', () => {
       path: alphabet(safe).map((s) => `/${s}`),
       expectedSha256: fc.constantFrom('', 'f'.repeat(64)),
       contentBase64: alphabet('AZaz09+/='),
+      expectedNodeId: fc.constantFrom('', '0', '7', '2147483647'),
       systemdUnit: alphabet('ab@._-').map((s) => `k${s}.service`),
       script: alphabet(safe).map((s) => `/${s}`),
     });
@@ -75,10 +77,10 @@ describe('ssmDocumentContent', () => {
           Object.fromEntries(Object.entries({ action: 'read', ...given }).map(([k, v]) => [k, [v]])),
         );
         const shell = `${substituteParameters(assignments, parameters)}
-printf '%s\\n' "$path" "$expected_sha256" "$content_base64" "$systemd_unit" "$restart_script"`;
+printf '%s\\n' "$path" "$expected_sha256" "$content_base64" "$expected_node_id" "$systemd_unit" "$restart_script"`;
         const out = execFileSync('sh', ['-c', shell], { encoding: 'utf8', timeout: 5_000 });
         expect(out).toBe(
-          `${[given.path, given.expectedSha256, given.contentBase64, given.systemdUnit, given.script].join('\n')}\n`,
+          `${[given.path, given.expectedSha256, given.contentBase64, given.expectedNodeId, given.systemdUnit, given.script].join('\n')}\n`,
         );
       }),
       { numRuns: 40 },

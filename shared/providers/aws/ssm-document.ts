@@ -55,6 +55,7 @@ export const PARAMETER_PATTERNS = {
   path: '^(|/[A-Za-z0-9._@+/-]{0,1023})$',
   expectedSha256: '^(|[0-9a-f]{64})$',
   contentBase64: '^[A-Za-z0-9+/=]*$',
+  expectedNodeId: '^(|0|[1-9][0-9]{0,9})$',
   systemdUnit: '^(|[A-Za-z0-9@._-]{1,200}[.]service)$',
   script: '^(|/[A-Za-z0-9._@+/-]{0,1023})$',
 } as const;
@@ -62,7 +63,7 @@ export const PARAMETER_PATTERNS = {
 export type CommandParameterName = 'action' | keyof typeof PARAMETER_PATTERNS;
 
 export interface DocumentOptions {
-  /** Text of shared/broker-writer/brokerlink-writer.sh (modes `read <path>`, `write <path> <sha256> <base64>`). */
+  /** Text of shared/broker-writer/brokerlink-writer.sh (`read <path>`, `write <path> <sha256> <base64> <node-id>`). */
   writerScript?: string;
   /** aws:runShellScript step timeout in seconds (default 600: a broker restart script may take a while). */
   timeoutSeconds?: number;
@@ -79,6 +80,7 @@ export function ssmDocumentContent(options: DocumentOptions = {}): SsmCommandDoc
     "path='{{ path }}'",
     "expected_sha256='{{ expectedSha256 }}'",
     "content_base64='{{ contentBase64 }}'",
+    "expected_node_id='{{ expectedNodeId }}'",
     "systemd_unit='{{ systemdUnit }}'",
     "restart_script='{{ script }}'",
     'umask 077',
@@ -88,7 +90,7 @@ export function ssmDocumentContent(options: DocumentOptions = {}): SsmCommandDoc
     'status=0',
     'case "$action" in',
     '  read) bash "$writer" read "$path" || status=$? ;;',
-    '  write) bash "$writer" write "$path" "$expected_sha256" "$content_base64" || status=$? ;;',
+    '  write) bash "$writer" write "$path" "$expected_sha256" "$content_base64" "$expected_node_id" || status=$? ;;',
     '  restart)',
     '    if [ -n "$systemd_unit" ]; then',
     '      systemctl restart -- "$systemd_unit" || status=$?',
@@ -132,6 +134,12 @@ export function ssmDocumentContent(options: DocumentOptions = {}): SsmCommandDoc
         description: 'New file content, base64 (write)',
         default: '',
         allowedPattern: PARAMETER_PATTERNS.contentBase64,
+      },
+      expectedNodeId: {
+        type: 'String',
+        description: 'Node id the file must name, if it names one (write): a mis-tagged instance is refused',
+        default: '',
+        allowedPattern: PARAMETER_PATTERNS.expectedNodeId,
       },
       systemdUnit: {
         type: 'String',

@@ -57,6 +57,7 @@ describe('local command channel: config through the real brokerlink-writer.sh', 
       path: props,
       expectedSha256: sha256Hex(before),
       contentBase64: next.toString('base64'),
+      expectedNodeId: 1,
     });
     expect(status.state).toBe('succeeded');
     const result = parseWriteOutput(status.state === 'succeeded' ? status.stdout : '', 0);
@@ -72,6 +73,7 @@ describe('local command channel: config through the real brokerlink-writer.sh', 
       path: props,
       expectedSha256: '0'.repeat(64),
       contentBase64: Buffer.from('x=1\n').toString('base64'),
+      expectedNodeId: 1,
     });
     expect(status).toMatchObject({ state: 'failed', exitCode: WRITER_EXIT.conflict });
     expect(await readFile(props, 'utf8')).toContain('node.id=1');
@@ -90,7 +92,13 @@ describe('local command channel: config through the real brokerlink-writer.sh', 
       WriterArgumentInvalid,
     );
     await expect(
-      channel.start(target, { kind: 'write-config', path: props, expectedSha256: 'abc', contentBase64: '' }),
+      channel.start(target, {
+        kind: 'write-config',
+        path: props,
+        expectedSha256: 'abc',
+        contentBase64: '',
+        expectedNodeId: 1,
+      }),
     ).rejects.toThrow(WriterArgumentInvalid);
   });
 

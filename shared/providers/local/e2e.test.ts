@@ -195,6 +195,7 @@ describe('local provider with test brokers', () => {
         path: props,
         expectedSha256: current.sha256,
         contentBase64: next.toString('base64'),
+        expectedNodeId: 1,
       }),
     );
     expect(parseWriteOutput(write.state === 'succeeded' ? write.stdout : '', 0)).toMatchObject({

@@ -9,8 +9,8 @@ export function localSpec(overrides: Partial<ClusterSpecInput> = {}) {
     brokers: {
       static: [
         { id: 1, host: '127.0.0.1' },
-        { id: 2, host: '127.0.0.1' },
-        { id: 3, host: '127.0.0.1' },
+        { id: 2, host: '127.0.0.2' },
+        { id: 3, host: '127.0.0.3' },
       ],
       propertiesPath: '/opt/kafka/config/server.properties',
       restart: { script: '/opt/kafka/bin/restart.sh' },
