@@ -1,5 +1,5 @@
 /**
- * TEST FAKE — a Kafka-protocol test broker (no real Kafka broker can run here). It reads a real server.properties,
+ * TEST FAKE — a Kafka-protocol test broker (for fast tests and `npm start` without a JVM; the real-Kafka suite runs Apache Kafka itself). It reads a real server.properties,
  * binds every listener on loopback, speaks real Kafka protocol bytes (see protocol.ts for the APIs and versions) with
  * TLS and SASL (PLAIN, SCRAM-SHA-256/512) where the listener's security protocol asks for them, and answers from a
  * shared, stateful TestCluster. Answers are listener-aware like Kafka's: Metadata and DescribeCluster list every live
@@ -7,61 +7,35 @@
  *
  * A restart re-reads server.properties (that is how a config push takes effect); while stopped or restarting the
  * broker is fenced from the cluster and its ports refuse connections.
+ *
+ * This file is the broker's lifecycle (listeners, registration, restart) and the request dispatch; each API family
+ * answers in its own file under api/: sasl.ts, cluster-info.ts (Metadata, DescribeCluster, DescribeQuorum),
+ * configs.ts (DescribeConfigs), records.ts (Produce, Fetch, ListOffsets).
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { BrokerRegistration, Endpoint, PartitionState, TestCluster, TopicState } from './cluster.ts';
+import { describeCluster, describeQuorum, metadata } from './api/cluster-info.ts';
+import { describeConfigs } from './api/configs.ts';
+import type { BrokerView, ConnState, ListenerRuntime } from './api/context.ts';
+import { fetch, listOffsets, produce } from './api/records.ts';
+import { SaslAuthority } from './api/sasl.ts';
+import type { BrokerRegistration, Endpoint, TestCluster } from './cluster.ts';
 import { Reader } from './codec.ts';
 import { BrokerStartFailed, ProtocolViolation } from './errors.ts';
 import { type BrokerProperties, readBrokerProperties, type SecurityProtocol } from './properties.ts';
 import {
   ApiKeys,
-  type BrokerEndpoint,
-  type ConfigEntry,
-  ConfigSources,
-  ConfigTypes,
-  type DescribeConfigsResult,
   decodeApiVersionsRequest,
-  decodeDescribeClusterRequest,
-  decodeDescribeConfigsRequest,
-  decodeDescribeQuorumRequest,
-  decodeFetchRequest,
-  decodeListOffsetsRequest,
-  decodeMetadataRequest,
-  decodeProduceRequest,
   decodeRequestHeader,
-  decodeSaslAuthenticateRequest,
-  decodeSaslHandshakeRequest,
-  EndpointTypes,
   ErrorCodes,
   encodeApiVersionsResponse,
-  encodeDescribeClusterResponse,
-  encodeDescribeConfigsResponse,
-  encodeDescribeQuorumResponse,
-  encodeFetchResponse,
-  encodeListOffsetsResponse,
-  encodeMetadataResponse,
-  encodeProduceResponse,
-  encodeSaslAuthenticateResponse,
-  encodeSaslHandshakeResponse,
-  type FetchPartitionResult,
   FrameSplitter,
   frameResponse,
-  type MetadataTopic,
   type RequestHeader,
-  ResourceTypes,
   responseHeaderVersion,
   SUPPORTED_APIS,
 } from './protocol.ts';
-import {
-  createSaslServer,
-  SASL_MECHANISMS,
-  SaslAuthenticationFailed,
-  type SaslMechanism,
-  type SaslServer,
-  type ScramCredential,
-  scramCredential,
-} from './sasl.ts';
+import type { SaslMechanism } from './sasl.ts';
 
 export interface TestBrokerTls {
   cert: string | Buffer;
@@ -108,21 +82,6 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-interface ListenerRuntime {
-  name: string;
-  protocol: SecurityProtocol;
-  isController: boolean;
-  server: net.Server;
-  port: number;
-}
-
-interface ConnState {
-  listener: ListenerRuntime;
-  sasl: 'none' | 'handshake' | 'authenticate' | 'authenticated';
-  saslServer: SaslServer | null;
-  close: boolean;
-}
-
 const LOOPBACK = '127.0.0.1';
 
 /** A wildcard listener host stands for the host's own address, for binding and advertising alike. */
@@ -144,15 +103,26 @@ class Broker implements TestBroker {
   private registration: BrokerRegistration | null = null;
   private closed = false;
   private restartTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
-  private readonly users: Map<string, string>;
-  private readonly scramCache = new Map<string, ScramCredential>();
-  private readonly mechanisms: SaslMechanism[];
+  private readonly sasl: SaslAuthority;
   private readonly options: TestBrokerOptions;
+  /** What the API families (api/*.ts) see of this broker. */
+  private readonly view: BrokerView;
 
   constructor(options: TestBrokerOptions) {
     this.options = options;
-    this.users = new Map(Object.entries(options.sasl?.users ?? {}));
-    this.mechanisms = options.sasl?.mechanisms ?? [...SASL_MECHANISMS];
+    this.sasl = new SaslAuthority({
+      ...(options.sasl?.users ? { users: options.sasl.users } : {}),
+      ...(options.sasl?.mechanisms ? { mechanisms: options.sasl.mechanisms } : {}),
+    });
+    const self = this;
+    this.view = {
+      get cluster() {
+        return self.options.cluster;
+      },
+      get props() {
+        return self.props;
+      },
+    };
   }
 
   get nodeId(): number {
@@ -366,25 +336,25 @@ class Broker implements TestBroker {
 
     switch (apiKey) {
       case ApiKeys.SaslHandshake:
-        return this.respond(header, v, this.saslHandshake(state, r));
+        return this.respond(header, v, this.sasl.handshake(state, r));
       case ApiKeys.SaslAuthenticate:
-        return this.respond(header, v, this.saslAuthenticate(state, r, v));
+        return this.respond(header, v, this.sasl.authenticate(state, r, v));
       case ApiKeys.Metadata:
-        return this.respond(header, v, this.metadata(state, r, v));
+        return this.respond(header, v, metadata(this.view, state, r, v));
       case ApiKeys.DescribeConfigs:
-        return this.respond(header, v, this.describeConfigs(r, v));
+        return this.respond(header, v, describeConfigs(this.view, r, v));
       case ApiKeys.DescribeCluster:
-        return this.respond(header, v, this.describeCluster(state, r, v));
+        return this.respond(header, v, describeCluster(this.view, state, r, v));
       case ApiKeys.DescribeQuorum:
-        return this.respond(header, v, this.describeQuorum(r, v));
+        return this.respond(header, v, describeQuorum(this.view, r, v));
       case ApiKeys.Produce: {
-        const body = this.produce(r, v);
+        const body = produce(this.view, r, v);
         return body ? this.respond(header, v, body) : null;
       }
       case ApiKeys.Fetch:
-        return this.respond(header, v, await this.fetch(r, v));
+        return this.respond(header, v, await fetch(this.view, r, v));
       case ApiKeys.ListOffsets:
-        return this.respond(header, v, this.listOffsets(r, v));
+        return this.respond(header, v, listOffsets(this.view, r, v));
       default:
         throw new ProtocolViolation(`no handler for api key ${apiKey}`);
     }
@@ -420,495 +390,6 @@ class Broker implements TestBroker {
       apiKeys: offered.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })),
       throttleTimeMs: 0,
     };
-  }
-
-  // ---- SASL ----------------------------------------------------------------------------------------------------
-
-  private saslHandshake(state: ConnState, r: Reader): Buffer {
-    const { mechanism } = decodeSaslHandshakeRequest(r);
-    if (state.sasl !== 'handshake') {
-      state.close = state.sasl !== 'none';
-      return encodeSaslHandshakeResponse(ErrorCodes.ILLEGAL_SASL_STATE, this.mechanisms);
-    }
-    if (!this.mechanisms.includes(mechanism as SaslMechanism)) {
-      state.close = true;
-      return encodeSaslHandshakeResponse(ErrorCodes.UNSUPPORTED_SASL_MECHANISM, this.mechanisms);
-    }
-    state.saslServer = createSaslServer(mechanism as SaslMechanism, this.users, (mech, user) => this.scram(mech, user));
-    state.sasl = 'authenticate';
-    return encodeSaslHandshakeResponse(ErrorCodes.NONE, this.mechanisms);
-  }
-
-  private scram(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: string): ScramCredential | undefined {
-    const password = this.users.get(user);
-    if (password === undefined) return undefined;
-    const key = `${mechanism}\u0000${user}`;
-    let cred = this.scramCache.get(key);
-    if (!cred) {
-      cred = scramCredential(mechanism, password);
-      this.scramCache.set(key, cred);
-    }
-    return cred;
-  }
-
-  private saslAuthenticate(state: ConnState, r: Reader, v: number): Buffer {
-    const { authBytes } = decodeSaslAuthenticateRequest(r, v);
-    if (state.sasl !== 'authenticate' || !state.saslServer) {
-      state.close = true;
-      return encodeSaslAuthenticateResponse(v, {
-        errorCode: ErrorCodes.ILLEGAL_SASL_STATE,
-        errorMessage: 'Unexpected SaslAuthenticate request',
-        authBytes: Buffer.alloc(0),
-        sessionLifetimeMs: 0n,
-      });
-    }
-    try {
-      const step = state.saslServer.step(authBytes);
-      if (step.done) state.sasl = 'authenticated';
-      return encodeSaslAuthenticateResponse(v, {
-        errorCode: ErrorCodes.NONE,
-        errorMessage: null,
-        authBytes: step.response,
-        sessionLifetimeMs: 0n,
-      });
-    } catch (err) {
-      state.close = true;
-      return encodeSaslAuthenticateResponse(v, {
-        errorCode: ErrorCodes.SASL_AUTHENTICATION_FAILED,
-        errorMessage: err instanceof SaslAuthenticationFailed ? err.message : 'Authentication failed',
-        authBytes: Buffer.alloc(0),
-        sessionLifetimeMs: 0n,
-      });
-    }
-  }
-
-  // ---- Metadata, DescribeCluster, DescribeQuorum --------------------------------------------------------------
-
-  /** Live brokers' endpoints of this listener (brokers without that listener are left out, as in Kafka). */
-  private brokersOn(listenerName: string): BrokerEndpoint[] {
-    const out: BrokerEndpoint[] = [];
-    for (const b of this.cluster.liveBrokers()) {
-      const ep = b.endpoints.get(listenerName);
-      if (ep) out.push({ nodeId: b.nodeId, host: ep.host, port: ep.port, rack: b.rack });
-    }
-    return out;
-  }
-
-  private metadata(state: ConnState, r: Reader, v: number): Buffer {
-    const req = decodeMetadataRequest(r, v);
-    const listenerName = state.listener.name;
-    const live = new Map(this.cluster.liveBrokers().map((b) => [b.nodeId, b]));
-    const describe = (t: TopicState): MetadataTopic => ({
-      errorCode: ErrorCodes.NONE,
-      name: t.name,
-      topicId: t.topicId,
-      isInternal: t.isInternal,
-      partitions: t.partitions.map((p) => {
-        const leader = live.get(p.leader);
-        let errorCode: number = ErrorCodes.NONE;
-        if (!leader) errorCode = ErrorCodes.LEADER_NOT_AVAILABLE;
-        else if (!leader.endpoints.has(listenerName)) errorCode = 72; // LISTENER_NOT_FOUND
-        return {
-          errorCode,
-          partitionIndex: p.index,
-          leaderId: p.leader,
-          leaderEpoch: p.leaderEpoch,
-          replicaNodes: p.replicas,
-          isrNodes: p.isr,
-          offlineReplicas: this.cluster.offlineReplicas(p),
-        };
-      }),
-    });
-    const topics: MetadataTopic[] = [];
-    if (req.topics === null) {
-      for (const t of this.cluster.topics()) topics.push(describe(t));
-    } else {
-      for (const wanted of req.topics) {
-        const byName = wanted.name !== null ? this.cluster.topic(wanted.name) : undefined;
-        const byId =
-          wanted.name === null && wanted.topicId !== null
-            ? this.cluster.topics().find((t) => t.topicId === wanted.topicId)
-            : undefined;
-        const found = byName ?? byId;
-        if (found) {
-          topics.push(describe(found));
-          continue;
-        }
-        if (wanted.name === null) {
-          topics.push({
-            errorCode: 100,
-            name: null,
-            topicId: wanted.topicId ?? '0'.repeat(32),
-            isInternal: false,
-            partitions: [],
-          }); // UNKNOWN_TOPIC_ID
-          continue;
-        }
-        let errorCode: number = ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
-        if (req.allowAutoTopicCreation && this.props.autoCreateTopics && v >= 4) {
-          try {
-            this.cluster.createTopic(wanted.name, this.props.numPartitions, {
-              replicationFactor: this.props.defaultReplicationFactor,
-            });
-            errorCode = ErrorCodes.LEADER_NOT_AVAILABLE; // like Kafka: the first answer after auto-creation
-          } catch {
-            errorCode = ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
-          }
-        }
-        topics.push({ errorCode, name: wanted.name, topicId: '0'.repeat(32), isInternal: false, partitions: [] });
-      }
-    }
-    return encodeMetadataResponse(v, {
-      brokers: this.brokersOn(listenerName),
-      clusterId: this.cluster.clusterId,
-      controllerId: this.cluster.reportedControllerId(),
-      topics,
-    });
-  }
-
-  private describeCluster(state: ConnState, r: Reader, v: number): Buffer {
-    const req = decodeDescribeClusterRequest(r, v);
-    const here = state.listener.isController ? EndpointTypes.CONTROLLER : EndpointTypes.BROKER;
-    const label = (t: number) => (t === EndpointTypes.CONTROLLER ? 'CONTROLLER' : 'BROKER');
-    if (req.endpointType !== here) {
-      return encodeDescribeClusterResponse(v, {
-        errorCode: ErrorCodes.MISMATCHED_ENDPOINT_TYPE,
-        errorMessage: `The request was sent to an endpoint of type ${label(here)}, but we wanted an endpoint of type ${label(req.endpointType)}`,
-        endpointType: here,
-        clusterId: this.cluster.clusterId,
-        controllerId: -1,
-        brokers: [],
-      });
-    }
-    if (here === EndpointTypes.CONTROLLER) {
-      const voters = this.cluster
-        .quorum()
-        .voters.filter((vt) => this.cluster.isLive(vt.nodeId))
-        .flatMap((vt) => {
-          const ep = vt.controllerEndpoints.get(state.listener.name);
-          return ep ? [{ nodeId: vt.nodeId, host: ep.host, port: ep.port, rack: null }] : [];
-        });
-      return encodeDescribeClusterResponse(v, {
-        errorCode: ErrorCodes.NONE,
-        errorMessage: null,
-        endpointType: here,
-        clusterId: this.cluster.clusterId,
-        controllerId: this.cluster.activeControllerId(),
-        brokers: voters,
-      });
-    }
-    return encodeDescribeClusterResponse(v, {
-      errorCode: ErrorCodes.NONE,
-      errorMessage: null,
-      endpointType: here,
-      clusterId: this.cluster.clusterId,
-      controllerId: this.cluster.reportedControllerId(),
-      brokers: this.brokersOn(state.listener.name),
-    });
-  }
-
-  private describeQuorum(r: Reader, v: number): Buffer {
-    const req = decodeDescribeQuorumRequest(r, v);
-    const q = this.cluster.quorum();
-    const replica = (
-      s: { nodeId: number; logEndOffset: bigint; lastFetchTimestamp: bigint; lastCaughtUpTimestamp: bigint },
-      dir?: string,
-    ) => ({
-      replicaId: s.nodeId,
-      replicaDirectoryId: dir ?? '0'.repeat(32),
-      logEndOffset: s.logEndOffset,
-      lastFetchTimestamp: s.lastFetchTimestamp,
-      lastCaughtUpTimestamp: s.lastCaughtUpTimestamp,
-    });
-    return encodeDescribeQuorumResponse(v, {
-      errorCode: ErrorCodes.NONE,
-      errorMessage: null,
-      topics: req.topics.map((t) => ({
-        topicName: t.topicName,
-        partitions: t.partitions.map((p) => {
-          if (t.topicName !== '__cluster_metadata' || p !== 0) {
-            return {
-              partitionIndex: p,
-              errorCode: ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
-              errorMessage: 'This server does not host this topic-partition.',
-              leaderId: -1,
-              leaderEpoch: -1,
-              highWatermark: -1n,
-              currentVoters: [],
-              observers: [],
-            };
-          }
-          return {
-            partitionIndex: 0,
-            errorCode: ErrorCodes.NONE,
-            errorMessage: null,
-            leaderId: q.leaderId,
-            leaderEpoch: q.leaderEpoch,
-            highWatermark: q.highWatermark,
-            currentVoters: q.voters.map((vt) => replica(vt, vt.directoryId)),
-            observers: q.observers.map((o) => replica(o)),
-          };
-        }),
-      })),
-      nodes: q.voters.map((vt) => ({
-        nodeId: vt.nodeId,
-        listeners: [...vt.controllerEndpoints].map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
-      })),
-    });
-  }
-
-  // ---- DescribeConfigs -----------------------------------------------------------------------------------------
-
-  private describeConfigs(r: Reader, v: number): Buffer {
-    const req = decodeDescribeConfigsRequest(r, v);
-    const results: DescribeConfigsResult[] = req.resources.map((res) => {
-      const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      const fail = (errorCode: number, errorMessage: string): DescribeConfigsResult => ({
-        ...base,
-        errorCode,
-        errorMessage,
-        configs: [],
-      });
-      let entries: ConfigEntry[];
-      if (res.resourceType === ResourceTypes.BROKER) {
-        const self = String(this.props.nodeId);
-        if (res.resourceName !== '') {
-          const n = Number(res.resourceName);
-          if (!/^-?\d+$/.test(res.resourceName.trim()) || !Number.isInteger(n)) {
-            return fail(ErrorCodes.INVALID_REQUEST, `Broker id must be an integer, but it is: ${res.resourceName}`);
-          }
-          if (n !== this.props.nodeId) {
-            return fail(
-              ErrorCodes.INVALID_REQUEST,
-              `Unexpected broker id, expected ${self} or empty string, but received ${res.resourceName}`,
-            );
-          }
-        }
-        entries = this.brokerConfigs(req.includeSynonyms);
-      } else if (res.resourceType === ResourceTypes.TOPIC) {
-        const topic = this.cluster.topic(res.resourceName);
-        if (!topic) return fail(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${res.resourceName} does not exist.`);
-        entries = this.topicConfigs(topic, req.includeSynonyms);
-      } else {
-        return fail(ErrorCodes.INVALID_REQUEST, `Unsupported resource type ${res.resourceType} in this test broker`);
-      }
-      if (res.configurationKeys !== null) {
-        const keys = new Set(res.configurationKeys);
-        entries = entries.filter((e) => keys.has(e.name));
-      }
-      return { ...base, errorCode: ErrorCodes.NONE, errorMessage: null, configs: entries };
-    });
-    return encodeDescribeConfigsResponse(v, results);
-  }
-
-  private brokerConfigs(includeSynonyms: boolean): ConfigEntry[] {
-    const raw = this.props.raw;
-    const out = new Map<string, ConfigEntry>();
-    const entry = (name: string, value: string | null, source: number, type: number): ConfigEntry => {
-      const sensitive = /password|sasl\.jaas\.config|\.secret/i.test(name);
-      return {
-        name,
-        value: sensitive ? null : value,
-        readOnly: true,
-        isDefault: source === ConfigSources.DEFAULT_CONFIG,
-        configSource: source,
-        isSensitive: sensitive,
-        synonyms: includeSynonyms ? [{ name, value: sensitive ? null : value, source }] : [],
-        configType: sensitive ? ConfigTypes.PASSWORD : type,
-        documentation: null,
-      };
-    };
-    for (const [k, value] of raw) out.set(k, entry(k, value, ConfigSources.STATIC_BROKER_CONFIG, ConfigTypes.STRING));
-    const id = String(this.props.nodeId);
-    const defaults: [string, string | null, number][] = [
-      ['node.id', id, ConfigTypes.INT],
-      ['broker.id', id, ConfigTypes.INT],
-      ['listeners', 'PLAINTEXT://:9092', ConfigTypes.STRING],
-      ['advertised.listeners', null, ConfigTypes.STRING],
-      [
-        'listener.security.protocol.map',
-        'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
-        ConfigTypes.STRING,
-      ],
-      ['min.insync.replicas', '1', ConfigTypes.INT],
-      ['auto.create.topics.enable', 'true', ConfigTypes.BOOLEAN],
-      ['num.partitions', '1', ConfigTypes.INT],
-      ['default.replication.factor', '1', ConfigTypes.INT],
-    ];
-    for (const [k, value, type] of defaults) {
-      const existing = out.get(k);
-      if (existing) existing.configType = type;
-      // broker.id/node.id mirror each other in KRaft, as KafkaConfig does.
-      else if (k === 'node.id' || k === 'broker.id')
-        out.set(k, entry(k, value, ConfigSources.STATIC_BROKER_CONFIG, type));
-      else out.set(k, entry(k, value, ConfigSources.DEFAULT_CONFIG, type));
-    }
-    return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  private topicConfigs(topic: TopicState, includeSynonyms: boolean): ConfigEntry[] {
-    const override = topic.minInsyncReplicas;
-    const brokerValue = this.props.raw.get('min.insync.replicas');
-    const source =
-      override !== null
-        ? ConfigSources.TOPIC_CONFIG
-        : brokerValue !== undefined
-          ? ConfigSources.STATIC_BROKER_CONFIG
-          : ConfigSources.DEFAULT_CONFIG;
-    const value = String(override ?? this.cluster.effectiveMinInsyncReplicas(topic));
-    const synonyms: ConfigEntry['synonyms'] = [];
-    if (includeSynonyms) {
-      if (override !== null)
-        synonyms.push({ name: 'min.insync.replicas', value: String(override), source: ConfigSources.TOPIC_CONFIG });
-      if (brokerValue !== undefined)
-        synonyms.push({ name: 'min.insync.replicas', value: brokerValue, source: ConfigSources.STATIC_BROKER_CONFIG });
-      synonyms.push({ name: 'min.insync.replicas', value: '1', source: ConfigSources.DEFAULT_CONFIG });
-    }
-    const plain = (name: string, v: string, type: number): ConfigEntry => ({
-      name,
-      value: v,
-      readOnly: false,
-      isDefault: true,
-      configSource: ConfigSources.DEFAULT_CONFIG,
-      isSensitive: false,
-      synonyms: includeSynonyms ? [{ name, value: v, source: ConfigSources.DEFAULT_CONFIG }] : [],
-      configType: type,
-      documentation: null,
-    });
-    return [
-      plain('cleanup.policy', 'delete', ConfigTypes.LIST),
-      {
-        name: 'min.insync.replicas',
-        value,
-        readOnly: false,
-        isDefault: source === ConfigSources.DEFAULT_CONFIG,
-        configSource: source,
-        isSensitive: false,
-        synonyms,
-        configType: ConfigTypes.INT,
-        documentation: null,
-      },
-      plain('retention.ms', '604800000', ConfigTypes.LONG),
-    ];
-  }
-
-  // ---- Produce / Fetch / ListOffsets (smoke-test depth) --------------------------------------------------------
-
-  private leaderPartition(topic: string, partition: number): { p?: PartitionState; errorCode: number } {
-    const t = this.cluster.topic(topic);
-    const p = t?.partitions[partition];
-    if (!t || !p) return { errorCode: ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION };
-    if (p.leader !== this.props.nodeId) return { errorCode: ErrorCodes.NOT_LEADER_OR_FOLLOWER };
-    return { p, errorCode: ErrorCodes.NONE };
-  }
-
-  private produce(r: Reader, v: number): Buffer | null {
-    const req = decodeProduceRequest(r, v);
-    const topics = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((pd) => {
-        const result = {
-          index: pd.index,
-          errorCode: 0,
-          baseOffset: -1n,
-          logStartOffset: -1n,
-          errorMessage: null as string | null,
-        };
-        if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
-          result.errorCode = ErrorCodes.INVALID_REQUIRED_ACKS;
-          return result;
-        }
-        const { p, errorCode } = this.leaderPartition(t.name, pd.index);
-        if (!p) {
-          result.errorCode = errorCode;
-          return result;
-        }
-        const topic = this.cluster.topic(t.name)!;
-        if (req.acks === -1 && p.isr.length < this.cluster.effectiveMinInsyncReplicas(topic)) {
-          result.errorCode = ErrorCodes.NOT_ENOUGH_REPLICAS;
-          return result;
-        }
-        try {
-          result.baseOffset = this.cluster.append(p, pd.records ?? Buffer.alloc(0));
-          result.logStartOffset = 0n;
-        } catch (err) {
-          result.errorCode = ErrorCodes.CORRUPT_MESSAGE;
-          result.errorMessage = (err as Error).message;
-        }
-        return result;
-      }),
-    }));
-    if (req.acks === 0) return null; // Kafka sends no response for acks=0
-    return encodeProduceResponse(v, topics);
-  }
-
-  private async fetch(r: Reader, v: number): Promise<Buffer> {
-    const req = decodeFetchRequest(r, v);
-    const collect = () => {
-      let total = 0;
-      const topics = req.topics.map((t) => ({
-        topic: t.topic,
-        partitions: t.partitions.map((fp): FetchPartitionResult => {
-          const { p, errorCode } = this.leaderPartition(t.topic, fp.partition);
-          if (!p)
-            return { partitionIndex: fp.partition, errorCode, highWatermark: -1n, logStartOffset: -1n, records: null };
-          if (fp.fetchOffset < 0n || fp.fetchOffset > p.logEndOffset) {
-            return {
-              partitionIndex: fp.partition,
-              errorCode: ErrorCodes.OFFSET_OUT_OF_RANGE,
-              highWatermark: p.logEndOffset,
-              logStartOffset: 0n,
-              records: null,
-            };
-          }
-          const records = this.cluster.read(p, fp.fetchOffset, Math.min(fp.partitionMaxBytes, req.maxBytes));
-          total += records.length;
-          return {
-            partitionIndex: fp.partition,
-            errorCode: 0,
-            highWatermark: p.logEndOffset,
-            logStartOffset: 0n,
-            records,
-          };
-        }),
-      }));
-      return { topics, total };
-    };
-    let out = collect();
-    if (out.total < Math.max(1, req.minBytes) && req.maxWaitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, req.maxWaitMs);
-        timer.unref();
-        const off = this.cluster.on('append', done);
-        function done() {
-          clearTimeout(timer);
-          off();
-          resolve();
-        }
-      });
-      out = collect();
-    }
-    return encodeFetchResponse(v, out.topics);
-  }
-
-  private listOffsets(r: Reader, v: number): Buffer {
-    const req = decodeListOffsetsRequest(r, v);
-    return encodeListOffsetsResponse(
-      v,
-      req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((lp) => {
-          const { p, errorCode } = this.leaderPartition(t.name, lp.partitionIndex);
-          const none = { partitionIndex: lp.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-          if (!p) return none;
-          const ok = { ...none, errorCode: 0, leaderEpoch: p.leaderEpoch };
-          if (lp.timestamp === -1n) return { ...ok, offset: p.logEndOffset };
-          if (lp.timestamp === -2n) return { ...ok, offset: 0n };
-          const batch = p.log.find((b) => b.maxTimestamp >= lp.timestamp);
-          return batch ? { ...ok, offset: batch.baseOffset, timestamp: batch.maxTimestamp } : ok;
-        }),
-      })),
-    );
   }
 }
 
