@@ -1,3 +1,4 @@
+import { kafka } from './kafka.ts';
 import { moto } from './moto.ts';
 
 /*
@@ -17,4 +18,4 @@ export interface Dependency {
   ensure(cacheDir: string): Promise<void>;
 }
 
-export const dependencies: readonly Dependency[] = [moto];
+export const dependencies: readonly Dependency[] = [moto, kafka];
