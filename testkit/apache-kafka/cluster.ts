@@ -16,6 +16,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BrokerlinkError } from '../../shared/errors.ts';
 import { createProbe } from '../../shared/kafka/probe/probe.ts';
 import type { ClusterSnapshot } from '../../shared/kafka/snapshot.ts';
 import { type ApacheKafkaInstall, apacheKafkaInstall, apacheKafkaInstalled } from './install.ts';
@@ -91,7 +92,9 @@ export interface ApacheNode {
   starts(): number;
 }
 
-export class ApacheClusterError extends Error {
+/** The real-Kafka test cluster could not do what was asked (format, start, stop, a tool run, a wait). */
+export class ApacheClusterError extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'ApacheClusterError';
 }
 
