@@ -22,7 +22,7 @@ import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { type ExecuteOptions, execute, type Machine } from '../cli/execution.ts';
@@ -108,39 +108,25 @@ export interface RunOptions {
   wrapTask?: ExecuteOptions['wrapTask'];
 }
 
-export interface Lab {
-  readonly dir: string;
-  readonly hostsDir: string;
-  readonly stateFile: string;
-  readonly specFile: string;
-  readonly restartScript: string;
-  readonly ports: LabPorts;
+/** Members every lab has, whichever Kafka runs in it (the e2e helpers and the demo use only these). */
+export interface LabBase extends Omit<LabCore, 'closeCore'> {
+  readonly brokers: Map<number, { readonly id: number; readonly host: string; readonly restarts: number }>;
+  /** Starts a broker-only node and adds it to the spec's static broker list (and the Kafka bootstrap list). */
+  addBroker(id: number): Promise<unknown>;
+  /** Waits until broker `id` is live and in the ISR of every partition it replicates. */
+  waitInSync(id: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The lab on Kafka-protocol test brokers (one process, one in-memory cluster model). */
+export interface Lab extends LabBase {
   readonly cluster: TestCluster;
-  readonly lb: LocalLoadBalancerDaemon;
   readonly brokers: Map<number, LabBroker>;
-  /** Drift reports the notifier received. */
-  readonly driftReports: { cluster: string; drift: number; details: string[] }[];
-  hostOf(id: number): string;
-  propertiesFile(id: number): string;
-  spec(): ClusterSpecInput;
-  writeSpec(spec: ClusterSpecInput): Promise<void>;
-  /** Writes raw text as the spec (e.g. an invalid one). */
-  writeSpecText(text: string): Promise<void>;
-  updateSpec(mutate: (spec: ClusterSpecInput) => void): Promise<void>;
   /** Writes a seed-like server.properties (no EXTERNAL listener) unless one exists, and starts the broker. */
   startBroker(id: number, options?: { roles?: 'broker' | 'broker,controller' }): Promise<LabBroker>;
-  /** Starts a broker-only node and adds it to the spec's static broker list (and the Kafka bootstrap list). */
   addBroker(id: number): Promise<LabBroker>;
   /** Removes a broker from the spec and stops it (a decommissioned host). */
   removeBroker(id: number): Promise<void>;
-  /** Runs the spec's restart script for one broker, as config management would. */
-  runRestartScript(id: number): Promise<string>;
-  deps(overrides?: Partial<StepDeps>): StepDeps;
-  run(machine: Machine, input?: Record<string, unknown>, options?: RunOptions): Promise<unknown>;
-  readState(): Promise<LocalLbState>;
-  /** Every regular file under the lab dir with its content (lock files and control files included). */
-  files(): Promise<Record<string, string>>;
-  close(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------- ports
@@ -238,29 +224,207 @@ async function listFiles(dir: string, prefix = ''): Promise<Record<string, strin
 
 // ---------------------------------------------------------------------------------------------- the lab
 
+/** What every lab has, whichever Kafka runs in it: files, the LB daemon, the spec, the steps' deps, the runner. */
+export interface LabCoreOptions {
+  dir: string;
+  clusterName: string;
+  ports: LabPorts;
+  waitMs: number;
+  /** Restart scripts copied into `<dir>/bin/` (the first one is the spec's `brokers.restart.script`). */
+  restartScripts: readonly string[];
+  commandTimeouts?: { config: number; restart: number };
+}
+
+export interface LabCore {
+  readonly dir: string;
+  readonly hostsDir: string;
+  readonly stateFile: string;
+  readonly specFile: string;
+  readonly restartScript: string;
+  readonly ports: LabPorts;
+  readonly lb: LocalLoadBalancerDaemon;
+  readonly driftReports: { cluster: string; drift: number; details: string[] }[];
+  hostOf(id: number): string;
+  propertiesFile(id: number): string;
+  spec(): ClusterSpecInput;
+  writeSpec(spec: ClusterSpecInput): Promise<void>;
+  writeSpecText(text: string): Promise<void>;
+  updateSpec(mutate: (spec: ClusterSpecInput) => void): Promise<void>;
+  /** Runs a restart script (default the spec's) for one broker, as config management would. */
+  runRestartScript(id: number, script?: string): Promise<string>;
+  deps(overrides?: Partial<StepDeps>): StepDeps;
+  run(machine: Machine, input?: Record<string, unknown>, options?: RunOptions): Promise<unknown>;
+  readState(): Promise<LocalLbState>;
+  files(): Promise<Record<string, string>>;
+  /** Stops the LB daemon and removes the lab dir. */
+  closeCore(): Promise<void>;
+}
+
+export async function createLabCore(options: LabCoreOptions): Promise<LabCore> {
+  const { dir, clusterName, ports } = options;
+  const hostsDir = join(dir, 'hosts');
+  const stateFile = join(dir, 'lb-state.json');
+  const specFile = join(dir, `${clusterName}.yaml`);
+  const binDir = join(dir, 'bin');
+  const restartScript = join(binDir, basename(options.restartScripts[0]!));
+  const driftReports: LabCore['driftReports'] = [];
+  let currentSpec: ClusterSpecInput | undefined;
+  const propertiesFile = (id: number) =>
+    perBrokerRoot(hostsDir)({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
+
+  await mkdir(binDir, { recursive: true });
+  for (const script of options.restartScripts) {
+    const copy = join(binDir, basename(script));
+    await copyFile(script, copy);
+    await chmod(copy, 0o755);
+  }
+  const lb = await startLocalLoadBalancer({ stateFile, host: '127.0.0.1', pollIntervalMs: 200 });
+
+  const specStore: SpecStore = {
+    load: async (name) => {
+      if (name !== clusterName) throw new Error(`the lab has no spec for cluster "${name}"`);
+      return readFile(specFile, 'utf8');
+    },
+    save: async () => {
+      throw new Error('the lab spec is written by the lab, not by steps');
+    },
+  };
+  const notifier: Notifier = {
+    driftFound: async (report) => {
+      driftReports.push(structuredClone(report));
+    },
+  };
+  const secrets = createLocalSecrets();
+
+  function deps(overrides: Partial<StepDeps> = {}): StepDeps {
+    return {
+      discovery: createLocalDiscovery(),
+      loadBalancer: createLocalLoadBalancer({ stateFile, host: '127.0.0.1', daemon: lb }),
+      commands: createLocalCommandChannel({
+        propertiesPath: LAB_PROPERTIES_PATH,
+        resolvePath: perBrokerRoot(hostsDir),
+        timeouts: options.commandTimeouts ?? { config: 15_000, restart: 30_000 },
+      }),
+      lock: createLocalClusterLock({ stateFile }),
+      secrets,
+      specs: specStore,
+      notifier,
+      clock: systemClock,
+      kafka: (spec) => createKafkaAdmin(spec, secrets),
+      ...overrides,
+    };
+  }
+
+  async function writeSpec(spec: ClusterSpecInput): Promise<void> {
+    currentSpec = structuredClone(spec);
+    await writeFile(specFile, stringify(spec));
+  }
+
+  const core: LabCore = {
+    dir,
+    hostsDir,
+    stateFile,
+    specFile,
+    restartScript,
+    ports,
+    lb,
+    driftReports,
+    hostOf: labHost,
+    propertiesFile,
+    spec: () => structuredClone(currentSpec!),
+    writeSpec,
+    writeSpecText: (text) => writeFile(specFile, text),
+    async updateSpec(mutate) {
+      const next = structuredClone(currentSpec!);
+      mutate(next);
+      await writeSpec(next);
+    },
+    runRestartScript: (id, script) =>
+      runFile(script ? join(binDir, basename(script)) : restartScript, [propertiesFile(id)]),
+    deps,
+    run(machine, input, runOptions = {}) {
+      return execute(
+        machine,
+        input ?? (machine === 'provision' ? { cluster: clusterName, mode: 'apply' } : { cluster: clusterName }),
+        {
+          deps: runOptions.deps ?? deps(),
+          waitMs: runOptions.waitMs ?? options.waitMs,
+          ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
+          ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
+          ...(runOptions.wrapTask ? { wrapTask: runOptions.wrapTask } : {}),
+        },
+      );
+    },
+    readState: () => readLocalState(stateFile),
+    files: () => listFiles(dir),
+    async closeCore() {
+      await lb.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return core;
+}
+
+/** The spec every lab starts from: static brokers, the restart script, one EXTERNAL exposure on the local LB. */
+export function labSpec(options: {
+  clusterName: string;
+  stateFile: string;
+  restartScript: string;
+  ids: readonly number[];
+  ports: LabPorts;
+  drift: 'report' | 'repair';
+  rollout?: LabRollout;
+  requestTimeoutMs: number;
+  pattern?: string;
+}): ClusterSpecInput {
+  const { ports, ids } = options;
+  return {
+    cluster: options.clusterName,
+    provider: { local: { host: '127.0.0.1', stateFile: options.stateFile } },
+    brokers: {
+      static: ids.map((id) => ({ id, host: labHost(id) })),
+      propertiesPath: LAB_PROPERTIES_PATH,
+      restart: { script: options.restartScript },
+    },
+    kafka: {
+      bootstrap: ids.map((id) => `${labHost(id)}:${ports.internal}`),
+      requestTimeoutMs: options.requestTimeoutMs,
+    },
+    exposures: [
+      {
+        listener: 'EXTERNAL',
+        brokerPort: ports.external,
+        bootstrapPort: ports.bootstrap,
+        brokerPorts: { from: ports.from, to: ports.to },
+        advertisedListenerPattern: options.pattern ?? '<broker_id>.kafka.demo.internal:<port>',
+      },
+    ],
+    drift: { action: options.drift },
+    rollout: {
+      healthyChecks: options.rollout?.healthyChecks ?? 2,
+      healthTimeoutSeconds: options.rollout?.healthTimeoutSeconds ?? 20,
+      canRollTimeoutSeconds: options.rollout?.canRollTimeoutSeconds ?? 10,
+      portCooldownSeconds: options.rollout?.portCooldownSeconds ?? 3600,
+    },
+  };
+}
+
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const initialIds = options.brokerIds ?? [1, 2, 3];
   const clusterName = options.cluster ?? 'demo';
   const restartDelayMs = options.restartDelayMs ?? 0;
-  const waitMs = options.waitMs ?? 20;
   const dir = await mkdtemp(join(tmpdir(), 'brokerlink-lab-'));
-  const hostsDir = join(dir, 'hosts');
-  const stateFile = join(dir, 'lb-state.json');
-  const specFile = join(dir, `${clusterName}.yaml`);
-  const restartScript = join(dir, 'bin', 'restart-testbroker.sh');
   const cluster = new TestCluster();
   const brokers = new Map<number, LabBroker>();
-  const driftReports: Lab['driftReports'] = [];
-  let lb: LocalLoadBalancerDaemon | undefined;
   let closed = false;
-  let currentSpec: ClusterSpecInput | undefined;
+  let core: LabCore | undefined;
 
   const ports = await pickPorts(
     Array.from({ length: 9 }, (_, i) => labHost(i + 1)),
     options.brokerPortCount ?? 8,
   );
   const propertiesFile = (id: number) =>
-    perBrokerRoot(hostsDir)({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
+    perBrokerRoot(join(dir, 'hosts'))({ brokerId: id, host: labHost(id) }, LAB_PROPERTIES_PATH);
 
   async function startInstance(lab: LabBroker): Promise<void> {
     try {
@@ -308,125 +472,57 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     return lab;
   }
 
-  const specStore: SpecStore = {
-    load: async (name) => {
-      if (name !== clusterName) throw new Error(`the lab has no spec for cluster "${name}"`);
-      return readFile(specFile, 'utf8');
-    },
-    save: async () => {
-      throw new Error('the lab spec is written by the lab, not by steps');
-    },
-  };
-  const notifier: Notifier = {
-    driftFound: async (report) => {
-      driftReports.push(structuredClone(report));
-    },
-  };
-  const secrets = createLocalSecrets();
-
-  function deps(overrides: Partial<StepDeps> = {}): StepDeps {
-    return {
-      discovery: createLocalDiscovery(),
-      loadBalancer: createLocalLoadBalancer({ stateFile, host: '127.0.0.1', daemon: lb! }),
-      commands: createLocalCommandChannel({
-        propertiesPath: LAB_PROPERTIES_PATH,
-        resolvePath: perBrokerRoot(hostsDir),
-        timeouts: { config: 15_000, restart: 30_000 },
-      }),
-      lock: createLocalClusterLock({ stateFile }),
-      secrets,
-      specs: specStore,
-      notifier,
-      clock: systemClock,
-      kafka: (spec) => createKafkaAdmin(spec, secrets),
-      ...overrides,
-    };
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    for (const b of brokers.values()) {
+      await b.control.close().catch(() => undefined);
+      await b.broker.close().catch(() => undefined);
+    }
+    cluster.close();
+    if (core) await core.closeCore();
+    else await rm(dir, { recursive: true, force: true });
   }
-
-  async function writeSpec(spec: ClusterSpecInput): Promise<void> {
-    currentSpec = structuredClone(spec);
-    await writeFile(specFile, stringify(spec));
-  }
-
-  const lab: Lab = {
-    dir,
-    hostsDir,
-    stateFile,
-    specFile,
-    restartScript,
-    ports,
-    cluster,
-    get lb() {
-      return lb!;
-    },
-    brokers,
-    driftReports,
-    hostOf: labHost,
-    propertiesFile,
-    spec: () => structuredClone(currentSpec!),
-    writeSpec,
-    writeSpecText: (text) => writeFile(specFile, text),
-    async updateSpec(mutate) {
-      const next = structuredClone(currentSpec!);
-      mutate(next);
-      await writeSpec(next);
-    },
-    startBroker,
-    async addBroker(id) {
-      const added = await startBroker(id, { roles: 'broker' });
-      await lab.updateSpec((spec) => {
-        spec.brokers.static = [...(spec.brokers.static ?? []), { id, host: labHost(id) }];
-        spec.kafka.bootstrap = [...spec.kafka.bootstrap, `${labHost(id)}:${ports.internal}`];
-      });
-      return added;
-    },
-    async removeBroker(id) {
-      await lab.updateSpec((spec) => {
-        spec.brokers.static = (spec.brokers.static ?? []).filter((b) => b.id !== id);
-        spec.kafka.bootstrap = spec.kafka.bootstrap.filter((hp) => hp !== `${labHost(id)}:${ports.internal}`);
-      });
-      const gone = brokers.get(id);
-      if (gone) {
-        await gone.control.close();
-        await gone.broker.close();
-        brokers.delete(id);
-      }
-    },
-    runRestartScript: (id) => runFile(restartScript, [propertiesFile(id)]),
-    deps,
-    run(machine, input, runOptions = {}) {
-      return execute(
-        machine,
-        input ?? (machine === 'provision' ? { cluster: clusterName, mode: 'apply' } : { cluster: clusterName }),
-        {
-          deps: runOptions.deps ?? deps(),
-          waitMs: runOptions.waitMs ?? waitMs,
-          ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
-          ...(runOptions.executionId ? { executionId: runOptions.executionId } : {}),
-          ...(runOptions.wrapTask ? { wrapTask: runOptions.wrapTask } : {}),
-        },
-      );
-    },
-    readState: () => readLocalState(stateFile),
-    files: () => listFiles(dir),
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const b of brokers.values()) {
-        await b.control.close().catch(() => undefined);
-        await b.broker.close().catch(() => undefined);
-      }
-      await lb?.close().catch(() => undefined);
-      cluster.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 
   try {
-    await mkdir(dirname(restartScript), { recursive: true });
-    await copyFile(LAB_RESTART_SCRIPT, restartScript);
-    await chmod(restartScript, 0o755);
-    lb = await startLocalLoadBalancer({ stateFile, host: '127.0.0.1', pollIntervalMs: 200 });
+    core = await createLabCore({
+      dir,
+      clusterName,
+      ports,
+      waitMs: options.waitMs ?? 20,
+      restartScripts: [LAB_RESTART_SCRIPT],
+    });
+    const c = core;
+    const lab: Lab = {
+      ...c,
+      cluster,
+      brokers,
+      startBroker,
+      async addBroker(id) {
+        const added = await startBroker(id, { roles: 'broker' });
+        await c.updateSpec((spec) => {
+          spec.brokers.static = [...(spec.brokers.static ?? []), { id, host: labHost(id) }];
+          spec.kafka.bootstrap = [...spec.kafka.bootstrap, `${labHost(id)}:${ports.internal}`];
+        });
+        return added;
+      },
+      async removeBroker(id) {
+        await c.updateSpec((spec) => {
+          spec.brokers.static = (spec.brokers.static ?? []).filter((b) => b.id !== id);
+          spec.kafka.bootstrap = spec.kafka.bootstrap.filter((hp) => hp !== `${labHost(id)}:${ports.internal}`);
+        });
+        const gone = brokers.get(id);
+        if (gone) {
+          await gone.control.close();
+          await gone.broker.close();
+          brokers.delete(id);
+        }
+      },
+      async waitInSync(id, timeoutMs = 10_000) {
+        await cluster.waitFor((tc) => tc.inAllIsrs(id), { timeoutMs, what: `broker ${id} back in sync` });
+      },
+      close,
+    };
     for (const id of initialIds) await startBroker(id, { roles: 'broker,controller' });
     const topic =
       options.topic === undefined
@@ -438,38 +534,21 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         minInsyncReplicas: Math.min(topic.minInsyncReplicas, topic.replicationFactor),
       });
     }
-    await writeSpec({
-      cluster: clusterName,
-      provider: { local: { host: '127.0.0.1', stateFile } },
-      brokers: {
-        static: initialIds.map((id) => ({ id, host: labHost(id) })),
-        propertiesPath: LAB_PROPERTIES_PATH,
-        restart: { script: restartScript },
-      },
-      kafka: {
-        bootstrap: initialIds.map((id) => `${labHost(id)}:${ports.internal}`),
+    await c.writeSpec(
+      labSpec({
+        clusterName,
+        stateFile: c.stateFile,
+        restartScript: c.restartScript,
+        ids: initialIds,
+        ports,
+        drift: options.drift ?? 'repair',
+        ...(options.rollout ? { rollout: options.rollout } : {}),
         requestTimeoutMs: 2_000,
-      },
-      exposures: [
-        {
-          listener: 'EXTERNAL',
-          brokerPort: ports.external,
-          bootstrapPort: ports.bootstrap,
-          brokerPorts: { from: ports.from, to: ports.to },
-          advertisedListenerPattern: '<broker_id>.kafka.demo.internal:<port>',
-        },
-      ],
-      drift: { action: options.drift ?? 'repair' },
-      rollout: {
-        healthyChecks: options.rollout?.healthyChecks ?? 2,
-        healthTimeoutSeconds: options.rollout?.healthTimeoutSeconds ?? 20,
-        canRollTimeoutSeconds: options.rollout?.canRollTimeoutSeconds ?? 10,
-        portCooldownSeconds: options.rollout?.portCooldownSeconds ?? 3600,
-      },
-    });
+      }),
+    );
+    return lab;
   } catch (error) {
-    await lab.close();
+    await close();
     throw error;
   }
-  return lab;
 }
