@@ -146,12 +146,19 @@ async function allBindable(hosts: readonly string[], ports: readonly number[]): 
   return true;
 }
 
-/** Picks ports below the kernel's ephemeral range (so client sockets do not take them) that are free now. */
-async function pickPorts(brokerHosts: readonly string[], brokerPortCount: number): Promise<LabPorts> {
+/**
+ * Picks ports below the kernel's ephemeral range (so client sockets do not take them) that are free now, from
+ * `[low, low + span)`: test-broker labs take 20000-31999, real-Kafka labs 10000-19999.
+ */
+export async function pickPorts(
+  brokerHosts: readonly string[],
+  brokerPortCount: number,
+  range: { low: number; span: number } = { low: 20_000, span: 12_000 },
+): Promise<LabPorts> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const base = range.low + Math.floor(Math.random() * (range.span - brokerPortCount - 1));
     const lbPorts = Array.from({ length: brokerPortCount + 1 }, (_, i) => base + i);
-    const hostBase = 20_000 + Math.floor(Math.random() * 12_000);
+    const hostBase = range.low + Math.floor(Math.random() * (range.span - 3));
     const hostPorts = [hostBase, hostBase + 1, hostBase + 2];
     if (hostPorts.some((p) => lbPorts.includes(p))) continue;
     if (!(await allBindable(['127.0.0.1'], lbPorts))) continue;
@@ -211,11 +218,18 @@ function runFile(file: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * Runtime state a host keeps on its own is not part of what brokerlink changes: a real Kafka node's data and logs
+ * (`var/`), its JVM's console output. Left out of `files()`.
+ */
+const HOST_RUNTIME = /(^|\/)(var|stdout\.log)$/;
+
 async function listFiles(dir: string, prefix = ''): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     const full = join(dir, entry.name);
+    if (HOST_RUNTIME.test(rel)) continue;
     if (entry.isDirectory()) Object.assign(out, await listFiles(full, rel));
     else if (entry.isFile()) out[rel] = await readFile(full, 'utf8').catch(() => '<unreadable>');
   }

@@ -1,6 +1,6 @@
 /** Helpers of the end-to-end tests: outcome types and ledger views independent of the lab's random ports. */
 import { existsSync } from 'node:fs';
-import type { Lab } from '../../demo/lab.ts';
+import type { LabBase as Lab } from '../../demo/lab.ts';
 import type { VerificationReport } from '../../shared/kafka/verify/report.ts';
 import type { Plan } from '../../shared/model/plan.ts';
 import { StateMachineFailed } from '../../shared/orchestration/errors.ts';
