@@ -93,8 +93,17 @@ export interface KafkaAdmin {
   snapshot(): Promise<ClusterSnapshot>;
   /** Listener config a running broker reports (DescribeConfigs), keyed by listener name; null if unreachable. */
   runningListeners(brokerId: number): Promise<Record<string, ListenerView> | null>;
+  /**
+   * Asks broker `brokerId` itself, on its own internal address, whether it serves and lists itself as live. Only a
+   * running process that registered and was unfenced answers (Kafka enables request processing after unfencing);
+   * after an unclean stop the controller still lists the dead process until broker.session.timeout.ms, so the
+   * cluster's view alone cannot tell "back" from "never left".
+   */
+  ownView(brokerId: number): Promise<OwnView>;
   close(): Promise<void>;
 }
+
+export type OwnView = { serves: true; address: string } | { serves: false; address: string | null; reason: string };
 
 /** Where drift reports go (SNS, Pub/Sub, a log line). Must not throw for a delivery problem it can log. */
 export interface Notifier {

@@ -1,5 +1,5 @@
 import type { ListenerView } from '../model/observed.ts';
-import type { KafkaAdmin, SecretResolver } from '../ports.ts';
+import type { KafkaAdmin, OwnView, SecretResolver } from '../ports.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import { resolveKafkaAccess } from './access.ts';
 import { parseHostPort } from './probe/identity.ts';
@@ -42,19 +42,22 @@ export async function createKafkaAdmin(spec: ClusterSpec, secrets: SecretResolve
   };
 
   let brokerAddresses: Map<number, { host: string; port: number }> | undefined;
+  const addressOf = async (brokerId: number, fresh = false): Promise<{ host: string; port: number } | undefined> => {
+    if (brokerAddresses === undefined || fresh) {
+      const metadata = await (await bootstrapProbe()).metadata();
+      brokerAddresses = new Map(
+        metadata.brokers.map((broker) => [broker.id, { host: broker.host, port: broker.port }]),
+      );
+    }
+    return brokerAddresses.get(brokerId);
+  };
 
   return {
     async snapshot(): Promise<ClusterSnapshot> {
       return (await bootstrapProbe()).snapshotCluster();
     },
     async runningListeners(brokerId: number): Promise<Record<string, ListenerView> | null> {
-      if (brokerAddresses === undefined) {
-        const metadata = await (await bootstrapProbe()).metadata();
-        brokerAddresses = new Map(
-          metadata.brokers.map((broker) => [broker.id, { host: broker.host, port: broker.port }]),
-        );
-      }
-      const address = brokerAddresses.get(brokerId);
+      const address = await addressOf(brokerId);
       if (address === undefined) return null;
       const probe = open(address.host, address.port);
       try {
@@ -72,6 +75,32 @@ export async function createKafkaAdmin(spec: ClusterSpec, secrets: SecretResolve
           if (protocol !== undefined) view.securityProtocol = protocol;
         }
         return views;
+      } finally {
+        await probe.close().catch(() => undefined);
+      }
+    },
+    async ownView(brokerId: number): Promise<OwnView> {
+      const address = await addressOf(brokerId, true);
+      if (address === undefined) {
+        return { serves: false, address: null, reason: `broker ${brokerId} is not among the live brokers in metadata` };
+      }
+      const where = `${address.host}:${address.port}`;
+      const probe = open(address.host, address.port);
+      try {
+        const metadata = await probe.metadata();
+        return metadata.brokers.some((b) => b.id === brokerId)
+          ? { serves: true, address: where }
+          : {
+              serves: false,
+              address: where,
+              reason: `broker ${brokerId} at ${where} does not list itself as live yet`,
+            };
+      } catch (error) {
+        return {
+          serves: false,
+          address: where,
+          reason: `broker ${brokerId}'s own listener ${where} does not answer: ${(error as Error).message}`,
+        };
       } finally {
         await probe.close().catch(() => undefined);
       }

@@ -5,7 +5,7 @@ import { restartOrder } from '../kafka/safety/order.ts';
 import { initialReadiness, nextReadiness, type ReadinessState } from '../kafka/safety/readiness.ts';
 import type { ClusterSnapshot } from '../kafka/snapshot.ts';
 import type { Plan, PlannedBroker } from '../model/plan.ts';
-import type { CommandHandle, KafkaAdmin } from '../ports.ts';
+import type { CommandHandle, KafkaAdmin, OwnView } from '../ports.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import { awaitCommand } from './command.ts';
 import type { StepDeps } from './deps.ts';
@@ -97,15 +97,19 @@ export async function checkHealthy(
   const now = deps.clock.now();
   const since = previous?.since ?? now.toISOString();
   const readiness = previous?.readiness ?? initialReadiness({ requiredConsecutive: spec.rollout.healthyChecks });
-  let snapshot: ClusterSnapshot | undefined;
+  let observed: { snapshot: ClusterSnapshot; ownView: OwnView } | undefined;
   try {
-    snapshot = await withKafka(spec, deps, (kafka) => kafka.snapshot());
+    // The cluster's view, and the broker's own: only a new process that registered answers on its listener.
+    observed = await withKafka(spec, deps, async (kafka) => ({
+      snapshot: await kafka.snapshot(),
+      ownView: await kafka.ownView(brokerId),
+    }));
   } catch (error) {
     // Right after a restart the cluster may briefly refuse us; that is an unhealthy observation, not a failure.
     if (!(error instanceof KafkaUnavailable)) throw error;
   }
-  const health = snapshot
-    ? isBackHealthy(brokerId, snapshot)
+  const health = observed
+    ? isBackHealthy(brokerId, observed.snapshot, { ownView: observed.ownView })
     : { healthy: false, reasons: ['the cluster could not be reached'] };
   const next = nextReadiness(readiness, health);
   if (!next.ready && secondsBetween(since, now) >= spec.rollout.healthTimeoutSeconds) {

@@ -24,6 +24,19 @@ describe('isBackHealthy', () => {
     ]);
   });
 
+  it('is not healthy while the cluster still lists a stopped process: the broker’s own listener must answer', () => {
+    // After SIGKILL the controller keeps the dead broker registered and in every ISR for broker.session.timeout.ms.
+    const snapshot = cluster([1, 2, 3], [topic('orders', 2, [{ replicas: [1, 2, 3], isr: [1, 2, 3] }])]);
+    const down = { serves: false, reason: "broker 1's own listener 10.0.0.1:9092 does not answer: timed out" };
+    expect(isBackHealthy(1, snapshot, { ownView: down })).toEqual({
+      healthy: false,
+      reasons: [
+        "broker 1 is listed as live but does not serve on its own listener yet (broker 1's own listener 10.0.0.1:9092 does not answer: timed out): after an unclean stop the controller keeps the stopped process registered until broker.session.timeout.ms",
+      ],
+    });
+    expect(isBackHealthy(1, snapshot, { ownView: { serves: true } }).healthy).toBe(true);
+  });
+
   it('is not healthy while the broker is missing from any ISR it belongs to', () => {
     const snapshot = cluster(
       [1, 2, 3],

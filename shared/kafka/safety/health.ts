@@ -10,16 +10,32 @@ export interface HealthResult {
   reasons: string[];
 }
 
+/** What the restarted broker answered on its own listener (see KafkaAdmin.ownView); omitted: not asked. */
+export interface OwnListenerView {
+  serves: boolean;
+  reason?: string;
+}
+
 /**
  * Is node `brokerId` back after its restart? (Strimzi waits for readiness; we read the cluster's own view.)
  * - not recovering logs;
  * - (broker role) registered again: live in Metadata;
+ * - (broker role, when `ownView` is given) its own listener answers and lists it as live: proof that a new process
+ *   registered. After an unclean stop (SIGKILL, OOM kill, a stop timeout) the controller keeps the dead process
+ *   registered, unfenced and in every ISR until broker.session.timeout.ms (9 s by default), and the new process is
+ *   refused (DuplicateBrokerRegistration) until then: the cluster's view alone passes a broker that is still down.
+ *   Kafka enables request processing only once a broker is unfenced, and it is fenced (so out of the ISRs) before a
+ *   new registration is accepted, so once the new process answers, the ISR rule below is about the new process;
  * - (broker role) in the ISR of every partition it replicates, its replica not offline, every such partition led;
  * - (controller role, KRaft) a voter or observer of a quorum that has a leader, caught up with the leader within
  *   `controller.quorum.fetch.timeout.ms`.
  * One healthy answer is not enough to move on: feed the results to `nextReadiness` (N in a row).
  */
-export function isBackHealthy(brokerId: number, snapshot: ClusterSnapshot, options: SafetyOptions = {}): HealthResult {
+export function isBackHealthy(
+  brokerId: number,
+  snapshot: ClusterSnapshot,
+  options: SafetyOptions & { ownView?: OwnListenerView } = {},
+): HealthResult {
   assertNodeId(brokerId, 'brokerId');
   const roles = rolesOf(brokerId, snapshot, options.nodeRoles);
   const reasons: string[] = [];
@@ -29,6 +45,11 @@ export function isBackHealthy(brokerId: number, snapshot: ClusterSnapshot, optio
   if (roles.broker) {
     if (!snapshot.brokers.some((b) => b.id === brokerId)) {
       reasons.push(`broker ${brokerId} is not registered: it is not among the live brokers in metadata`);
+    } else if (options.ownView && !options.ownView.serves) {
+      reasons.push(
+        `broker ${brokerId} is listed as live but does not serve on its own listener yet (${options.ownView.reason ?? 'no answer'}): ` +
+          'after an unclean stop the controller keeps the stopped process registered until broker.session.timeout.ms',
+      );
     }
     const partitionReasons: string[] = [];
     for (const topic of snapshot.topics) {

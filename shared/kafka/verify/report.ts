@@ -48,6 +48,11 @@ export interface BrokerPortCheck extends CheckBase {
   expectedAdvertised: string;
   /** The broker's own `advertised.listeners` entry for this listener, when it could be read. */
   configuredAdvertised: string | null;
+  /**
+   * What the port answers Metadata with for this broker: the endpoint of the listener the LB port really reaches
+   * (null: that listener's Metadata does not list the broker). Proves the listener, not only the node.
+   */
+  servedAdvertised?: string | null;
 }
 
 /** (c) Produce then fetch one record through the LB, following metadata as a consumer would. */

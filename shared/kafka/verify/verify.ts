@@ -170,9 +170,28 @@ class Verifier {
       configuredAdvertised: null,
     };
     try {
-      const identity = await this.#withProbe(broker.port, advertisedHost, (p) => p.brokerIdentity(broker.id));
+      // DescribeConfigs proves the node; every listener of a node (controller listeners included) answers it. What
+      // the same port answers Metadata with proves the listener: there broker N is listed with the endpoint of the
+      // listener the request arrived on, which must be the planned one.
+      const { identity, served } = await this.#withProbe(broker.port, advertisedHost, async (p) => {
+        const found = await p.brokerIdentity(broker.id);
+        if (!found.reachedExpected) return { identity: found, served: undefined };
+        const metadata = await p.metadata();
+        const self = metadata.brokers.find((b) => b.id === broker.id);
+        return { identity: found, served: self ? formatHostPort(self.host, self.port) : null };
+      });
       if (identity.reachedExpected) {
         check.reachedBrokerId = broker.id;
+        check.servedAdvertised = served ?? null;
+        if (served === null) {
+          check.reasons.push(
+            `LB port ${broker.port} reaches broker ${broker.id}, but on a listener whose Metadata does not list it: not its ${exposure.listener} listener`,
+          );
+        } else if (served !== undefined && normaliseAddress(served) !== normaliseAddress(broker.advertised)) {
+          check.reasons.push(
+            `LB port ${broker.port} reaches broker ${broker.id} on the wrong listener: Metadata there lists it at ${served}, planned ${exposure.listener} ${broker.advertised}`,
+          );
+        }
         const entry = identity.advertisedListeners.find(
           (l) => l.name.toUpperCase() === exposure.listener.toUpperCase(),
         );

@@ -116,6 +116,7 @@ export function snapshotAdmin(initial: ClusterSnapshot): {
         return snapshot;
       },
       runningListeners: async () => null,
+      ownView: async (brokerId: number) => ({ serves: true as const, address: `fake:${brokerId}` }),
       close: async () => {},
     }),
     set: (next) => {
