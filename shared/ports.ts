@@ -100,8 +100,18 @@ export interface KafkaAdmin {
    * cluster's view alone cannot tell "back" from "never left".
    */
   ownView(brokerId: number): Promise<OwnView>;
+  /**
+   * Partitions broker `brokerId` hosts, per topic, from the broker itself (DescribeLogDirs), whatever the topic ACLs;
+   * or why they could not be listed. An all-topics Metadata request silently leaves out topics the principal may not
+   * Describe, so the gates compare the two and fail closed on a partial view.
+   */
+  hostedPartitions(brokerId: number): Promise<HostedPartitions>;
   close(): Promise<void>;
 }
+
+export type HostedPartitions =
+  | { known: true; topics: ReadonlyMap<string, readonly number[]> }
+  | { known: false; reason: string };
 
 export type OwnView = { serves: true; address: string } | { serves: false; address: string | null; reason: string };
 

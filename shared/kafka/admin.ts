@@ -1,5 +1,5 @@
 import type { ListenerView } from '../model/observed.ts';
-import type { KafkaAdmin, OwnView, SecretResolver } from '../ports.ts';
+import type { HostedPartitions, KafkaAdmin, OwnView, SecretResolver } from '../ports.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import { resolveKafkaAccess } from './access.ts';
 import { parseHostPort } from './probe/identity.ts';
@@ -101,6 +101,19 @@ export async function createKafkaAdmin(spec: ClusterSpec, secrets: SecretResolve
           address: where,
           reason: `broker ${brokerId}'s own listener ${where} does not answer: ${(error as Error).message}`,
         };
+      } finally {
+        await probe.close().catch(() => undefined);
+      }
+    },
+    async hostedPartitions(brokerId: number): Promise<HostedPartitions> {
+      const address = await addressOf(brokerId, true);
+      if (address === undefined)
+        return { known: false, reason: `broker ${brokerId} is not live, so it cannot list its partitions` };
+      const probe = open(address.host, address.port);
+      try {
+        return { known: true, topics: await probe.hostedPartitions() };
+      } catch (error) {
+        return { known: false, reason: `DescribeLogDirs on broker ${brokerId} failed: ${(error as Error).message}` };
       } finally {
         await probe.close().catch(() => undefined);
       }

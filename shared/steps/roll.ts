@@ -43,8 +43,12 @@ export async function checkCanRoll(
 ): Promise<GateState> {
   const now = deps.clock.now();
   const since = previous?.since ?? now.toISOString();
-  const snapshot = await withKafka(spec, deps, (kafka) => kafka.snapshot());
-  const verdict = canRoll(brokerId, snapshot);
+  // The cluster's view, and what the broker itself hosts: a gate that cannot see every partition fails closed.
+  const { snapshot, hosted } = await withKafka(spec, deps, async (kafka) => ({
+    snapshot: await kafka.snapshot(),
+    hosted: await kafka.hostedPartitions(brokerId),
+  }));
+  const verdict = canRoll(brokerId, snapshot, { hosted });
   const reasons = verdict.ok ? [] : [...verdict.reasons];
   if (!verdict.ok && secondsBetween(since, now) >= spec.rollout.canRollTimeoutSeconds) {
     throw new UnsafeToRoll(brokerId, [

@@ -17,6 +17,7 @@ import tls from 'node:tls';
 import { describeCluster, describeQuorum, metadata } from './api/cluster-info.ts';
 import { describeConfigs } from './api/configs.ts';
 import type { BrokerView, ConnState, ListenerRuntime } from './api/context.ts';
+import { describeLogDirs } from './api/log-dirs.ts';
 import { fetch, listOffsets, produce } from './api/records.ts';
 import { SaslAuthority } from './api/sasl.ts';
 import type { BrokerRegistration, Endpoint, TestCluster } from './cluster.ts';
@@ -347,6 +348,8 @@ class Broker implements TestBroker {
         return this.respond(header, v, describeCluster(this.view, state, r, v));
       case ApiKeys.DescribeQuorum:
         return this.respond(header, v, describeQuorum(this.view, r, v));
+      case ApiKeys.DescribeLogDirs:
+        return this.respond(header, v, describeLogDirs(this.view, r, v));
       case ApiKeys.Produce: {
         const body = produce(this.view, r, v);
         return body ? this.respond(header, v, body) : null;

@@ -19,6 +19,7 @@ export const ApiKeys = {
   SaslHandshake: 17,
   ApiVersions: 18,
   DescribeConfigs: 32,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   DescribeQuorum: 55,
   DescribeCluster: 60,
@@ -60,6 +61,7 @@ export const SUPPORTED_APIS: readonly ApiSpec[] = [
   { key: ApiKeys.SaslHandshake, name: 'SaslHandshake', minVersion: 1, maxVersion: 1, flexibleFrom: null },
   { key: ApiKeys.ApiVersions, name: 'ApiVersions', minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
   { key: ApiKeys.DescribeConfigs, name: 'DescribeConfigs', minVersion: 0, maxVersion: 4, flexibleFrom: 4 },
+  { key: ApiKeys.DescribeLogDirs, name: 'DescribeLogDirs', minVersion: 1, maxVersion: 4, flexibleFrom: 2 },
   { key: ApiKeys.SaslAuthenticate, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleFrom: 2 },
   { key: ApiKeys.DescribeQuorum, name: 'DescribeQuorum', minVersion: 0, maxVersion: 2, flexibleFrom: 0 },
   { key: ApiKeys.DescribeCluster, name: 'DescribeCluster', minVersion: 0, maxVersion: 1, flexibleFrom: 0 },
@@ -809,5 +811,57 @@ export function encodeListOffsetsResponse(
       if (v >= 4) w.int32(p.leaderEpoch);
     });
   });
+  return w.toBuffer();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// DescribeLogDirs (key 35), flexible from v2
+
+export interface DescribeLogDirsRequest {
+  /** null: every partition the broker hosts. */
+  topics: { topic: string; partitions: number[] }[] | null;
+}
+
+export function decodeDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
+  const flex = v >= 2;
+  const topics = r.nullableArray(flex, (r) => {
+    const topic = r.string(flex);
+    const partitions = r.array(flex, (r) => r.int32());
+    if (flex) r.tagged();
+    return { topic, partitions };
+  });
+  if (flex) r.tagged();
+  return { topics };
+}
+
+export interface DescribeLogDirsResult {
+  errorCode: number;
+  logDir: string;
+  topics: { name: string; partitions: { partitionIndex: number; partitionSize: bigint; offsetLag: bigint }[] }[];
+}
+
+export function encodeDescribeLogDirsResponse(
+  v: number,
+  errorCode: number,
+  results: readonly DescribeLogDirsResult[],
+): Buffer {
+  const flex = v >= 2;
+  const w = new Writer();
+  w.int32(0);
+  if (v >= 3) w.int16(errorCode);
+  w.array(results, flex, (w, res) => {
+    w.int16(res.errorCode).string(res.logDir, flex);
+    w.array(res.topics, flex, (w, t) => {
+      w.string(t.name, flex);
+      w.array(t.partitions, flex, (w, p) => {
+        w.int32(p.partitionIndex).int64(p.partitionSize).int64(p.offsetLag).int8(0); // IsFutureKey false
+        if (flex) w.tagged();
+      });
+      if (flex) w.tagged();
+    });
+    if (v >= 4) w.int64(1n << 40n).int64(1n << 39n); // TotalBytes, UsableBytes
+    if (flex) w.tagged();
+  });
+  if (flex) w.tagged();
   return w.toBuffer();
 }

@@ -11,6 +11,7 @@ import {
   KAFKA_ERROR_NAMES,
   type RawConfigsResult,
   type RawFetch,
+  type RawLogDirs,
   type RawMetadata,
   type RawProduce,
   type RawQuorum,
@@ -181,4 +182,24 @@ export function parseProtocolMap(value: string | null | undefined): Record<strin
       .toUpperCase();
   }
   return map;
+}
+
+/** DescribeLogDirs (all topics) → partitions this broker hosts, per topic. Denied → the Kafka error. */
+export function parseLogDirs(target: string, raw: RawLogDirs): Map<string, number[]> {
+  if (raw.errorCode !== undefined && raw.errorCode !== 0) {
+    throw codeError(target, 'DescribeLogDirs', raw.errorCode, null);
+  }
+  const out = new Map<string, number[]>();
+  for (const dir of raw.results) {
+    if (dir.errorCode !== 0) continue; // an offline log dir: its partitions are offline replicas in Metadata
+    for (const topic of dir.topics) {
+      const partitions = out.get(topic.name) ?? [];
+      for (const p of topic.partitions) if (!partitions.includes(p.partitionIndex)) partitions.push(p.partitionIndex);
+      out.set(
+        topic.name,
+        partitions.sort((a, b) => a - b),
+      );
+    }
+  }
+  return out;
 }

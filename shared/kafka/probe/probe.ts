@@ -18,6 +18,7 @@ import {
   identityFromEmptyName,
   parseBrokerIdentity,
   parseFetch,
+  parseLogDirs,
   parseMetadata,
   parseProduce,
   parseQuorum,
@@ -38,6 +39,7 @@ import {
   type ConfigsResource,
   DESCRIBE_CONFIGS,
   DESCRIBE_CONFIGS_BATCH,
+  DESCRIBE_LOG_DIRS,
   DESCRIBE_QUORUM,
   FETCH,
   IDENTITY_KEYS,
@@ -45,6 +47,7 @@ import {
   PRODUCE,
   type RawConfigsResult,
   type RawFetch,
+  type RawLogDirs,
   type RawMetadata,
   type RawProduce,
   type RawQuorum,
@@ -150,6 +153,12 @@ class Probe implements KafkaProbe {
         (await call(conn, [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }])) as RawQuorum,
     );
     return parseQuorum(this.target, raw);
+  }
+
+  async hostedPartitions(): Promise<Map<string, number[]>> {
+    const call = DESCRIBE_LOG_DIRS[await this.#version('DescribeLogDirs')]!;
+    const raw = await this.#callKeepingBody<RawLogDirs>('DescribeLogDirs', (conn) => call(conn, null), 'results');
+    return parseLogDirs(this.target, raw);
   }
 
   async snapshotCluster(): Promise<ClusterSnapshot> {

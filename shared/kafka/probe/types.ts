@@ -87,6 +87,11 @@ export interface KafkaProbe {
   topicMinIsr(topics: readonly string[]): Promise<Map<string, number>>;
   /** KRaft metadata quorum; null when the broker does not offer DescribeQuorum (ZooKeeper mode, or 2.8 brokers). */
   describeQuorum(): Promise<QuorumSnapshot | null>;
+  /**
+   * Partitions this broker hosts, per topic (DescribeLogDirs; needs DESCRIBE on the cluster). Unlike an all-topics
+   * Metadata request, it lists every partition whatever the topic ACLs: the gates compare the two.
+   */
+  hostedPartitions(): Promise<Map<string, number[]>>;
   /** Everything the rolling-restart gates need, from this one connection. */
   snapshotCluster(): Promise<ClusterSnapshot>;
   /** Produce one record (acks=all) to a partition this broker leads. */

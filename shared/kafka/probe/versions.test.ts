@@ -19,6 +19,7 @@ describe('negotiate', () => {
       { apiKey: ApiKeys.Metadata, minVersion: 0, maxVersion: 11 },
       { apiKey: ApiKeys.ApiVersions, minVersion: 0, maxVersion: 3 },
       { apiKey: ApiKeys.DescribeConfigs, minVersion: 0, maxVersion: 4 },
+      { apiKey: ApiKeys.DescribeLogDirs, minVersion: 0, maxVersion: 2 },
       { apiKey: ApiKeys.DescribeCluster, minVersion: 0, maxVersion: 0 },
     ];
     expect(negotiate(kafka28)).toEqual({
@@ -27,6 +28,7 @@ describe('negotiate', () => {
       Metadata: 11,
       ApiVersions: 3,
       DescribeConfigs: 4,
+      DescribeLogDirs: 2,
       DescribeQuorum: null,
       DescribeCluster: 0,
     });

@@ -11,6 +11,7 @@ export const ApiKeys = {
   Metadata: 3,
   ApiVersions: 18,
   DescribeConfigs: 32,
+  DescribeLogDirs: 35,
   DescribeQuorum: 55,
   DescribeCluster: 60,
 } as const;
@@ -25,6 +26,7 @@ export const CLIENT_VERSIONS: Readonly<Record<ApiName, readonly number[]>> = {
   Metadata: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
   ApiVersions: [0, 1, 2, 3],
   DescribeConfigs: [1, 2, 3, 4],
+  DescribeLogDirs: [1, 2, 3, 4],
   DescribeQuorum: [0, 1, 2],
   DescribeCluster: [0, 1],
 };

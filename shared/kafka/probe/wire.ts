@@ -10,6 +10,10 @@ import {
   describeConfigsV2,
   describeConfigsV3,
   describeConfigsV4,
+  describeLogDirsV1,
+  describeLogDirsV2,
+  describeLogDirsV3,
+  describeLogDirsV4,
   describeQuorumV0,
   describeQuorumV1,
   describeQuorumV2,
@@ -222,5 +226,21 @@ export interface RawFetch {
         | { firstOffset: bigint; records: { offsetDelta: number; key: Buffer | null; value: Buffer | null }[] }[]
         | null;
     }[];
+  }[];
+}
+
+export type DescribeLogDirsCall = (conn: Connection, topics: null) => Promise<unknown>;
+export const DESCRIBE_LOG_DIRS: Record<number, DescribeLogDirsCall> = {
+  1: describeLogDirsV1.api.async,
+  2: describeLogDirsV2.api.async,
+  3: describeLogDirsV3.api.async,
+  4: describeLogDirsV4.api.async,
+};
+export interface RawLogDirs {
+  errorCode?: number;
+  results: {
+    errorCode: number;
+    logDir: string;
+    topics: { name: string; partitions: { partitionIndex: number }[] }[];
   }[];
 }

@@ -259,3 +259,33 @@ describe('canRoll properties', () => {
     );
   });
 });
+
+describe('canRoll on a partial view (an authorizer hides topics from Metadata)', () => {
+  const visible = cluster([1, 2, 3], [topic('orders', 1, [{ replicas: [1, 2, 3], isr: [1, 2, 3] }])]);
+
+  it('fails closed when the broker hosts a topic Metadata did not show, naming the ACL to grant', () => {
+    const hosted = {
+      known: true as const,
+      topics: new Map([
+        ['orders', [0]],
+        ['payroll', [0, 1]],
+      ]),
+    };
+    const verdict = canRoll(1, visible, { hosted });
+    expect(verdict.ok).toBe(false);
+    expect(!verdict.ok && verdict.reasons[0]).toMatch(
+      /broker 1 hosts partitions of 1 topic that Metadata did not show \(payroll\).*--operation Describe --operation DescribeConfigs --topic payroll/,
+    );
+  });
+
+  it('fails closed when what the broker hosts cannot be listed, naming the cluster ACL', () => {
+    const verdict = canRoll(1, visible, { hosted: { known: false, reason: 'CLUSTER_AUTHORIZATION_FAILED' } });
+    expect(!verdict.ok && verdict.reasons[0]).toMatch(
+      /could not be listed \(CLUSTER_AUTHORIZATION_FAILED\).*--operation Describe --cluster/,
+    );
+  });
+
+  it('passes when every hosted topic is in the snapshot', () => {
+    expect(canRoll(1, visible, { hosted: { known: true, topics: new Map([['orders', [0]]]) } }).ok).toBe(true);
+  });
+});

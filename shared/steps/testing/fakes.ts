@@ -117,6 +117,16 @@ export function snapshotAdmin(initial: ClusterSnapshot): {
       },
       runningListeners: async () => null,
       ownView: async (brokerId: number) => ({ serves: true as const, address: `fake:${brokerId}` }),
+      // What the broker hosts, per the snapshot: a fake sees every topic.
+      hostedPartitions: async (brokerId: number) => ({
+        known: true as const,
+        topics: new Map(
+          snapshot.topics.map((t) => [
+            t.name,
+            t.partitions.filter((p) => p.replicas.includes(brokerId)).map((p) => p.index),
+          ]),
+        ),
+      }),
       close: async () => {},
     }),
     set: (next) => {
