@@ -74,6 +74,11 @@ export interface ApacheClusterOptions {
   jvmOptions?: readonly string[];
   /** How long a start may take until the node is registered and unfenced. Default 90 s. */
   startTimeoutMs?: number;
+  /**
+   * When INTERNAL is SASL_PLAINTEXT (an authorizer test): the super user the launcher's own probes and Kafka's
+   * tools (`--command-config`) authenticate as, with PLAIN.
+   */
+  adminSasl?: { username: string; password: string };
 }
 
 export interface ApacheNode {
@@ -455,6 +460,7 @@ exit 1
     const bootstrap = [...this.nodes.values()].map((n) => `${n.host}:${this.ports.internal}`).join(',');
     const configs = Object.entries(options.configs ?? {}).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
     await this.kafkaTool('org.apache.kafka.tools.TopicCommand', [
+      ...(await this.commandConfig()),
       '--bootstrap-server',
       bootstrap,
       '--create',
@@ -467,6 +473,28 @@ exit 1
       String(options.replicationFactor),
       ...configs,
     ]);
+  }
+
+  /** The bootstrap list of every node's INTERNAL listener. */
+  bootstrap(): string {
+    return [...this.nodes.values()].map((n) => `${n.host}:${this.ports.internal}`).join(',');
+  }
+
+  /** `--command-config <file>` for Kafka's tools when INTERNAL needs SASL (see `adminSasl`); empty otherwise. */
+  async commandConfig(): Promise<string[]> {
+    const sasl = this.#options.adminSasl;
+    if (!sasl) return [];
+    const file = join(this.dir, 'admin-client.properties');
+    await writeFile(
+      file,
+      [
+        'security.protocol=SASL_PLAINTEXT',
+        'sasl.mechanism=PLAIN',
+        `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${sasl.username}" password="${sasl.password}";`,
+        '',
+      ].join('\n'),
+    );
+    return ['--command-config', file];
   }
 
   /** Runs one of Kafka's own command-line tools (a main class of kafka-tools or kafka_2.13) and returns stdout. */
@@ -549,7 +577,13 @@ exit 1
   }
 
   async #probe<T>(host: string, use: (probe: ReturnType<typeof createProbe>) => Promise<T>): Promise<T> {
-    const probe = createProbe({ host, port: this.ports.internal, timeoutMs: 3_000 });
+    const sasl = this.#options.adminSasl;
+    const probe = createProbe({
+      host,
+      port: this.ports.internal,
+      timeoutMs: 3_000,
+      ...(sasl ? { sasl: { mechanism: 'PLAIN' as const, username: sasl.username, password: sasl.password } } : {}),
+    });
     try {
       return await use(probe);
     } finally {

@@ -1,0 +1,159 @@
+/**
+ * A full rolling restart under load on real Apache Kafka, as a consumer sees it: an idempotent producer
+ * (acks=all) and a consumer, both @platformatic/kafka clients going through the load balancer with the advertised
+ * names mapped to it, run while the provision state machine rolls every broker. Every record carries a sequence
+ * number; afterwards the consumer's view is checked: every acknowledged record is there (lost = 0), and no
+ * sequence number sits at two offsets (duplicated = 0; a redelivery of the same offset is not a duplicate).
+ * Used by test/apache/roll-under-load.apache.test.ts (which asserts) and bench/apache-roll-under-load.ts (which
+ * prints the figures for docs/BENCHMARKS.md).
+ */
+import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import type { ApacheLab } from '../../demo/apache-lab.ts';
+import type { Plan } from '../../shared/model/plan.ts';
+import { hostOf, withHostsMapping } from './clients.ts';
+
+export interface RollUnderLoadFigures {
+  brokers: number;
+  /** Wall time of the RollingRestart state (first gate → last broker healthy). */
+  rollWallMs: number;
+  /** Per broker: restart issued → healthy (SIGTERM, JVM exit, start, registered, back in every ISR). */
+  restartMs: Record<number, number>;
+  /** Mean restart time R. */
+  meanRestartMs: number;
+  produced: number;
+  lost: number;
+  duplicated: number;
+  /** Sends that failed after the client's own retries (those records count as not produced). */
+  produceErrors: number;
+  /** Longest time between two consecutive acknowledged sends. */
+  longestStallMs: number;
+  consumerErrors: number;
+}
+
+export interface RollUnderLoadOptions {
+  topic?: string;
+  /** Pause between sends (one record each, awaited). Default 5 ms. */
+  sendIntervalMs?: number;
+}
+
+export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOptions = {}): Promise<RollUnderLoadFigures> {
+  const topic = options.topic ?? 'orders';
+  const interval = options.sendIntervalMs ?? 5;
+  const bootstrap = `127.0.0.1:${lab.ports.bootstrap}`;
+  const plan = ((await lab.run('provision', { cluster: lab.spec().cluster, mode: 'plan' })) as { plan: Plan }).plan;
+  const names = plan.exposures.flatMap((e) => e.brokers.flatMap((b) => (b.advertised ? [hostOf(b.advertised)] : [])));
+  if (names.length === 0) throw new Error('the plan has no advertised addresses to map');
+
+  return await withHostsMapping(names, '127.0.0.1', async () => {
+    const acked = new Set<number>();
+    const offsetsOf = new Map<number, Set<string>>();
+    let produceErrors = 0;
+    let consumerErrors = 0;
+    let longestStallMs = 0;
+    let stop = false;
+
+    const consumer = new Consumer({
+      clientId: 'brokerlink-roll-consumer',
+      groupId: `brokerlink-roll-${Date.now()}`,
+      bootstrapBrokers: [bootstrap],
+      deserializers: stringDeserializers,
+      retries: 20,
+      retryDelay: 500,
+    });
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+    stream.on('error', () => {
+      consumerErrors += 1;
+    });
+    stream.on('data', (message: { value: unknown; partition: number; offset: bigint }) => {
+      const seq = Number(String(message.value).split(':')[1]);
+      if (!Number.isInteger(seq)) return;
+      const where = offsetsOf.get(seq) ?? new Set<string>();
+      where.add(`${message.partition}:${message.offset}`);
+      offsetsOf.set(seq, where);
+    });
+
+    const producer = new Producer({
+      clientId: 'brokerlink-roll-producer',
+      bootstrapBrokers: [bootstrap],
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+      retries: 20,
+      retryDelay: 250,
+    });
+    const producing = (async () => {
+      let seq = 0;
+      let lastAck = performance.now();
+      while (!stop) {
+        const value = `roll:${seq}`;
+        try {
+          await producer.send({ messages: [{ topic, key: String(seq % 12), value }] });
+          acked.add(seq);
+          const now = performance.now();
+          longestStallMs = Math.max(longestStallMs, now - lastAck);
+          lastAck = now;
+        } catch {
+          produceErrors += 1;
+        }
+        seq += 1;
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    })();
+
+    // Let the consumer join and the producer warm up, then roll.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const restartStart = new Map<number, number>();
+    const restartMs: Record<number, number> = {};
+    let rollStart = 0;
+    let rollEnd = 0;
+    try {
+      await lab.run('provision', undefined, {
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state.name === 'RollingRestart') rollStart = event.timestamp;
+          if (event.type === 'StateExited' && event.state.name === 'RollingRestart') rollEnd = event.timestamp;
+        },
+        wrapTask: (task, run) => async (input) => {
+          const brokerId = (input as { brokerId?: number }).brokerId;
+          if (task === 'advanceRestart' && brokerId !== undefined && !restartStart.has(brokerId)) {
+            restartStart.set(brokerId, performance.now());
+          }
+          const result = await run(input);
+          if (
+            task === 'checkHealthy' &&
+            brokerId !== undefined &&
+            (result as { readiness: { ready: boolean } }).readiness.ready
+          ) {
+            restartMs[brokerId] = Math.round(performance.now() - restartStart.get(brokerId)!);
+          }
+          return result;
+        },
+      });
+    } finally {
+      // Keep producing a little after the roll, then drain the consumer.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      stop = true;
+      await producing;
+      await producer.close().catch(() => undefined);
+    }
+    const deadline = Date.now() + 90_000;
+    while ([...acked].some((s) => !offsetsOf.has(s)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await stream.close().catch(() => undefined);
+    await consumer.close(true).catch(() => undefined);
+
+    const restarts = Object.values(restartMs);
+    return {
+      brokers: restarts.length,
+      rollWallMs: Math.round(rollEnd - rollStart),
+      restartMs,
+      meanRestartMs: Math.round(restarts.reduce((a, b) => a + b, 0) / Math.max(1, restarts.length)),
+      produced: acked.size,
+      lost: [...acked].filter((s) => !offsetsOf.has(s)).length,
+      duplicated: [...offsetsOf.values()].filter((where) => where.size > 1).length,
+      produceErrors,
+      longestStallMs: Math.round(longestStallMs),
+      consumerErrors,
+    };
+  });
+}
