@@ -14,7 +14,9 @@ import { renderPlanTable } from '../shared/plan/render.ts';
 import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
 import { parseSpec } from '../shared/spec/validate.ts';
 import type { ProvisionReport } from '../shared/steps/report.ts';
-import { type Lab, startLab } from './lab.ts';
+import { javaVersion } from '../testkit/apache-kafka/install.ts';
+import { startApacheLab } from './apache-lab.ts';
+import { type LabBase as Lab, startLab } from './lab.ts';
 import { makeStyle, progressTracker } from './progress.ts';
 
 interface ProvisionOutput {
@@ -120,7 +122,7 @@ async function main(lab: Lab): Promise<void> {
       text.replace(/EXTERNAL:\/\/b3\.kafka\.demo\.internal:\d+/, 'EXTERNAL://kafka-3.old.internal:9092'),
     );
     await lab.runRestartScript(3);
-    await lab.cluster.waitFor((c) => c.inAllIsrs(3), { timeoutMs: 10_000, what: 'broker 3 back in sync' });
+    await lab.waitInSync(3);
     out(
       '  ✗ broker 3: advertised.listeners rewritten by config management to kafka-3.old.internal:9092, and restarted',
     );
@@ -160,9 +162,27 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));
 
+/** `npm start -- --kafka apache`: the same demo on a real Apache Kafka cluster (Java 17+, jars from tools/deps). */
+function kafkaKind(argv: readonly string[]): 'test' | 'apache' {
+  const at = argv.indexOf('--kafka');
+  const value = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--kafka='))?.slice('--kafka='.length);
+  if (value === undefined) return 'test';
+  if (value === 'apache' || value === 'test') return value;
+  process.stderr.write(`--kafka must be "apache" (real Kafka) or "test" (test brokers), got "${value}"\n`);
+  process.exit(2);
+}
+
 const started = performance.now();
 try {
-  lab = await startLab({ drift: 'repair', waitMs: 20 });
+  const kind = kafkaKind(process.argv.slice(2));
+  if (kind === 'apache') {
+    const java = await javaVersion();
+    if (java === null || java < 17) throw new Error('--kafka apache needs Java 17 or later on PATH');
+    const { ensureApacheKafka } = await import('../testkit/apache-kafka/install.ts');
+    await ensureApacheKafka();
+    out(style.bold('real Apache Kafka: 3 KRaft JVMs on 127.0.0.11-13 (this takes a minute or two)'));
+  }
+  lab = kind === 'apache' ? await startApacheLab({ drift: 'repair' }) : await startLab({ drift: 'repair', waitMs: 20 });
   await main(lab);
   out(`  ${((performance.now() - started) / 1000).toFixed(2).padStart(6)} s  total`);
   await shutdown(0);

@@ -103,6 +103,12 @@ export class ApacheClusterError extends BrokerlinkError {
   override readonly name = 'ApacheClusterError';
 }
 
+/** A node's JVM exited while the launcher waited for it: waiting longer cannot help. */
+export class ApacheNodeExited extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'ApacheNodeExited';
+}
+
 const liveClusters = new Set<ApacheKafkaCluster>();
 let exitHookInstalled = false;
 function installExitHook(): void {
@@ -398,7 +404,7 @@ exit 1
     const node = this.node(id);
     await this.waitFor(
       async () => {
-        if (!node.running()) throw new ApacheClusterError(`node ${id} exited while starting:\n${this.tail(id)}`);
+        if (!node.running()) throw new ApacheNodeExited(`node ${id} exited while starting:\n${this.tail(id)}`);
         const metadata = await this.#probe(node.host, (p) => p.metadata());
         return metadata.brokers.some((b) => b.id === id);
       },
@@ -440,7 +446,7 @@ exit 1
       try {
         if (await check()) return;
       } catch (error) {
-        if (error instanceof ApacheClusterError) throw error;
+        if (error instanceof ApacheNodeExited) throw error;
         last = error;
       }
       if (Date.now() > deadline) {

@@ -149,11 +149,20 @@ describe('test broker: listener-aware Metadata', () => {
 });
 
 describe('test broker: DescribeConfigs BROKER identifies the broker behind a port', () => {
-  it('answers its own id and "" with its listener configs, for every version', async () => {
+  it('answers "" like Kafka: the cluster-wide dynamic defaults (none here), so no node.id', async () => {
+    const h = await cluster({ properties: twoListenerProperties });
+    for (const v of [0, 1, 2, 3, 4]) {
+      const res = await describeBroker(h.brokers[1]!.ports['EXTERNAL']!, '', v);
+      expect(res.errorCode).toBe(0);
+      expect(res.configs).toEqual([]);
+    }
+  });
+
+  it('answers its own id with its listener configs, for every version', async () => {
     const h = await cluster({ properties: twoListenerProperties });
     const port = h.brokers[1]!.ports['EXTERNAL']!;
     for (const v of [0, 1, 2, 3, 4]) {
-      for (const name of ['2', '']) {
+      for (const name of ['2']) {
         const res = await describeBroker(port, name, v);
         expect(res.errorCode).toBe(0);
         const cfg = Object.fromEntries(res.configs.map((c) => [c.name, c.value]));

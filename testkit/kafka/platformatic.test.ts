@@ -135,7 +135,7 @@ describe('@platformatic/kafka against TLS and SASL listeners', () => {
       });
       const cfg = await describeConfigsV4.api.async(
         plain,
-        [{ resourceType: 4, resourceName: '', configurationKeys: ['node.id'] }],
+        [{ resourceType: 4, resourceName: '1', configurationKeys: ['node.id'] }],
         false,
         false,
       );

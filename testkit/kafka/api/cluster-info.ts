@@ -38,12 +38,17 @@ export function metadata(broker: BrokerView, state: ConnState, r: Reader, v: num
     partitions: t.partitions.map((p) => {
       const leader = live.get(p.leader);
       let errorCode: number = ErrorCodes.NONE;
+      let leaderId = p.leader;
       if (!leader) errorCode = ErrorCodes.LEADER_NOT_AVAILABLE;
-      else if (!leader.endpoints.has(listenerName)) errorCode = 72; // LISTENER_NOT_FOUND
+      else if (!leader.endpoints.has(listenerName)) {
+        // Like Kafka (KRaftMetadataCache): the leader has no endpoint on this listener → leader -1, LISTENER_NOT_FOUND.
+        errorCode = 72;
+        leaderId = -1;
+      }
       return {
         errorCode,
         partitionIndex: p.index,
-        leaderId: p.leader,
+        leaderId,
         leaderEpoch: p.leaderEpoch,
         replicaNodes: p.replicas,
         isrNodes: p.isr,

@@ -27,7 +27,12 @@ export function describeConfigs(broker: BrokerView, r: Reader, v: number): Buffe
     let entries: ConfigEntry[];
     if (res.resourceType === ResourceTypes.BROKER) {
       const self = String(broker.props.nodeId);
-      if (res.resourceName !== '') {
+      if (res.resourceName === '') {
+        // Like Kafka (ConfigHelper): resource "" is the cluster-wide dynamic defaults, not this broker's configs.
+        // The test broker has no dynamic configs, so the answer is empty (and carries no node.id).
+        return { ...base, errorCode: ErrorCodes.NONE, errorMessage: null, configs: [] };
+      }
+      {
         const n = Number(res.resourceName);
         if (!/^-?\d+$/.test(res.resourceName.trim()) || !Number.isInteger(n)) {
           return fail(ErrorCodes.INVALID_REQUEST, `Broker id must be an integer, but it is: ${res.resourceName}`);
