@@ -5,13 +5,8 @@
 import { isIP } from 'node:net';
 import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } from 'node:tls';
 import { Connection, ResponseError } from '@platformatic/kafka';
-import {
-  classifyProbeError,
-  ProbeConnectionFailed,
-  ProbeOptionsInvalid,
-  ProbeTimedOut,
-  ProbeTlsFailed,
-} from './errors.ts';
+import { classifyProbeError } from './classify.ts';
+import { ProbeConnectionFailed, ProbeOptionsInvalid, ProbeTimedOut, ProbeTlsFailed } from './errors.ts';
 import type { ResolvedProbeOptions } from './options.ts';
 
 /** Resolves after `ms`, rejecting with `onTimeout()`; the losing promise's rejection is swallowed. */
