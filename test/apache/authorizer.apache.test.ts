@@ -28,7 +28,12 @@ let kafka: ApacheKafkaCluster;
 beforeAll(async () => {
   kafka = new ApacheKafkaCluster({
     dir: await mkdtemp(join(tmpdir(), 'brokerlink-authz-')),
-    nodes: [1, 2, 3].map((id) => ({ id, roles: 'broker,controller' as const })),
+    // Three combined nodes (the quorum) and a broker-only node 4: rolling 4 involves no quorum rule, so the topic
+    // rules alone decide.
+    nodes: [
+      ...[1, 2, 3].map((id) => ({ id, roles: 'broker,controller' as const })),
+      { id: 4, roles: 'broker' as const },
+    ],
     hostOf: labHost,
     adminSasl: ADMIN,
     extraProperties: {
@@ -45,7 +50,17 @@ beforeAll(async () => {
   });
   await kafka.start();
   await kafka.createTopic('orders', { partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '1' } });
-  await kafka.createTopic('payroll', { partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+  // payroll lives on brokers 4, 3 and 1 (RF 3, min ISR 2).
+  await kafka.createTopic('payroll', {
+    partitions: 3,
+    replicationFactor: 3,
+    assignment: [
+      [4, 3, 1],
+      [3, 1, 4],
+      [1, 4, 3],
+    ],
+    configs: { 'min.insync.replicas': '2' },
+  });
   // The ACLs docs/kafka-acls.md lists, except on payroll (someone forgot it, or it is deliberately private).
   const acl = async (...args: string[]) =>
     kafka.kafkaTool('org.apache.kafka.tools.AclCommand', [
@@ -70,7 +85,7 @@ function gateSpec() {
     clusterName: 'authz',
     stateFile: join(kafka.dir, 'lb-state.json'),
     restartScript: '/bin/true',
-    ids: [1, 2, 3],
+    ids: [1, 2, 3, 4],
     ports,
     drift: 'report',
     requestTimeoutMs: 5_000,
@@ -84,16 +99,20 @@ function gateSpec() {
 
 describe('gate with StandardAuthorizer and a least-privileged principal', () => {
   it('fails closed on a topic it may not Describe, naming the ACL to grant, instead of rolling on a partial view', async () => {
-    // Broker 3 is down: every payroll partition is at ISR 2 = min.insync.replicas 2, with broker 1 in it, so
-    // restarting broker 1 would stall acks=all producers of payroll. Metadata as brokerlink does not show payroll.
+    // Broker 3 is down: every payroll partition is at ISR [4,1] = min.insync.replicas 2, so restarting broker 4
+    // would stall acks=all producers of payroll. Metadata, as brokerlink sees it, does not show payroll.
     await kafka.stopNode(3, 'SIGTERM');
+    await kafka.waitFor(async () => !(await kafka.snapshot()).brokers.some((b) => b.id === 3), {
+      timeoutMs: 30_000,
+      what: 'broker 3 gone from metadata',
+    });
     const secrets = createLocalSecrets({
       env: { BL_KAFKA_USER: BROKERLINK.username, BL_KAFKA_PASSWORD: BROKERLINK.password },
     });
     const spec = gateSpec();
     const deps = { kafka: (s: typeof spec) => createKafkaAdmin(s, secrets), clock: systemClock };
 
-    const gate = await checkCanRoll(spec, 1, undefined, deps);
+    const gate = await checkCanRoll(spec, 4, undefined, deps);
 
     expect(gate.ok).toBe(false);
     expect(gate.reasons.join('\n')).toMatch(/Metadata did not show \(payroll\)/);

@@ -461,7 +461,13 @@ exit 1
   /** Creates a topic with Kafka's own admin client (kafka-topics), so nothing of ours is in the way. */
   async createTopic(
     name: string,
-    options: { partitions: number; replicationFactor: number; configs?: Record<string, string> },
+    options: {
+      partitions: number;
+      replicationFactor: number;
+      configs?: Record<string, string>;
+      /** Replica broker ids per partition (the first is the preferred leader); overrides partitions/RF. */
+      assignment?: readonly (readonly number[])[];
+    },
   ): Promise<void> {
     const bootstrap = [...this.nodes.values()].map((n) => `${n.host}:${this.ports.internal}`).join(',');
     const configs = Object.entries(options.configs ?? {}).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
@@ -473,10 +479,9 @@ exit 1
       '--if-not-exists',
       '--topic',
       name,
-      '--partitions',
-      String(options.partitions),
-      '--replication-factor',
-      String(options.replicationFactor),
+      ...(options.assignment
+        ? ['--replica-assignment', options.assignment.map((replicas) => replicas.join(':')).join(',')]
+        : ['--partitions', String(options.partitions), '--replication-factor', String(options.replicationFactor)]),
       ...configs,
     ]);
   }

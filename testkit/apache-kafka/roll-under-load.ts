@@ -40,11 +40,17 @@ export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOption
   const topic = options.topic ?? 'orders';
   const interval = options.sendIntervalMs ?? 5;
   const bootstrap = `127.0.0.1:${lab.ports.bootstrap}`;
-  const plan = ((await lab.run('provision', { cluster: lab.spec().cluster, mode: 'plan' })) as { plan: Plan }).plan;
-  const names = plan.exposures.flatMap((e) => e.brokers.flatMap((b) => (b.advertised ? [hostOf(b.advertised)] : [])));
-  if (names.length === 0) throw new Error('the plan has no advertised addresses to map');
+  // The LB's mappings and the brokers' EXTERNAL listeners exist once a first apply has run; the roll measured here
+  // is the next one, for a new advertised pattern (every broker needs a restart). Clients resolve both the old and
+  // the new advertised names to the LB: a broker advertises its new name once restarted.
+  await lab.run('provision');
+  const names = new Set(await advertisedNames(lab));
+  await lab.updateSpec((spec) => {
+    spec.exposures[0]!.advertisedListenerPattern = '<broker_id>.rolled.demo.internal:<port>';
+  });
+  for (const name of await advertisedNames(lab)) names.add(name);
 
-  return await withHostsMapping(names, '127.0.0.1', async () => {
+  return await withHostsMapping([...names], '127.0.0.1', async () => {
     const acked = new Set<number>();
     const offsetsOf = new Map<number, Set<string>>();
     let produceErrors = 0;
@@ -156,4 +162,11 @@ export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOption
       consumerErrors,
     };
   });
+}
+
+async function advertisedNames(lab: ApacheLab): Promise<string[]> {
+  const plan = ((await lab.run('provision', { cluster: lab.spec().cluster, mode: 'plan' })) as { plan: Plan }).plan;
+  const names = plan.exposures.flatMap((e) => e.brokers.flatMap((b) => (b.advertised ? [hostOf(b.advertised)] : [])));
+  if (names.length === 0) throw new Error('the plan has no advertised addresses to map');
+  return names;
 }
