@@ -58,25 +58,49 @@ export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOption
     let longestStallMs = 0;
     let stop = false;
 
-    const consumer = new Consumer({
-      clientId: 'brokerlink-roll-consumer',
-      groupId: `brokerlink-roll-${Date.now()}`,
-      bootstrapBrokers: [bootstrap],
-      deserializers: stringDeserializers,
-      retries: 20,
-      retryDelay: 500,
-    });
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
-    stream.on('error', () => {
-      consumerErrors += 1;
-    });
-    stream.on('data', (message: { value: unknown; partition: number; offset: bigint }) => {
+    // The consumer's side. A consumer stream that fails during the roll (its coordinator or a leader moved away
+    // mid-request) is replaced, as an application would: the new one reads from the earliest offset again, and
+    // (partition, offset) pairs seen twice are redeliveries, not duplicates.
+    let consumer: Consumer<string, string, string, string> | undefined;
+    let stream: Awaited<ReturnType<Consumer<string, string, string, string>['consume']>> | undefined;
+    let restarting: Promise<void> | undefined;
+    const onData = (message: { value: unknown; partition: number; offset: bigint }) => {
       const seq = Number(String(message.value).split(':')[1]);
       if (!Number.isInteger(seq)) return;
       const where = offsetsOf.get(seq) ?? new Set<string>();
       where.add(`${message.partition}:${message.offset}`);
       offsetsOf.set(seq, where);
-    });
+    };
+    const startConsumer = async (): Promise<void> => {
+      consumer = new Consumer({
+        clientId: 'brokerlink-roll-consumer',
+        groupId: `brokerlink-roll-${Date.now()}`,
+        bootstrapBrokers: [bootstrap],
+        deserializers: stringDeserializers,
+        retries: 20,
+        retryDelay: 500,
+      });
+      stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+      stream.on('data', onData);
+      stream.on('error', () => {
+        consumerErrors += 1;
+        restarting ??= (async () => {
+          await stopConsumer();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          await startConsumer().catch(() => {
+            consumerErrors += 1;
+          });
+          restarting = undefined;
+        })();
+      });
+    };
+    const stopConsumer = async (): Promise<void> => {
+      await stream?.close().catch(() => undefined);
+      await consumer?.close(true).catch(() => undefined);
+      stream = undefined;
+      consumer = undefined;
+    };
+    await startConsumer();
 
     const producer = new Producer({
       clientId: 'brokerlink-roll-producer',
@@ -143,10 +167,11 @@ export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOption
     }
     const deadline = Date.now() + 90_000;
     while ([...acked].some((s) => !offsetsOf.has(s)) && Date.now() < deadline) {
+      if (stream === undefined && restarting === undefined) await startConsumer().catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    await stream.close().catch(() => undefined);
-    await consumer.close(true).catch(() => undefined);
+    await restarting;
+    await stopConsumer();
 
     const restarts = Object.values(restartMs);
     return {
