@@ -32,7 +32,9 @@ export class FileUnreadable extends BrokerlinkError {
 }
 
 /** A long-running program (test broker, local LB) ended with a non-zero code; it printed why. Exit with its code. */
-export class ScriptExited extends ProblemFound {
+export class ScriptExited extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'ScriptExited';
   readonly exitCode: number;
   constructor(exitCode: number, what: string) {
     super(`${what} exited with ${exitCode}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { COMMANDS, type CommandEntry, commandHelp, findCommand } from './catalog.ts';
-import { EXIT, exitCodeOf, ProblemFound, UsageError } from './errors.ts';
+import { EXIT, exitCodeOf, ProblemFound, ScriptExited, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
 
 /*
@@ -61,7 +61,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
   } catch (error) {
     const code = exitCodeOf(error);
     if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
-    else if (!(error instanceof ProblemFound)) {
+    else if (!(error instanceof ProblemFound) && !(error instanceof ScriptExited)) {
       const named = error as Error;
       io.err(`${named.name ?? 'Error'}: ${named.message}`);
     }
