@@ -31,6 +31,17 @@ export class FileUnreadable extends BrokerlinkError {
   override readonly name = 'FileUnreadable';
 }
 
+/** A long-running program (test broker, local LB) ended with a non-zero code; it printed why. Exit with its code. */
+export class ScriptExited extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'ScriptExited';
+  readonly exitCode: number;
+  constructor(exitCode: number, what: string) {
+    super(`${what} exited with ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
 type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -45,6 +56,7 @@ const EXIT_BY_CLASS: readonly (readonly [abstract new (...args: never[]) => Erro
   [SpecInvalid, EXIT.problem],
 ];
 
-export function exitCodeOf(error: unknown): ExitCode {
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof ScriptExited) return error.exitCode;
   return EXIT_BY_CLASS.find(([errorClass]) => error instanceof errorClass)?.[1] ?? EXIT.failure;
 }

@@ -1,70 +1,118 @@
-import { applyCommand, usage as applyUsage } from './commands/apply.ts';
-import { driftCommand, usage as driftUsage } from './commands/drift.ts';
-import { localLbCommand, usage as localLbUsage } from './commands/local-lb.ts';
-import { planCommand, usage as planUsage } from './commands/plan.ts';
-import { pushSpecCommand, usage as pushSpecUsage } from './commands/push-spec.ts';
-import { renderConfigCommand, usage as renderConfigUsage } from './commands/render-config.ts';
-import { testBrokerCommand, usage as testBrokerUsage } from './commands/testbroker.ts';
-import { validateCommand, usage as validateUsage } from './commands/validate.ts';
-import { verifyCommand, usage as verifyUsage } from './commands/verify.ts';
-import { EXIT, exitCodeOf, ProblemFound, UsageError } from './errors.ts';
+import { readFileSync } from 'node:fs';
+import { COMMANDS, type CommandEntry, commandHelp, findCommand } from './catalog.ts';
+import { EXIT, exitCodeOf, ProblemFound, ScriptExited, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
 
-type Command = (argv: string[], io: Output) => Promise<void>;
+/*
+ * The `brokerlink` entry point. It imports only the command catalogue (./catalog.ts): a command's code, and with
+ * it the cloud SDKs, the Kafka client or the state-machine runner, is loaded when that command runs.
+ *  - `brokerlink <command> --help` / `-h` / `brokerlink help <command>`: the command's usage, exit 0.
+ *  - `brokerlink --version` / `-V` / `version`: the version, exit 0.
+ *  - With `--json`, stdout always carries one JSON document: the command's answer, or `{ ok: false, error }` for
+ *    any error (usage, invalid spec, a failed run), with the same exit code as without.
+ */
 
-const COMMANDS: Record<string, { run: Command; usage: string; summary: string }> = {
-  validate: { run: validateCommand, usage: validateUsage, summary: 'check a cluster spec; lists every problem' },
-  plan: { run: planCommand, usage: planUsage, summary: 'dry run: LB changes, config diffs, restart order' },
-  'render-config': { run: renderConfigCommand, usage: renderConfigUsage, summary: "print a broker's listener lines" },
-  apply: { run: applyCommand, usage: applyUsage, summary: 'run the provision state machine (local provider)' },
-  verify: { run: verifyCommand, usage: verifyUsage, summary: 'check bootstrap and broker ports through the LB' },
-  drift: { run: driftCommand, usage: driftUsage, summary: 'run the drift check (report or repair per spec)' },
-  'push-spec': {
-    run: (argv, io) => pushSpecCommand(argv, io),
-    usage: pushSpecUsage,
-    summary: 'validate a spec, then store it where the deployed provisioner reads it',
-  },
-  testbroker: { run: testBrokerCommand, usage: testBrokerUsage, summary: 'start a Kafka-protocol test broker' },
-  'local-lb': { run: localLbCommand, usage: localLbUsage, summary: 'run the local port-mapping load balancer' },
-};
+export async function main(argv: string[], io: Output): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`brokerlink ${version()}`);
+    return EXIT.ok;
+  }
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic !== undefined) {
+      const command = findCommand(topic);
+      if (command === undefined) return unknownCommand(topic, io);
+      io.out(commandHelp(command));
+      return EXIT.ok;
+    }
+    io.out(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = findCommand(name);
+  if (command === undefined) return unknownCommand(name, io);
+
+  const options = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : rest.length);
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(commandHelp(command));
+    return EXIT.ok;
+  }
+  const json = options.includes('--json');
+  let printed = false;
+  const tracked: Output = {
+    ...io,
+    out: (text) => {
+      printed = true;
+      io.out(text);
+    },
+    ...(io.raw
+      ? {
+          raw: (bytes: Uint8Array) => {
+            printed = true;
+            io.raw!(bytes);
+          },
+        }
+      : {}),
+  };
+  try {
+    const run = await command.load();
+    await run(rest, tracked);
+    return EXIT.ok;
+  } catch (error) {
+    const code = exitCodeOf(error);
+    if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
+    else if (!(error instanceof ProblemFound) && !(error instanceof ScriptExited)) {
+      const named = error as Error;
+      io.err(`${named.name ?? 'Error'}: ${named.message}`);
+    }
+    if (json && !printed) io.out(JSON.stringify({ ok: false, error: errorDocument(error, code, command) }, null, 2));
+    return code;
+  }
+}
+
+/** An error as the JSON document `--json` prints: what it is, what to do, and the exit code. */
+function errorDocument(error: unknown, exitCode: number, command: CommandEntry): Record<string, unknown> {
+  // A problem already printed on stderr carries what it was about as its cause (an invalid spec's issues).
+  const subject = error instanceof ProblemFound && error.cause instanceof Error ? error.cause : error;
+  const named = subject instanceof Error ? subject : new Error(String(subject));
+  const document: Record<string, unknown> = { name: named.name, message: named.message, exitCode };
+  const issues = (named as { issues?: unknown }).issues;
+  if (Array.isArray(issues)) document['issues'] = issues;
+  const context = (named as { context?: unknown }).context;
+  if (context !== undefined && typeof context === 'object' && context !== null && Object.keys(context).length > 0) {
+    document['context'] = context;
+  }
+  if (error instanceof UsageError) document['usage'] = command.usage;
+  return document;
+}
+
+function unknownCommand(name: string, io: Output): number {
+  io.err(`unknown command "${name.slice(0, 60)}"\n\n${help()}`);
+  return EXIT.usage;
+}
 
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return [
     'brokerlink — expose self-hosted Kafka through private-link load balancers, safely',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Usage:',
-    ...Object.values(COMMANDS).map((command) => `  ${command.usage}`),
+    ...COMMANDS.map((command) => `  ${command.usage}`),
     '',
+    '`brokerlink <command> --help` explains one command; `brokerlink --version` prints the version.',
     'Exit codes: 0 ok · 1 problem found (invalid spec, verification failed, drift) · 2 usage error · 3 could not run',
   ].join('\n');
 }
 
-export async function main(argv: string[], io: Output): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.out(help());
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    io.err(`unknown command "${name}"\n\n${help()}`);
-    return EXIT.usage;
-  }
-  try {
-    await command.run(rest, io);
-    return EXIT.ok;
-  } catch (error) {
-    if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
-    else if (!(error instanceof ProblemFound)) {
-      const named = error as Error;
-      io.err(`${named.name ?? 'Error'}: ${named.message}`);
-    }
-    return exitCodeOf(error);
-  }
+let cachedVersion: string | undefined;
+export function version(): string {
+  cachedVersion ??= (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  return cachedVersion;
 }
 
 if (import.meta.main) {

@@ -3,8 +3,6 @@ import type { VerificationReport } from '../../shared/kafka/verify/report.ts';
 import type { Output } from '../io.ts';
 import { runWorkflowCommand } from '../workflow-command.ts';
 
-export const usage = 'brokerlink apply <spec> [--json] [--wait-ms <n>]';
-
 /**
  * Runs the provision state machine (statemachines/provision.asl.yaml) in apply mode against the spec's
  * provider, in-process: the same definition and steps Step Functions runs in the cloud.

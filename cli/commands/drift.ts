@@ -2,8 +2,6 @@ import { ProblemFound } from '../errors.ts';
 import type { Output } from '../io.ts';
 import { runWorkflowCommand } from '../workflow-command.ts';
 
-export const usage = 'brokerlink drift <spec> [--json] [--wait-ms <n>]';
-
 interface DriftOutput {
   cluster: string;
   drift: number;

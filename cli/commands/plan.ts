@@ -3,12 +3,8 @@ import { parseObservedStateText } from '../../shared/plan/observed-schema.ts';
 import { plan } from '../../shared/plan/planner.ts';
 import { planToJson, renderPlanTable } from '../../shared/plan/render.ts';
 import type { ClusterSpec } from '../../shared/spec/schema.ts';
-import { discover } from '../../shared/steps/discover.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadSpecFile, type Output, readTextFile } from '../io.ts';
-import { createStepDeps } from '../providers.ts';
-
-export const usage = 'brokerlink plan <spec> [--observed <file>] [--json]';
 
 /**
  * The dry run: LB changes, broker config changes and restart order together. With --observed it plans offline
@@ -33,6 +29,11 @@ export async function observe(
   if (observedPath !== undefined) {
     return parseObservedStateText(await readTextFile(observedPath, 'observed state'), observedPath);
   }
+  // Only a live plan needs the provider's adapters (cloud SDKs, the Kafka client): loaded here, not with the command.
+  const [{ createStepDeps }, { discover }] = await Promise.all([
+    import('../providers.ts'),
+    import('../../shared/steps/discover.ts'),
+  ]);
   const deps = await createStepDeps(spec, specText);
   return await discover(spec, deps);
 }

@@ -7,8 +7,6 @@ import { parseCommandArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { loadSpecFile, type Output } from '../io.ts';
 
-export const usage = 'brokerlink push-spec <spec>';
-
 /**
  * Stores a cluster spec where the deployed provisioner reads it (AWS: Parameter Store /brokerlink/<cluster>/spec,
  * whose change event starts an apply; local: the provider's spec directory). The spec is validated first: an

@@ -13,9 +13,6 @@ import { observe } from './plan.ts';
 /** The largest file the push can write (base64 in one command argument). */
 const MAX_PROPERTIES_BYTES = (MAX_CONTENT_BASE64 / 4) * 3;
 
-export const usage =
-  'brokerlink render-config <spec> --broker <id> [--observed <file>] [--file <server.properties> | --new-cluster [--log-dirs <dir>] [--internal-port <n>] [--controller-port <n>]]';
-
 /**
  * Prints the listener lines a broker needs (listeners, advertised.listeners, listener.security.protocol.map
  * entries for the exposures), or with --new-cluster a complete KRaft server.properties for that node.

@@ -3,8 +3,6 @@ import { parseCommandArgs } from '../args.ts';
 import { ProblemFound } from '../errors.ts';
 import { type Output, validateSpecFile } from '../io.ts';
 
-export const usage = 'brokerlink validate <spec> [--json]';
-
 /** Exit 0 when the spec is valid; otherwise lists every problem (path: what is wrong) and exits 1. */
 export async function validateCommand(argv: string[], io: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, ['spec']);

@@ -7,8 +7,6 @@ import { ProblemFound } from '../errors.ts';
 import { loadSpecFile, type Output } from '../io.ts';
 import { createStepDeps } from '../providers.ts';
 
-export const usage = 'brokerlink verify <spec> [--json]';
-
 /**
  * Checks from the consumer's side, through the load balancer, that bootstrap returns exactly the planned
  * advertised addresses and each broker port reaches its planned broker. Changes nothing. Exit 1 on any failure.

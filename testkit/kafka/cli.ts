@@ -13,8 +13,8 @@ import { startTestBroker, type TestBroker } from './broker.ts';
 import { TestCluster } from './cluster.ts';
 import { type RestartControl, startRestartControl } from './control.ts';
 
-const USAGE =
-  'usage: cli.ts --properties <file> [--properties <file> ...] [--host-address 127.x.y.z ...] [--topic name:partitions:rf:minIsr ...] [--restart-delay-ms N] [--cluster-id ID] [--tls-cert file --tls-key file] [--sasl-user name=password ...]';
+// Run as `brokerlink testbroker`, it is named so in its usage (the CLI sets BROKERLINK_COMMAND).
+const USAGE = `usage: ${process.env['BROKERLINK_COMMAND'] ?? 'cli.ts'} --properties <file> [--properties <file> ...] [--host-address 127.x.y.z ...] [--topic name:partitions:rf:minIsr ...] [--restart-delay-ms N] [--cluster-id ID] [--tls-cert file --tls-key file] [--sasl-user name=password ...]`;
 
 async function main(): Promise<void> {
   let values: ReturnType<typeof parse>['values'];

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalLoadBalancer } from './load-balancer-daemon.ts';
 
-const USAGE = 'usage: lb-main.ts --state <file> [--host 127.x.y.z] [--poll-ms <ms>]';
+// Run as `brokerlink local-lb`, it is named so in its usage (the CLI sets BROKERLINK_COMMAND).
+const USAGE = `usage: ${process.env['BROKERLINK_COMMAND'] ?? 'lb-main.ts'} --state <file> [--host 127.x.y.z] [--poll-ms <ms>]`;
 
 async function main(): Promise<void> {
   let values: { state?: string; host?: string; 'poll-ms'?: string };

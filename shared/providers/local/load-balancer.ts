@@ -60,7 +60,7 @@ export async function waitForServed(stateFile: string, version: number, timeoutM
     if (Date.now() >= deadline) {
       throw new LocalLbNotServingRetryable(
         served === undefined
-          ? `no local load balancer daemon reports serving ${stateFile} (start it: lb-main.ts --state ${stateFile})`
+          ? `no local load balancer daemon reports serving ${stateFile} (start it: brokerlink local-lb --state ${stateFile})`
           : `local load balancer serves version ${last} of ${stateFile}, not ${version}, after ${timeoutMs} ms`,
       );
     }

@@ -1,0 +1,188 @@
+/**
+ * The CLI's surface as a user meets it: help on every command, the version, one JSON document for --json on every
+ * error path, usage that names commands rather than script files, and each command loading only what it uses.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from './catalog.ts';
+import { EXIT } from './errors.ts';
+import { main } from './main.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'brokerlink.js');
+const TRACE = join(ROOT, 'cli', 'testing', 'import-trace.mjs');
+const AWS_SPEC = join(ROOT, 'docs', 'examples', 'aws-orders.yaml');
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (text) => out.push(text), err: (text) => err.push(text) });
+  return { code, out, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+function runProcess(
+  argv: string[],
+  options: { node?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      options.node ?? process.execPath,
+      argv,
+      { timeout: 30_000, env: { ...process.env, ...options.env }, cwd: options.cwd ?? ROOT },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bl-surface-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('help and version', () => {
+  it.each(COMMANDS.map((command) => [command.name]))(
+    '%s --help, -h and help %s print its usage and exit 0',
+    async (name) => {
+      for (const argv of [
+        [name, '--help'],
+        [name, '-h'],
+        ['help', name],
+        [name, 'some.yaml', '--json', '--help'],
+      ]) {
+        const result = await run(argv);
+        expect(result.code, argv.join(' ')).toBe(EXIT.ok);
+        expect(result.stdout).toMatch(new RegExp(`^usage: brokerlink ${name} `));
+        expect(result.stderr).toBe('');
+      }
+    },
+  );
+
+  it('names commands, never script files, in every usage and help text', () => {
+    for (const command of COMMANDS) {
+      expect(`${command.usage}\n${command.details.join('\n')}`).not.toMatch(/\.(ts|mjs|sh)\b/);
+    }
+  });
+
+  it('--version, -V and version print the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) {
+      expect(await run([flag])).toMatchObject({ code: EXIT.ok, stdout: `brokerlink ${version}` });
+    }
+  });
+
+  it('help for an unknown command is a usage error', async () => {
+    expect((await run(['help', 'deploy'])).code).toBe(EXIT.usage);
+  });
+});
+
+describe('--json: one JSON document on stdout, errors included', () => {
+  const documentOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; error: Record<string, unknown> };
+
+  it('for a usage error, with the usage line', async () => {
+    const result = await run(['plan', AWS_SPEC, '--json', '--frobnicate']);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).toHaveLength(1);
+    expect(documentOf(result.stdout)).toMatchObject({
+      ok: false,
+      error: { name: 'UsageError', exitCode: EXIT.usage, usage: expect.stringContaining('brokerlink plan') },
+    });
+  });
+
+  it('for an unreadable spec file, with exit 3', async () => {
+    for (const name of ['validate', 'plan', 'apply', 'verify', 'drift']) {
+      const result = await run([name, join(dir, 'missing.yaml'), '--json']);
+      expect(result.code, name).toBe(EXIT.failure);
+      expect(result.out, name).toHaveLength(1);
+      expect(documentOf(result.stdout).error, name).toMatchObject({ name: 'FileUnreadable', exitCode: EXIT.failure });
+    }
+  });
+
+  it('for an invalid spec, with every issue', async () => {
+    const spec = join(dir, 'bad.yaml');
+    await writeFile(spec, 'cluster: Orders!\n');
+    for (const name of ['plan', 'apply', 'verify', 'drift']) {
+      const result = await run([name, spec, '--json']);
+      expect(result.code, name).toBe(EXIT.problem);
+      expect(result.out, name).toHaveLength(1);
+      expect(documentOf(result.stdout).error, name).toMatchObject({
+        name: 'SpecInvalid',
+        exitCode: EXIT.problem,
+        issues: expect.arrayContaining([expect.objectContaining({ path: 'cluster' })]),
+      });
+    }
+  });
+
+  it('for a command that could not run (no adapter for the provider yet), with its error name', async () => {
+    const gcp = join(dir, 'gcp.yaml');
+    await writeFile(
+      gcp,
+      (await readFile(AWS_SPEC, 'utf8'))
+        .replace(
+          /provider:\n(?: {2,}.*\n)+/,
+          'provider:\n  gcp: { project: kafka-project-1, region: us-west1, network: net, subnetwork: sub, consumerCidrs: [10.100.0.0/16] }\n',
+        )
+        .replace('    bootstrapPort: 9092\n', ''),
+    );
+    const result = await run(['verify', gcp, '--json']);
+    expect(result.out).toHaveLength(1);
+    expect(documentOf(result.stdout)).toMatchObject({ ok: false, error: { exitCode: result.code } });
+  });
+});
+
+describe('the real process', () => {
+  it('local-lb without --state names itself in its usage and exits 2', async () => {
+    const result = await runProcess([BIN, 'local-lb']);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toContain('usage: brokerlink local-lb --state <file>');
+    expect(result.stderr).not.toMatch(/\.ts\b/);
+  });
+
+  it('testbroker without --properties names itself in its usage and exits 2', async () => {
+    const result = await runProcess([BIN, 'testbroker']);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toContain('usage: brokerlink testbroker --properties <file>');
+    expect(result.stderr).not.toMatch(/\.ts\b/);
+  });
+
+  it.each([
+    ['--help', [], []],
+    ['validate', ['validate', AWS_SPEC], ['yaml', 'zod']],
+    [
+      'plan --observed',
+      ['plan', AWS_SPEC, '--observed', join(ROOT, 'docs', 'examples', 'aws-orders.observed.json')],
+      ['yaml'],
+    ],
+  ])('%s loads no cloud SDK, Kafka client or state-machine runner it does not use', async (_name, argv, needed) => {
+    const trace = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
+    await writeFile(trace, '');
+    const result = await runProcess(['--import', TRACE, BIN, ...(argv.length ? argv : ['--help'])], {
+      env: { BROKERLINK_IMPORT_TRACE: trace },
+    });
+    expect(result.code).toBe(EXIT.ok);
+    const loaded = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+    const packages = new Set(loaded.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    for (const heavy of [
+      '@aws-sdk/client-ec2',
+      '@aws-sdk/client-ssm',
+      '@platformatic/kafka',
+      'aws-local-stepfunctions',
+    ]) {
+      expect(packages.has(heavy), heavy).toBe(false);
+    }
+    for (const name of needed) expect(packages.has(name), name).toBe(true);
+  });
+
+  it('runs on the system Node 20 by handing over to the project’s Node 22', async () => {
+    const system = '/usr/bin/node';
+    const version = await runProcess(['--version'], { node: system }).catch(() => ({ stdout: '' }));
+    if (!version.stdout.startsWith('v20.')) return; // this machine's system Node is 20; elsewhere nothing to show
+    const result = await runProcess([BIN, 'validate', AWS_SPEC], { node: system });
+    expect(result).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('valid (cluster "orders"') });
+  });
+});
