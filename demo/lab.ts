@@ -31,6 +31,7 @@ import type { EventLog } from '../shared/orchestration/local-state-machine.ts';
 import { type Notifier, type SpecStore, systemClock } from '../shared/ports.ts';
 import { createLocalCommandChannel, perBrokerRoot } from '../shared/providers/local/command-channel.ts';
 import { createLocalDiscovery } from '../shared/providers/local/discovery.ts';
+import { createLocalLedger } from '../shared/providers/local/ledger.ts';
 import { createLocalLoadBalancer } from '../shared/providers/local/load-balancer.ts';
 import {
   type LocalLoadBalancerDaemon,
@@ -314,6 +315,7 @@ export async function createLabCore(options: LabCoreOptions): Promise<LabCore> {
     return {
       discovery: createLocalDiscovery(),
       loadBalancer: createLocalLoadBalancer({ stateFile, host: '127.0.0.1', daemon: lb }),
+      ledger: createLocalLedger({ stateFile }),
       commands: createLocalCommandChannel({
         propertiesPath: LAB_PROPERTIES_PATH,
         resolvePath: perBrokerRoot(hostsDir),

@@ -105,8 +105,9 @@ async function main(lab: Lab): Promise<void> {
     const current = parseSpec(lab.spec());
     const state = await lab.readState();
     const mapping = state.mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
+    // Done when start returns: the in-process daemon serves the change before it does.
     const adapter = createLocalLoadBalancer({ stateFile: lab.stateFile, daemon: lab.lb });
-    await adapter.apply(current, {
+    await adapter.start(current, {
       kind: 'deregisterTargets',
       exposure: mapping.exposure,
       role: 'broker',
@@ -151,13 +152,17 @@ async function main(lab: Lab): Promise<void> {
 }
 
 let lab: Lab | undefined;
-let exiting = false;
-async function shutdown(code: number): Promise<never> {
-  if (!exiting) {
-    exiting = true;
+let exiting: Promise<never> | undefined;
+/**
+ * The first reason to exit wins: an interrupt closes the lab, which makes the running phase fail, and that failure
+ * must not exit early with 1 while the interrupt's cleanup is still under way.
+ */
+function shutdown(code: number): Promise<never> {
+  exiting ??= (async () => {
     await lab?.close().catch(() => undefined);
-  }
-  process.exit(code);
+    return process.exit(code);
+  })();
+  return exiting;
 }
 process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));

@@ -66,6 +66,8 @@ import {
   CommandFailed,
   ConfigConflict,
   KafkaUnavailable,
+  LoadBalancerChangeFailed,
+  LoadBalancerChangeTimedOut,
   LockHeld,
   StepInputInvalid,
 } from './steps/errors.ts';
@@ -90,6 +92,8 @@ export const ERROR_CATALOGUE = {
   KafkaUnavailable,
   StepInputInvalid,
   BrokerIdentityMismatch,
+  LoadBalancerChangeFailed,
+  LoadBalancerChangeTimedOut,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,

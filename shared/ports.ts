@@ -1,5 +1,5 @@
 import type { ClusterSnapshot } from './kafka/snapshot.ts';
-import type { DiscoveredBroker, ListenerView, ObservedLoadBalancer } from './model/observed.ts';
+import type { DiscoveredBroker, ListenerView, ObservedTarget } from './model/observed.ts';
 import type { LbAction } from './model/plan.ts';
 import type { ClusterSpec, RestartMethod } from './spec/schema.ts';
 
@@ -13,11 +13,99 @@ export interface BrokerDiscovery {
   discoverBrokers(spec: ClusterSpec): Promise<DiscoveredBroker[]>;
 }
 
+/**
+ * One entry of the port ledger: which consumer-side port of which exposure belongs to which broker (or to the
+ * exposure's bootstrap), and since when a removed broker's port is retired. The planner's port registry is rebuilt
+ * from these entries alone, so they must outlive any other state of brokerlink's. Where they live is the ledger
+ * adapter's choice: tags on the target groups (AWS), the local state file, a store of its own where the load
+ * balancer's objects carry no tags (GCP port-mapping endpoints).
+ */
+export interface LedgerEntry {
+  exposure: string;
+  role: 'broker' | 'bootstrap';
+  port: number;
+  /** For role `broker`: the node id the port belongs to; absent when the entry lost it (the planner leaves it alone). */
+  brokerId?: number;
+  /** ISO time the broker was removed; the port is in cool-down until `retiredAt + rollout.portCooldownSeconds`. */
+  retiredAt?: string;
+  /**
+   * Opaque to the domain: what the ledger adapter read together with the entry that the same provider's load
+   * balancer adapter may reuse (AWS: the target group and listener ARNs and the target tag), so one observation does
+   * not read the same cloud objects twice. Never interpreted outside the provider's folder.
+   */
+  adapterData?: Readonly<Record<string, string>>;
+}
+
+/** A change to the ledger; `ledgerChangeOf` (shared/ledger/changes.ts) derives it from a load balancer action. */
+export type LedgerChange =
+  /** The port now belongs to this broker (or is the exposure's bootstrap), active: a retirement is cleared. */
+  | { kind: 'assign'; exposure: string; role: 'broker' | 'bootstrap'; port: number; brokerId?: number }
+  /** The broker is gone: the port cools down from `retiredAt`. An entry already retired keeps its earlier time. */
+  | { kind: 'retire'; exposure: string; port: number; brokerId: number; retiredAt: string }
+  /** The broker came back inside the cool-down: its entry is active again. */
+  | { kind: 'revive'; exposure: string; port: number; brokerId: number }
+  /** The mapping is deleted: the port is free. Releasing a port the ledger does not hold is a no-op. */
+  | { kind: 'release'; exposure: string; port: number };
+
+/**
+ * The port ledger. `record` is called after the load balancer change it belongs to is in effect, and must be
+ * idempotent (a re-run after a crash records again). Where the ledger lives on the load balancer's own objects
+ * (AWS target-group tags, the local state file), creating and deleting a mapping creates and removes its entry;
+ * `assign` then confirms (and repairs) the entry, and `release` finds nothing left to do.
+ */
+export interface PortLedger {
+  /** Every entry of the spec's cluster (entries of other clusters never), sorted by port. */
+  read(spec: ClusterSpec): Promise<LedgerEntry[]>;
+  record(spec: ClusterSpec, change: LedgerChange): Promise<void>;
+}
+
+/**
+ * A load balancer change still running at the cloud: an Alibaba NLB job (JobId → GetJobStatus), a Compute
+ * long-running operation (its name; poll until DONE, then read its error), a local ledger version the daemon does not
+ * serve yet. It travels through the state machine between polls, so it is plain JSON: no object, no secret.
+ */
+export interface LbOperation {
+  /** The provider's operation id: JobId, operation name, ledger version. */
+  id: string;
+  /** What a poll needs besides the id (Compute: region or zone; local: since when), provider-defined, strings only. */
+  scope?: Readonly<Record<string, string>>;
+}
+
+/** What `start` did: the action is in effect, or it waits for an operation. */
+export type LbProgress = { state: 'done' } | { state: 'pending'; operation: LbOperation };
+
+export type LbOperationStatus =
+  | { state: 'running' }
+  /** The operation finished and the action is in effect. */
+  | { state: 'done' }
+  /** The operation finished but the action needs another one (Alibaba: the listener after the server group). */
+  | { state: 'continue' }
+  /** The cloud reports that the operation failed (Compute `error`, Alibaba job `Failed`): a person must look. */
+  | { state: 'failed'; message: string; code?: string };
+
+/** The load balancer behind the ledger's ports: what each port forwards to, and which consumer ports are open. */
+export interface ObservedPorts {
+  /** One element per ledger port the load balancer serves; a port it does not serve (yet) is absent. */
+  ports: { port: number; targets: ObservedTarget[]; resourceIds?: Readonly<Record<string, string>> }[];
+  /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
+  openPorts: number[];
+}
+
+/**
+ * A load balancer whose changes are started and then polled, like the command channel: `start` either completes an
+ * action or returns an operation; the orchestrator waits (Wait + Choice) and calls `poll`; no function sleeps.
+ * When a poll says `continue`, the step calls `start` with the same action again, and the adapter starts the next
+ * operation of that action (it re-reads the cloud, so it never trusts a step it did not see finish).
+ */
 export interface LoadBalancer {
-  /** Reads the ledger: every mapping brokerlink owns for this cluster, and the open consumer ports. */
-  observe(spec: ClusterSpec): Promise<ObservedLoadBalancer>;
-  /** Applies one action. Must be idempotent: applying an action that is already in effect is a no-op. */
-  apply(spec: ClusterSpec, action: LbAction): Promise<void>;
+  /** The load balancer at the ports of these ledger entries (read just before from the ledger). */
+  observe(spec: ClusterSpec, ledger: readonly LedgerEntry[]): Promise<ObservedPorts>;
+  /**
+   * Starts one action, or completes it. Idempotent: starting an action already in effect changes nothing and
+   * returns done. The ledger part of the action (`ledgerChangeOf`) is recorded by the step, after the action is done.
+   */
+  start(spec: ClusterSpec, action: LbAction): Promise<LbProgress>;
+  poll(spec: ClusterSpec, operation: LbOperation): Promise<LbOperationStatus>;
   /** The host consumers' traffic reaches the load balancer at (NLB DNS name, loopback address, ...). */
   consumerAddress(spec: ClusterSpec): Promise<string>;
   /**

@@ -10,6 +10,7 @@ import {
   type CommandChannel,
   type LoadBalancer,
   type Notifier,
+  type PortLedger,
   type SecretResolver,
   type SpecStore,
   systemClock,
@@ -69,7 +70,7 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
     return new Ec2BrokerDiscovery({ ec2: await ec2() });
   });
   const loadBalancer = lazyPort<Required<LoadBalancer>>(
-    ['observe', 'apply', 'consumerAddress', 'ensureConsumerEndpoint'],
+    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint'],
     async () => {
       const { AwsLoadBalancer } = await import('../../shared/providers/aws/load-balancer.ts');
       return new AwsLoadBalancer({
@@ -81,6 +82,10 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
       });
     },
   );
+  const ledger = lazyPort<PortLedger>(['read', 'record'], async () => {
+    const { AwsTagLedger } = await import('../../shared/providers/aws/tag-ledger.ts');
+    return new AwsTagLedger({ elbv2: await elbv2() });
+  });
   const commands = lazyPort<CommandChannel>(['start', 'poll'], async () => {
     const { SsmCommandChannel } = await import('../../shared/providers/aws/ssm-command-channel.ts');
     return new SsmCommandChannel({
@@ -113,6 +118,7 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
     return {
       discovery,
       loadBalancer,
+      ledger,
       commands,
       lock,
       secrets,

@@ -4,6 +4,7 @@ import type {
   CatchRule,
   ChoiceStep,
   Condition,
+  Fields,
   Json,
   LockScope,
   StatePath,
@@ -36,11 +37,17 @@ export interface PollLoop {
   /** The choice after each call: done (go on to `next`), or not yet (wait, then call the task again). */
   readonly until: { readonly id: string; readonly when: Condition; readonly next: string };
   readonly wait: { readonly id: string; readonly seconds: number };
+  /**
+   * Optional: the calls after the first go to a step of their own, with their own input (the same task, handed its
+   * last result to continue from) and no progress line, so the start is announced once however long it polls.
+   */
+  readonly poll?: { readonly id: string; readonly input: Fields };
 }
 
 /**
- * A poll loop: task → done? → next, else wait → task. The task returns at once (no function sleeps); the engine
- * does the waiting. Used for everything that takes time on the other side: config pushes, restarts, gates.
+ * A poll loop: task → done? → next, else wait → task (or wait → poll → done?). The task returns at once (no
+ * function sleeps); the engine does the waiting. Used for everything that takes time on the other side: load
+ * balancer operations, config pushes, restarts, gates.
  */
 export function pollLoop(loop: PollLoop): Step[] {
   const task: TaskStep = { kind: 'task', ...loop.task, next: loop.until.id };
@@ -50,8 +57,12 @@ export function pollLoop(loop: PollLoop): Step[] {
     cases: [{ when: loop.until.when, next: loop.until.next }],
     otherwise: loop.wait.id,
   };
-  const wait: WaitStep = { kind: 'wait', id: loop.wait.id, seconds: loop.wait.seconds, next: loop.task.id };
-  return [task, check, wait];
+  const again = loop.poll?.id ?? loop.task.id;
+  const wait: WaitStep = { kind: 'wait', id: loop.wait.id, seconds: loop.wait.seconds, next: again };
+  if (loop.poll === undefined) return [task, check, wait];
+  const { progress: _announcedOnce, note: _notedOnce, ...quiet } = task;
+  const poll: TaskStep = { ...quiet, id: loop.poll.id, input: loop.poll.input, next: loop.until.id };
+  return [task, check, wait, poll];
 }
 
 /** The retry policy of a catalogued 'wait' error (its class declares one: the catalogue test proves it). */

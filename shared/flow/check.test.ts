@@ -45,7 +45,20 @@ describe('the flow contract', () => {
     const problems = flowProblems({
       ...broken,
       steps: broken.steps.filter(
-        (s) => !['EnsureTargets', 'RegisterBrokers', 'PushConfig', 'OrderRestarts', 'RollingRestart'].includes(s.id),
+        (s) =>
+          ![
+            'EnsureTargets',
+            'TargetsApplied',
+            'WaitTargets',
+            'PollTargets',
+            'RegisterBrokers',
+            'RegistrationsApplied',
+            'WaitRegistrations',
+            'PollRegistrations',
+            'PushConfig',
+            'OrderRestarts',
+            'RollingRestart',
+          ].includes(s.id),
       ),
     });
     expect(problems).toContainEqual(expect.stringMatching(/lock is still held when the execution ends at Done/));

@@ -13,7 +13,9 @@ export const PROVISION_STEPS = {
   discover: 'Discover',
   plan: 'Plan',
   ensureTargets: 'EnsureTargets',
+  pollTargets: 'PollTargets',
   registerBrokers: 'RegisterBrokers',
+  pollRegistrations: 'PollRegistrations',
   pushConfig: 'PushConfig',
   advanceConfigPush: 'AdvanceConfigPush',
   orderRestarts: 'OrderRestarts',
@@ -131,24 +133,42 @@ export const provision: Workflow = {
       otherwise: 'InvalidMode',
     },
     { kind: 'succeed', id: 'PlanOnly', output: { mode: literal('plan'), plan } },
-    {
-      kind: 'task',
-      id: S.ensureTargets,
-      task: 'applyLoadBalancer',
-      input: { spec, plan, phase: literal('targets') },
-      resultAt: ['outcome', 'targets'],
-      catch: onFailure,
-      progress: 'creating load balancer mappings',
-    },
-    {
-      kind: 'task',
-      id: S.registerBrokers,
-      task: 'applyLoadBalancer',
-      input: { spec, plan, phase: literal('registrations') },
-      resultAt: ['outcome', 'registrations'],
-      catch: onFailure,
-      progress: 'registering brokers',
-    },
+    ...pollLoop({
+      task: {
+        id: S.ensureTargets,
+        note:
+          'Load balancer changes are started, then polled: the task returns done: false with the operation it waits ' +
+          'for (an Alibaba NLB job, a Compute operation, a local ledger version not served yet) and continues from ' +
+          'its own result; it fails the phase after its deadline (LoadBalancerChangeTimedOut), so the loop is bounded.',
+        task: 'applyLoadBalancer',
+        input: { spec, plan, phase: literal('targets'), progress: literal(null) },
+        resultAt: ['outcome', 'targets'],
+        catch: onFailure,
+        progress: 'creating load balancer mappings',
+      },
+      until: { id: 'TargetsApplied', when: isTrue(['outcome', 'targets', 'done']), next: S.registerBrokers },
+      wait: { id: 'WaitTargets', seconds: 5 },
+      poll: {
+        id: S.pollTargets,
+        input: { spec, plan, phase: literal('targets'), progress: state('outcome', 'targets') },
+      },
+    }),
+    ...pollLoop({
+      task: {
+        id: S.registerBrokers,
+        task: 'applyLoadBalancer',
+        input: { spec, plan, phase: literal('registrations'), progress: literal(null) },
+        resultAt: ['outcome', 'registrations'],
+        catch: onFailure,
+        progress: 'registering brokers',
+      },
+      until: { id: 'RegistrationsApplied', when: isTrue(['outcome', 'registrations', 'done']), next: S.pushConfig },
+      wait: { id: 'WaitRegistrations', seconds: 5 },
+      poll: {
+        id: S.pollRegistrations,
+        input: { spec, plan, phase: literal('registrations'), progress: state('outcome', 'registrations') },
+      },
+    }),
     {
       kind: 'forEach',
       id: S.pushConfig,

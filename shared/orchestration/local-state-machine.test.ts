@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cluster, topic } from '../kafka/safety/testing/snapshots.ts';
+import { createJobLoadBalancer } from '../providers/testing/job-load-balancer.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import type { StepDeps } from '../steps/deps.ts';
 import { createFileCommandChannel, memoryLoadBalancer, memoryLock, snapshotAdmin } from '../steps/testing/fakes.ts';
@@ -21,6 +22,7 @@ function depsFor(spec: ClusterSpec, files: Record<number, string>, overrides: Pa
   const deps: StepDeps = {
     discovery: { discoverBrokers: async (s) => s.brokers.static!.map((b) => ({ id: b.id, host: b.host })) },
     loadBalancer,
+    ledger: loadBalancer.ledger,
     commands,
     lock,
     secrets: { resolve: async (ref) => Promise.reject(new Error(`no secret ${ref}`)) },
@@ -177,6 +179,35 @@ describe('runStateMachine with statemachines/provision.asl.yaml', () => {
     expect(lock.heldBy('orders')).toBeUndefined();
     // Config was pushed to every broker before the roll (the push is safe; only restarts are gated).
     for (const id of [1, 2, 3]) expect(await readFile(files[id]!, 'utf8')).toContain('EXTERNAL://0.0.0.0:39092');
+  });
+
+  it('waits for load balancer operations in its poll loop (Wait + poll) until every change is done', async () => {
+    const jobs = createJobLoadBalancer({ pollsPerJob: 1 });
+    const { deps, commands, lock } = depsFor(spec, files, { loadBalancer: jobs, ledger: jobs.ledger });
+    // Stop right after the load balancer phases: the first config push fails.
+    for (const id of [1, 2, 3]) commands.failNext(id, 1, 'stop after the load balancer');
+    const entered: string[] = [];
+    const error = await runStateMachine(
+      await loadDefinition(PROVISION),
+      { cluster: 'orders', mode: 'apply' },
+      {
+        executionId: 'exec-lb',
+        deps,
+        waitMs: 0,
+        onEvent: (event) => {
+          if (event.type === 'StateEntered') entered.push(event.state.name);
+        },
+      },
+    ).catch((e: unknown) => e);
+    expect((error as StateMachineFailed).error).toBe('CommandFailed');
+    // 4 creates (2 jobs each) and 4 port openings (1 job each), each job polled twice.
+    expect(entered.filter((name) => name === 'PollTargets')).toHaveLength(24);
+    expect(entered.filter((name) => name === 'WaitTargets')).toHaveLength(24);
+    expect(entered.filter((name) => name === 'EnsureTargets')).toHaveLength(1);
+    expect(entered).toContain('RegistrationsApplied');
+    expect(jobs.state().mappings.map((m) => m.port)).toEqual([19092, 19093, 19094, 19095]);
+    expect(jobs.state().openPorts).toEqual([19092, 19093, 19094, 19095]);
+    expect(lock.heldBy('orders')).toBeUndefined();
   });
 
   it('rejects an unknown mode with StepInputInvalid before doing anything', async () => {

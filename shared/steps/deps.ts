@@ -6,6 +6,7 @@ import type {
   KafkaAdmin,
   LoadBalancer,
   Notifier,
+  PortLedger,
   SecretResolver,
   SpecStore,
 } from '../ports.ts';
@@ -18,6 +19,8 @@ import type { ClusterSpec } from '../spec/schema.ts';
 export interface StepDeps {
   discovery: BrokerDiscovery;
   loadBalancer: LoadBalancer;
+  /** Which port belongs to which broker; read with the load balancer, written after each LB change. */
+  ledger: PortLedger;
   commands: CommandChannel;
   lock: ClusterLock;
   secrets: SecretResolver;

@@ -1,4 +1,5 @@
-import type { ListenerView, ObservedBrokerConfig, ObservedState } from '../model/observed.ts';
+import { joinLedger } from '../ledger/join.ts';
+import type { ListenerView, ObservedBrokerConfig, ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { StepDeps } from './deps.ts';
@@ -6,17 +7,17 @@ import type { StepDeps } from './deps.ts';
 const PROBE_CONCURRENCY = 8;
 
 /**
- * Observes the world: brokers from the provider, the load balancer's ledger, and from Kafka the listeners each
- * running broker reports plus the active controller. Kafka being unreachable is not fatal here (LB work can still
+ * Observes the world: brokers from the provider, the port ledger and the load balancer at its ports, and from
+ * Kafka the listeners each running broker reports plus the active controller. Kafka being unreachable is not fatal here (LB work can still
  * be planned); the affected brokers' running config is simply unknown and the plan says so.
  */
 export async function discover(
   spec: ClusterSpec,
-  deps: Pick<StepDeps, 'discovery' | 'loadBalancer' | 'kafka' | 'clock'>,
+  deps: Pick<StepDeps, 'discovery' | 'loadBalancer' | 'ledger' | 'kafka' | 'clock'>,
 ): Promise<ObservedState> {
   const [brokers, loadBalancer] = await Promise.all([
     deps.discovery.discoverBrokers(spec),
-    deps.loadBalancer.observe(spec),
+    observeLoadBalancer(spec, deps),
   ]);
   const observed: ObservedState = {
     observedAt: deps.clock.now().toISOString(),
@@ -49,4 +50,13 @@ export async function discover(
     await kafka?.close().catch(() => undefined);
   }
   return observed;
+}
+
+/** The ledger first: the load balancer is observed at the ports the ledger holds. */
+async function observeLoadBalancer(
+  spec: ClusterSpec,
+  deps: Pick<StepDeps, 'loadBalancer' | 'ledger'>,
+): Promise<ObservedLoadBalancer> {
+  const entries = await deps.ledger.read(spec);
+  return joinLedger(entries, await deps.loadBalancer.observe(spec, entries));
 }

@@ -114,3 +114,18 @@ export class BrokerIdentityMismatch extends BrokerlinkError {
     this.fileNodeId = details.found;
   }
 }
+
+/**
+ * The cloud reports that a load balancer operation failed (a Compute operation's `error`, an Alibaba job `Failed`).
+ * Fail: the action did not take effect, and retrying it blindly could repeat what made it fail.
+ */
+export class LoadBalancerChangeFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'LoadBalancerChangeFailed';
+}
+
+/** A load balancer operation is still running after the step's deadline. Fail: a person must look at the cloud. */
+export class LoadBalancerChangeTimedOut extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'LoadBalancerChangeTimedOut';
+}

@@ -9,7 +9,7 @@ import type { StepDeps } from './deps.ts';
 import { discover } from './discover.ts';
 import { reportDrift } from './drift.ts';
 import { StepInputInvalid } from './errors.ts';
-import { applyLoadBalancerPhase } from './load-balancer.ts';
+import { advanceLoadBalancerPhase, type LbPhaseProgress } from './load-balancer.ts';
 import { acquireLock, releaseLock } from './lock.ts';
 import { advanceConfigPush, type PushState } from './push-config.ts';
 import { buildReport } from './report.ts';
@@ -51,6 +51,24 @@ const restartState = z.discriminatedUnion('phase', [
   z.strictObject({ brokerId: nodeId, phase: z.literal('restarting'), handle }),
   z.strictObject({ brokerId: nodeId, phase: z.literal('done') }),
 ]) satisfies z.ZodType<RestartState>;
+const lbPhase = z.enum(['targets', 'registrations']);
+const lbProgress = z.strictObject({
+  phase: lbPhase,
+  done: z.boolean(),
+  applied: z.number().int().min(0),
+  waiting: z
+    .strictObject({
+      operation: z.strictObject({
+        id: z.string().min(1),
+        scope: z.record(z.string(), z.string()).optional(),
+      }),
+      since: z.iso.datetime({ offset: true }),
+      polls: z.number().int().min(0),
+    })
+    .nullable(),
+  actions: z.array(z.string()),
+  endpoint: z.strictObject({ serviceName: z.string().min(1), notes: z.array(z.string()) }).nullable(),
+}) satisfies z.ZodType<LbPhaseProgress>;
 const gateState = z.strictObject({
   since: z.iso.datetime({ offset: true }),
   ok: z.boolean(),
@@ -108,9 +126,15 @@ export const tasks = {
     return { plan, push };
   }),
 
+  /** Starts (progress null) or continues one LB phase; returns `done: false` while an operation runs. */
   applyLoadBalancer: task(
-    z.strictObject({ spec: specInput, plan: planSchema, phase: z.enum(['targets', 'registrations']) }),
-    (input, deps) => applyLoadBalancerPhase(input.spec, input.plan, input.phase, deps),
+    z.strictObject({
+      spec: specInput,
+      plan: planSchema,
+      phase: lbPhase,
+      progress: lbProgress.nullable().default(null),
+    }),
+    (input, deps) => advanceLoadBalancerPhase(input.spec, input.plan, input.phase, input.progress ?? undefined, deps),
   ),
 
   advanceConfigPush: task(

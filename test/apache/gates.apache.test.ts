@@ -87,14 +87,14 @@ describe('rolling-restart gates on real Apache Kafka', () => {
     const adapter = createLocalLoadBalancer({ stateFile: lab.stateFile, daemon: lab.lb });
     const mapping = (await lab.readState()).mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
     const target = (port: number) => [{ brokerId: 2, host: lab.hostOf(2), port }];
-    await adapter.apply(spec, {
+    await adapter.start(spec, {
       kind: 'deregisterTargets',
       exposure: 'EXTERNAL',
       role: 'broker',
       port: mapping.port,
       targets: mapping.targets.map((t) => ({ id: t.id, port: t.port })),
     });
-    await adapter.apply(spec, {
+    await adapter.start(spec, {
       kind: 'registerTargets',
       exposure: 'EXTERNAL',
       role: 'broker',
@@ -112,14 +112,14 @@ describe('rolling-restart gates on real Apache Kafka', () => {
       expect(text).toContain(`${lab.hostOf(2)}:${lab.ports.internal}`);
     } finally {
       const now = (await lab.readState()).mappings.find((m) => m.port === mapping.port)!;
-      await adapter.apply(spec, {
+      await adapter.start(spec, {
         kind: 'deregisterTargets',
         exposure: 'EXTERNAL',
         role: 'broker',
         port: mapping.port,
         targets: now.targets.map((t) => ({ id: t.id, port: t.port })),
       });
-      await adapter.apply(spec, {
+      await adapter.start(spec, {
         kind: 'registerTargets',
         exposure: 'EXTERNAL',
         role: 'broker',

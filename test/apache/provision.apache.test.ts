@@ -197,7 +197,7 @@ describe(`provision on real Apache Kafka ${KAFKA_VERSION} (3 KRaft combined node
     const expected = await ledgerView(lab);
     const state = await lab.readState();
     const mapping = state.mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
-    await createLocalLoadBalancer({ stateFile: lab.stateFile, daemon: lab.lb }).apply(parseSpec(lab.spec()), {
+    await createLocalLoadBalancer({ stateFile: lab.stateFile, daemon: lab.lb }).start(parseSpec(lab.spec()), {
       kind: 'deregisterTargets',
       exposure: 'EXTERNAL',
       role: 'broker',

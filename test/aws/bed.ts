@@ -136,11 +136,13 @@ export class AwsBed {
     this.deps = {
       ...base,
       loadBalancer: {
-        observe: (spec) => base.loadBalancer.observe(spec),
-        apply: async (spec, action) => {
-          await base.loadBalancer.apply(spec, action);
+        observe: (spec, ledger) => base.loadBalancer.observe(spec, ledger),
+        start: async (spec, action) => {
+          const progress = await base.loadBalancer.start(spec, action);
           await this.syncNlb();
+          return progress;
         },
+        poll: (spec, operation) => base.loadBalancer.poll(spec, operation),
         consumerAddress: async (spec) => {
           await base.loadBalancer.consumerAddress(spec);
           await this.syncNlb();

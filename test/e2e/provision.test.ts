@@ -223,7 +223,7 @@ describe('drift check', () => {
     const mapping = state.mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
     const { createLocalLoadBalancer } = await import('../../shared/providers/local/load-balancer.ts');
     const { parseSpec } = await import('../../shared/spec/validate.ts');
-    await createLocalLoadBalancer({ stateFile: l.stateFile, daemon: l.lb }).apply(parseSpec(l.spec()), {
+    await createLocalLoadBalancer({ stateFile: l.stateFile, daemon: l.lb }).start(parseSpec(l.spec()), {
       kind: 'deregisterTargets',
       exposure: 'EXTERNAL',
       role: 'broker',
@@ -249,7 +249,7 @@ describe('drift check', () => {
     const mapping = state.mappings.find((m) => m.role === 'broker' && m.brokerId === 2)!;
     const { createLocalLoadBalancer } = await import('../../shared/providers/local/load-balancer.ts');
     const { parseSpec } = await import('../../shared/spec/validate.ts');
-    await createLocalLoadBalancer({ stateFile: l.stateFile, daemon: l.lb }).apply(parseSpec(l.spec()), {
+    await createLocalLoadBalancer({ stateFile: l.stateFile, daemon: l.lb }).start(parseSpec(l.spec()), {
       kind: 'deregisterTargets',
       exposure: 'EXTERNAL',
       role: 'broker',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyAction, observeJoined } from '../testing/drive.ts';
 import { createAwsAdapters, createAwsClients } from './index.ts';
 import { brokerInstances, createFakeAws } from './testing/fake-aws.ts';
 import { awsSpec } from './testing/specs.ts';
@@ -29,7 +30,7 @@ describe('createAwsAdapters', () => {
     const spec = awsSpec();
     const brokers = await adapters.discovery.discoverBrokers(spec);
     for (const [index, broker] of brokers.entries()) {
-      await adapters.loadBalancer.apply(spec, {
+      await applyAction(adapters, spec, {
         kind: 'createMapping',
         exposure: 'EXTERNAL',
         role: 'broker',
@@ -38,7 +39,7 @@ describe('createAwsAdapters', () => {
         targets: [{ brokerId: broker.id, instanceId: broker.instanceId!, host: broker.host, port: 39092 }],
       });
     }
-    const observed = await adapters.loadBalancer.observe(spec);
+    const observed = await observeJoined(adapters, spec);
     expect(observed.mappings.map((m) => [m.port, m.brokerId, m.targets.map((t) => t.id)])).toEqual(
       brokers.map((b, index) => [9093 + index, b.id, [b.instanceId]]),
     );

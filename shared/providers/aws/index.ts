@@ -12,6 +12,7 @@ import { SsmClusterLock } from './lock.ts';
 import { AwsSecretResolver } from './secrets.ts';
 import { SsmSpecStore } from './spec-store.ts';
 import { SsmCommandChannel } from './ssm-command-channel.ts';
+import { AwsTagLedger } from './tag-ledger.ts';
 
 export { type AwsClientOptions, type AwsClients, createAwsClients } from './clients.ts';
 export { Ec2BrokerDiscovery } from './discovery.ts';
@@ -29,6 +30,7 @@ export {
   type SsmCommandDocument,
   ssmDocumentContent,
 } from './ssm-document.ts';
+export { AwsTagLedger } from './tag-ledger.ts';
 
 export interface AwsAdapterOptions {
   /** brokerlink's SSM command document (default BrokerLink-BrokerCommand). */
@@ -52,6 +54,7 @@ export function createAwsAdapters(clients: AwsClients, options: AwsAdapterOption
       ...(options.targets === undefined ? {} : { targets: options.targets }),
       ...clock,
     }),
+    ledger: new AwsTagLedger({ elbv2: clients.elbv2 }),
     commands: new SsmCommandChannel({
       ssm: clients.ssm,
       ...(options.documentName === undefined ? {} : { documentName: options.documentName }),

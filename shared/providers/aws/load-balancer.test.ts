@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
+import { driven } from '../testing/drive.ts';
 import { AwsThrottled, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken } from './errors.ts';
 import { LEDGER_TAGS, targetGroupName } from './ledger.ts';
 import { AwsLoadBalancer, type TargetObservation } from './load-balancer.ts';
+import { AwsTagLedger } from './tag-ledger.ts';
 import { brokerInstances, createFakeAws, type FakeAws, type FakeInstance } from './testing/fake-aws.ts';
 import { awsSpec, FAKE_SECURITY_GROUP_ID } from './testing/specs.ts';
 
@@ -17,11 +19,14 @@ function target(instance: FakeInstance, brokerId: number): PlanTarget {
 function setup(count: number, options: { targets?: TargetObservation; pageSize?: { elbv2?: number } } = {}) {
   const instances = brokerInstances(count);
   const aws = createFakeAws({ instances, securityGroupIds: [FAKE_SECURITY_GROUP_ID], pageSize: options.pageSize });
-  const lb = new AwsLoadBalancer({
-    elbv2: aws.clients.elbv2,
-    ec2: aws.clients.ec2,
-    ...(options.targets ? { targets: options.targets } : {}),
-    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+  const lb = driven({
+    loadBalancer: new AwsLoadBalancer({
+      elbv2: aws.clients.elbv2,
+      ec2: aws.clients.ec2,
+      ...(options.targets ? { targets: options.targets } : {}),
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    }),
+    ledger: new AwsTagLedger({ elbv2: aws.clients.elbv2 }),
   });
   return { aws, lb, instances };
 }
@@ -46,7 +51,7 @@ function provisionActions(instances: FakeInstance[]): LbAction[] {
   ];
 }
 
-async function applyAll(lb: AwsLoadBalancer, s: ClusterSpec, actions: LbAction[]) {
+async function applyAll(lb: ReturnType<typeof setup>['lb'], s: ClusterSpec, actions: LbAction[]) {
   for (const action of actions) await lb.apply(s, action);
 }
 
@@ -471,8 +476,8 @@ describe('AwsLoadBalancer.observe', () => {
 
   it('returns the NLB DNS name as the consumer address, asking AWS once', async () => {
     const { aws, lb } = setup(0);
-    expect(await lb.consumerAddress(spec)).toBe('kafka-nlb-0123456789abcdef.elb.us-west-2.amazonaws.com');
-    await lb.consumerAddress(spec);
+    expect(await lb.loadBalancer.consumerAddress(spec)).toBe('kafka-nlb-0123456789abcdef.elb.us-west-2.amazonaws.com');
+    await lb.loadBalancer.consumerAddress(spec);
     expect(aws.calls('elbv2', 'DescribeLoadBalancers')).toHaveLength(1);
   });
 
@@ -517,11 +522,14 @@ describe('AwsLoadBalancer.observe cost for 48 brokers', () => {
     const group = [...aws.state.targetGroups.values()].find((tg) => tg.name === 'bl-orders-external-9120')!;
     group.targets.clear();
     let minute = 0;
-    const rotating = new AwsLoadBalancer({
-      elbv2: aws.clients.elbv2,
-      ec2: aws.clients.ec2,
-      targets: { mode: 'ledger', auditPerObserve: 4 },
-      clock: { now: () => new Date(Date.UTC(2026, 0, 1, 0, minute)) },
+    const rotating = driven({
+      loadBalancer: new AwsLoadBalancer({
+        elbv2: aws.clients.elbv2,
+        ec2: aws.clients.ec2,
+        targets: { mode: 'ledger', auditPerObserve: 4 },
+        clock: { now: () => new Date(Date.UTC(2026, 0, 1, 0, minute)) },
+      }),
+      ledger: new AwsTagLedger({ elbv2: aws.clients.elbv2 }),
     });
     let found = -1;
     for (; minute < 12 && found < 0; minute++) {

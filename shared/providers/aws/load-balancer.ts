@@ -1,52 +1,53 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
-  AddTagsCommand,
   CreateListenerCommand,
   CreateTargetGroupCommand,
   DeleteListenerCommand,
   DeleteTargetGroupCommand,
   DeregisterTargetsCommand,
   DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
-  type Listener,
   ModifyListenerCommand,
-  paginateDescribeListeners,
   RegisterTargetsCommand,
-  RemoveTagsCommand,
   type TargetGroup,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ObservedLoadBalancer, ObservedMapping, ObservedTarget, TargetHealth } from '../../model/observed.ts';
+import type { ObservedTarget, TargetHealth } from '../../model/observed.ts';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
-import { type Clock, type ConsumerEndpoint, type LoadBalancer, systemClock } from '../../ports.ts';
+import {
+  type Clock,
+  type ConsumerEndpoint,
+  type LbOperation,
+  type LbOperationStatus,
+  type LbProgress,
+  type LedgerEntry,
+  type LoadBalancer,
+  type ObservedPorts,
+  systemClock,
+} from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
-import { mapLimit } from '../../util/map-limit.ts';
-import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
+import { awsCall, isAwsError } from './aws-call.ts';
+import { addTags, assertOurs, forwardTarget, listListeners, tagsOfOne, targetGroupByName } from './elbv2-objects.ts';
 import { ensureEndpointService } from './endpoint-service.ts';
-import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupNameTaken, TargetInvalid } from './errors.ts';
-import { awsProvider, fromAwsTags, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
+import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetInvalid } from './errors.ts';
+import { awsProvider, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, ensureBrokerIngress, observeOpenPorts, openPort } from './security-group.ts';
+import { type ObservedGroup, observeTargets, type TargetObservation, targetTagEntries } from './target-observation.ts';
 
 /*
  * LoadBalancer over an AWS Network Load Balancer. One mapping = one TCP listener (the consumer-side port)
- * forwarding to one target group of brokerlink's, whose tags are the ledger (cluster, exposure, role, broker id,
- * retired-at). Every apply is idempotent and adopts what an interrupted earlier run left behind.
+ * forwarding to one target group of brokerlink's. The group's tags are the port ledger (tag-ledger.ts reads and
+ * edits them); this adapter creates a group with its tags and keeps the `brokerlink:target` tag of a broker group
+ * (the target it registered), which `ledger` target observation reads. ELBv2 changes are synchronous, so every
+ * action is done when `start` returns. Every action is idempotent and adopts what an interrupted run left behind.
  *
- * observe() cost. Listeners (1 page of up to 400: an NLB has at most 50) + DescribeTags (20 ARNs per call) +
- * the security group rules (1 page of up to 1000) + target health. DescribeTargetHealth has no batch form (one call
- * per target group), so two modes:
- *  - `describe` (default): every owned target group is described — exact, 1 + ⌈n/20⌉ + n + 1 calls for n mappings.
- *  - `ledger`: a broker mapping's registered target is read from its `brokerlink:target` tag (kept by apply);
- *    health comes from the bootstrap target group (which holds every broker), so one DescribeTargetHealth per
- *    bootstrap mapping. Target groups whose ledger is missing or looks wrong (the tagged target is absent from the
- *    bootstrap group) are described, plus `auditPerObserve` more in rotation so hand-made changes are still found
- *    within ⌈n / auditPerObserve⌉ runs. For 48 brokers that is ≤ 12 calls per no-drift check.
+ * observe() cost, given the ledger's entries (which already carry the target group ARNs and tags): the security
+ * group rules (1 page of up to 1000) + target health (target-observation.ts: one call per group in `describe`
+ * mode, a handful in `ledger` mode).
  */
 
-export type TargetObservation = { mode: 'describe' } | { mode: 'ledger'; auditPerObserve?: number };
+export type { TargetObservation } from './target-observation.ts';
 
 export interface AwsLoadBalancerOptions {
   elbv2: ElasticLoadBalancingV2Client;
@@ -62,15 +63,6 @@ export interface AwsLoadBalancerOptions {
    */
   verifierGroupIds?: readonly string[];
 }
-
-interface OwnedGroup {
-  listener: Listener;
-  port: number;
-  targetGroupArn: string;
-  tags: Record<string, string>;
-}
-
-const DEFAULT_AUDIT = 4;
 
 export class AwsLoadBalancer implements LoadBalancer {
   readonly #elbv2: ElasticLoadBalancingV2Client;
@@ -122,52 +114,53 @@ export class AwsLoadBalancer implements LoadBalancer {
 
   // ------------------------------------------------------------------ observe
 
-  async observe(spec: ClusterSpec): Promise<ObservedLoadBalancer> {
-    const [listeners, openPorts] = await Promise.all([
-      this.#listeners(spec),
+  async observe(spec: ClusterSpec, ledger: readonly LedgerEntry[]): Promise<ObservedPorts> {
+    const groups = await this.#groupsOf(spec, ledger);
+    const [targets, openPorts] = await Promise.all([
+      observeTargets(
+        groups.map((g) => g.group),
+        {
+          mode: this.#targets,
+          describe: (arn) => this.#describeHealth(arn),
+          concurrency: this.#concurrency,
+          now: this.#clock.now(),
+        },
+      ),
       observeOpenPorts(this.#ec2, spec, this.#verifierGroupIds),
     ]);
-    const forwarded = listeners.flatMap((listener) => {
-      const arn = forwardTarget(listener);
-      return arn === undefined || listener.Port === undefined
-        ? []
-        : [{ listener, port: listener.Port, targetGroupArn: arn }];
-    });
-    const tags = await this.#tagsOf([...new Set(forwarded.map((f) => f.targetGroupArn))]);
-    const owned: OwnedGroup[] = forwarded
-      .map((f) => ({ ...f, tags: tags.get(f.targetGroupArn) ?? {} }))
-      .filter((group) => group.tags[LEDGER_TAGS.cluster] === spec.cluster);
-
-    const targets = await this.#observeTargets(owned);
-    const mappings = owned
-      .map((group) => toMapping(group, targets.get(group.targetGroupArn) ?? []))
-      .filter((mapping) => mapping !== undefined)
-      .sort((a, b) => a.port - b.port);
-    return { mappings, openPorts };
+    const ports = groups.map(({ group, listenerArn }) => ({
+      port: group.port,
+      targets: targets.get(group.targetGroupArn) ?? [],
+      resourceIds: { targetGroupArn: group.targetGroupArn, ...(listenerArn === undefined ? {} : { listenerArn }) },
+    }));
+    return { ports, openPorts };
   }
 
-  async #listeners(spec: ClusterSpec): Promise<Listener[]> {
-    return collectPages(
-      'elbv2:DescribeListeners',
-      paginateDescribeListeners(
-        { client: this.#elbv2, pageSize: 400 },
-        { LoadBalancerArn: awsProvider(spec).loadBalancerArn },
-      ),
-      (page) => page.Listeners,
-    );
-  }
-
-  async #tagsOf(arns: string[]): Promise<Map<string, Record<string, string>>> {
-    const result = new Map<string, Record<string, string>>();
-    const batches = await mapLimit(chunk(arns, 20), this.#concurrency, (batch) =>
-      awsCall('elbv2:DescribeTags', () => this.#elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }))),
-    );
-    for (const answer of batches) {
-      for (const description of answer.TagDescriptions ?? []) {
-        if (description.ResourceArn !== undefined) result.set(description.ResourceArn, fromAwsTags(description.Tags));
-      }
+  /** The target group of every entry: from what the AWS ledger read with it, else found by its deterministic name. */
+  async #groupsOf(
+    spec: ClusterSpec,
+    ledger: readonly LedgerEntry[],
+  ): Promise<{ group: ObservedGroup; listenerArn: string | undefined }[]> {
+    const groups: { group: ObservedGroup; listenerArn: string | undefined }[] = [];
+    for (const entry of ledger) {
+      const data = entry.adapterData ?? {};
+      const targetGroupArn =
+        data['targetGroupArn'] ??
+        (await targetGroupByName(this.#elbv2, targetGroupName(spec.cluster, entry.exposure, entry.port)))
+          ?.TargetGroupArn;
+      if (targetGroupArn === undefined) continue; // no group: the load balancer does not serve this port
+      groups.push({
+        group: {
+          targetGroupArn,
+          port: entry.port,
+          role: entry.role,
+          targetTag: data['target'],
+          retired: entry.retiredAt !== undefined,
+        },
+        listenerArn: data['listenerArn'],
+      });
     }
-    return result;
+    return groups;
   }
 
   async #describeHealth(targetGroupArn: string): Promise<ObservedTarget[]> {
@@ -177,59 +170,23 @@ export class AwsLoadBalancer implements LoadBalancer {
     return (answer.TargetHealthDescriptions ?? []).flatMap(toObservedTarget);
   }
 
-  async #observeTargets(owned: OwnedGroup[]): Promise<Map<string, ObservedTarget[]>> {
-    const result = new Map<string, ObservedTarget[]>();
-    const describeAll = async (groups: OwnedGroup[]) => {
-      const answers = await mapLimit(groups, this.#concurrency, (g) => this.#describeHealth(g.targetGroupArn));
-      groups.forEach((group, index) => {
-        result.set(group.targetGroupArn, answers[index]!);
-      });
-    };
-    if (this.#targets.mode === 'describe') {
-      await describeAll(owned);
-      return result;
-    }
-
-    const bootstrap = owned.filter((g) => g.tags[LEDGER_TAGS.role] === 'bootstrap');
-    const brokers = owned.filter((g) => g.tags[LEDGER_TAGS.role] !== 'bootstrap');
-    await describeAll(bootstrap);
-    const healthByTarget = new Map<string, TargetHealth | undefined>();
-    for (const group of bootstrap) {
-      for (const target of result.get(group.targetGroupArn) ?? []) {
-        healthByTarget.set(`${target.id}:${target.port}`, target.health);
-      }
-    }
-
-    // Described for sure: no ledger yet, an active mapping with no target, or a target the bootstrap group lacks.
-    const needed = new Set<OwnedGroup>();
-    for (const group of brokers) {
-      const ledger = group.tags[LEDGER_TAGS.target];
-      const entries = ledgerEntries(ledger);
-      const retired = group.tags[LEDGER_TAGS.retiredAt] !== undefined;
-      if (ledger === undefined || (entries.length === 0 && !retired)) needed.add(group);
-      else if (bootstrap.length > 0 && entries.some((entry) => !healthByTarget.has(entry))) needed.add(group);
-    }
-    const audit = Math.min(this.#targets.auditPerObserve ?? DEFAULT_AUDIT, brokers.length);
-    if (audit > 0) {
-      const ordered = [...brokers].sort((a, b) => a.port - b.port);
-      const start = (Math.floor(this.#clock.now().getTime() / 60_000) * audit) % ordered.length;
-      for (let i = 0; i < audit; i++) needed.add(ordered[(start + i) % ordered.length]!);
-    }
-    await describeAll([...needed]);
-    for (const group of brokers) {
-      if (result.has(group.targetGroupArn)) continue;
-      const entries = ledgerEntries(group.tags[LEDGER_TAGS.target]);
-      result.set(
-        group.targetGroupArn,
-        entries.map((entry) => fromLedger(entry, healthByTarget.get(entry))),
-      );
-    }
-    return result;
-  }
-
   // ------------------------------------------------------------------ apply
 
-  async apply(spec: ClusterSpec, action: LbAction): Promise<void> {
+  async start(spec: ClusterSpec, action: LbAction): Promise<LbProgress> {
+    await this.#apply(spec, action);
+    return { state: 'done' };
+  }
+
+  /** ELBv2 changes are synchronous: `start` never returns an operation, so there is none to poll. */
+  async poll(_spec: ClusterSpec, operation: LbOperation): Promise<LbOperationStatus> {
+    throw new AwsCallFailed(
+      'elbv2:poll',
+      'NoSuchOperation',
+      `the AWS load balancer starts no operations to poll (got ${JSON.stringify(operation)})`,
+    );
+  }
+
+  async #apply(spec: ClusterSpec, action: LbAction): Promise<void> {
     switch (action.kind) {
       case 'createMapping':
         return this.#createMapping(spec, action);
@@ -240,7 +197,9 @@ export class AwsLoadBalancer implements LoadBalancer {
       case 'retireMapping':
         return this.#retire(spec, action);
       case 'reviveMapping':
-        return this.#revive(spec, action);
+        // Nothing to change on the load balancer: the ledger clears the retirement, and the broker's target
+        // comes back through a registerTargets action of the plan.
+        return;
       case 'deleteMapping':
         return this.#delete(spec, action);
       case 'openPort':
@@ -290,16 +249,13 @@ export class AwsLoadBalancer implements LoadBalancer {
         return undefined; // exists with other settings: adopted below if it is ours
       }
     });
-    const group = created?.TargetGroups?.[0] ?? (await this.#targetGroupByName(name));
+    const group = created?.TargetGroups?.[0] ?? (await targetGroupByName(this.#elbv2, name));
     if (group?.TargetGroupArn === undefined) throw new MappingNotFound(action.exposure, action.port, 'createMapping');
     const arn = group.TargetGroupArn;
-    // Identical settings return an existing group without applying our tags: check whose it is.
-    const existingTags = (await this.#tagsOf([arn])).get(arn) ?? {};
+    // Identical settings return an existing group without applying our tags: check whose it is (the ledger's
+    // assign then repairs the tags of an adopted group).
+    const existingTags = await tagsOfOne(this.#elbv2, arn);
     assertOurs(name, existingTags, tags);
-    const missing = Object.fromEntries(
-      Object.entries(tags).filter(([key]) => existingTags[key] === undefined && key !== LEDGER_TAGS.target),
-    );
-    if (Object.keys(missing).length > 0) await this.#addTags(arn, missing);
 
     await this.#register(group, action.targets, action.role === 'broker' ? existingTags : undefined);
     await this.#ensureListener(spec, action.port, arn);
@@ -328,7 +284,7 @@ export class AwsLoadBalancer implements LoadBalancer {
     });
     if (!duplicate) return;
     // A listener exists on the port with other settings: ours pointing elsewhere (fix it) or someone else's (stop).
-    const listener = (await this.#listeners(spec)).find((l) => l.Port === port);
+    const listener = (await listListeners(this.#elbv2, spec)).find((l) => l.Port === port);
     if (listener?.ListenerArn === undefined) {
       // Deleted between the two calls (another execution): try again, a bounded number of times.
       if (attempt < 3) return this.#ensureListener(spec, port, targetGroupArn, attempt + 1);
@@ -336,7 +292,7 @@ export class AwsLoadBalancer implements LoadBalancer {
     }
     const current = forwardTarget(listener);
     if (current === targetGroupArn && listener.Protocol === 'TCP') return;
-    const currentTags = current === undefined ? {} : ((await this.#tagsOf([current])).get(current) ?? {});
+    const currentTags = current === undefined ? {} : await tagsOfOne(this.#elbv2, current);
     if (currentTags[LEDGER_TAGS.cluster] !== spec.cluster) {
       throw new ListenerPortTaken(
         port,
@@ -360,8 +316,7 @@ export class AwsLoadBalancer implements LoadBalancer {
   ) {
     const group = await this.#requireGroup(spec, exposure, port, 'registerTargets');
     if (role === 'bootstrap') await ensureBrokerIngress(this.#ec2, spec);
-    const tags =
-      role === 'broker' ? ((await this.#tagsOf([group.TargetGroupArn!])).get(group.TargetGroupArn!) ?? {}) : undefined;
+    const tags = role === 'broker' ? await tagsOfOne(this.#elbv2, group.TargetGroupArn!) : undefined;
     await this.#register(group, targets, tags);
   }
 
@@ -375,11 +330,14 @@ export class AwsLoadBalancer implements LoadBalancer {
     );
     if (brokerTags !== undefined) {
       const ledger = [
-        ...new Set([...ledgerEntries(brokerTags[LEDGER_TAGS.target]), ...awsTargets.map((t) => `${t.Id}:${t.Port}`)]),
+        ...new Set([
+          ...targetTagEntries(brokerTags[LEDGER_TAGS.target]),
+          ...awsTargets.map((t) => `${t.Id}:${t.Port}`),
+        ]),
       ]
         .sort()
         .join(' ');
-      if (brokerTags[LEDGER_TAGS.target] !== ledger) await this.#addTags(arn, { [LEDGER_TAGS.target]: ledger });
+      if (brokerTags[LEDGER_TAGS.target] !== ledger) await addTags(this.#elbv2, arn, { [LEDGER_TAGS.target]: ledger });
     }
   }
 
@@ -388,12 +346,12 @@ export class AwsLoadBalancer implements LoadBalancer {
     const arn = group.TargetGroupArn!;
     await this.#deregister(arn, action.targets);
     if (action.role === 'broker') {
-      const tags = (await this.#tagsOf([arn])).get(arn) ?? {};
+      const tags = await tagsOfOne(this.#elbv2, arn);
       const gone = new Set(action.targets.map((t) => `${t.id}:${t.port}`));
-      const ledger = ledgerEntries(tags[LEDGER_TAGS.target])
+      const ledger = targetTagEntries(tags[LEDGER_TAGS.target])
         .filter((entry) => !gone.has(entry))
         .join(' ');
-      if (tags[LEDGER_TAGS.target] !== ledger) await this.#addTags(arn, { [LEDGER_TAGS.target]: ledger });
+      if (tags[LEDGER_TAGS.target] !== ledger) await addTags(this.#elbv2, arn, { [LEDGER_TAGS.target]: ledger });
     }
   }
 
@@ -414,34 +372,21 @@ export class AwsLoadBalancer implements LoadBalancer {
     });
   }
 
+  /** Deregisters every target; the ledger stamps the retirement. */
   async #retire(spec: ClusterSpec, action: Extract<LbAction, { kind: 'retireMapping' }>) {
     const group = await this.#requireGroup(spec, action.exposure, action.port, 'retireMapping');
     const arn = group.TargetGroupArn!;
-    const registered = await this.#describeHealth(arn);
-    await this.#deregister(arn, registered);
-    const tags = (await this.#tagsOf([arn])).get(arn) ?? {};
-    const update: Record<string, string> = {};
-    // The first retirement starts the cool-down; retiring again keeps that time.
-    if (tags[LEDGER_TAGS.retiredAt] === undefined) update[LEDGER_TAGS.retiredAt] = action.retiredAt;
-    if (tags[LEDGER_TAGS.target] !== '') update[LEDGER_TAGS.target] = '';
-    if (Object.keys(update).length > 0) await this.#addTags(arn, update);
-  }
-
-  /** Clears the retirement stamp. The broker's target comes back through a registerTargets action of the plan. */
-  async #revive(spec: ClusterSpec, action: Extract<LbAction, { kind: 'reviveMapping' }>) {
-    const group = await this.#requireGroup(spec, action.exposure, action.port, 'reviveMapping');
-    const arn = group.TargetGroupArn!;
-    await awsCall('elbv2:RemoveTags', () =>
-      this.#elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: [LEDGER_TAGS.retiredAt] })),
-    );
+    await this.#deregister(arn, await this.#describeHealth(arn));
+    const tags = await tagsOfOne(this.#elbv2, arn);
+    if (tags[LEDGER_TAGS.target] !== '') await addTags(this.#elbv2, arn, { [LEDGER_TAGS.target]: '' });
   }
 
   async #delete(spec: ClusterSpec, action: Extract<LbAction, { kind: 'deleteMapping' }>) {
     const name = targetGroupName(spec.cluster, action.exposure, action.port);
-    const listener = (await this.#listeners(spec)).find((l) => l.Port === action.port);
+    const listener = (await listListeners(this.#elbv2, spec)).find((l) => l.Port === action.port);
     if (listener?.ListenerArn !== undefined) {
       const forwarded = forwardTarget(listener);
-      const tags = forwarded === undefined ? {} : ((await this.#tagsOf([forwarded])).get(forwarded) ?? {});
+      const tags = forwarded === undefined ? {} : await tagsOfOne(this.#elbv2, forwarded);
       if (tags[LEDGER_TAGS.cluster] !== spec.cluster || tags[LEDGER_TAGS.port] !== String(action.port)) {
         throw new ListenerPortTaken(
           action.port,
@@ -457,10 +402,10 @@ export class AwsLoadBalancer implements LoadBalancer {
         }
       });
     }
-    const group = await this.#targetGroupByName(name);
+    const group = await targetGroupByName(this.#elbv2, name);
     if (group?.TargetGroupArn === undefined) return;
     const arn = group.TargetGroupArn;
-    const tags = (await this.#tagsOf([arn])).get(arn) ?? {};
+    const tags = await tagsOfOne(this.#elbv2, arn);
     assertOurs(name, tags, mappingTags(spec.cluster, action.exposure, 'broker', action.port, undefined));
     await awsCall('elbv2:DeleteTargetGroup', () =>
       this.#elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })),
@@ -469,34 +414,11 @@ export class AwsLoadBalancer implements LoadBalancer {
 
   // ------------------------------------------------------------------ helpers
 
-  async #targetGroupByName(name: string): Promise<TargetGroup | undefined> {
-    return awsCall('elbv2:DescribeTargetGroups', async () => {
-      try {
-        const answer = await this.#elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }));
-        return answer.TargetGroups?.[0];
-      } catch (error) {
-        if (isAwsError(error, 'TargetGroupNotFound')) return undefined;
-        throw error;
-      }
-    });
-  }
-
   async #requireGroup(spec: ClusterSpec, exposure: string, port: number, what: string): Promise<TargetGroup> {
-    const group = await this.#targetGroupByName(targetGroupName(spec.cluster, exposure, port));
+    const group = await targetGroupByName(this.#elbv2, targetGroupName(spec.cluster, exposure, port));
     if (group?.TargetGroupArn === undefined) throw new MappingNotFound(exposure, port, what);
     return group;
   }
-
-  async #addTags(arn: string, tags: Record<string, string>) {
-    await awsCall('elbv2:AddTags', () =>
-      this.#elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toAwsTags(tags) })),
-    );
-  }
-}
-
-function forwardTarget(listener: Listener): string | undefined {
-  const action = listener.DefaultActions?.find((a) => a.Type === 'forward');
-  return action?.TargetGroupArn ?? action?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
 }
 
 function targetId(group: TargetGroup, target: PlanTarget): string {
@@ -509,15 +431,6 @@ function targetId(group: TargetGroup, target: PlanTarget): string {
     return target.instanceId;
   }
   return target.host;
-}
-
-/** The group with our deterministic name must carry this cluster's ledger (same cluster, same port). */
-function assertOurs(name: string, existing: Record<string, string>, wanted: Record<string, string>) {
-  const cluster = existing[LEDGER_TAGS.cluster];
-  const port = existing[LEDGER_TAGS.port];
-  if (cluster !== wanted[LEDGER_TAGS.cluster] || (port !== undefined && port !== wanted[LEDGER_TAGS.port])) {
-    throw new TargetGroupNameTaken(name, `its tags say cluster=${cluster ?? '(none)'} port=${port ?? '(none)'}`);
-  }
 }
 
 const HEALTH: Record<string, TargetHealth> = {
@@ -534,35 +447,4 @@ function toObservedTarget(description: TargetHealthDescription): ObservedTarget[
   const port = description.Target?.Port;
   if (id === undefined || port === undefined) return [];
   return [{ id, port, health: HEALTH[description.TargetHealth?.State ?? ''] ?? 'unknown' }];
-}
-
-/** `<id>:<port>` entries, space-separated (ELBv2 tag values allow letters, digits, spaces and _ . : / = + - @). */
-function ledgerEntries(ledger: string | undefined): string[] {
-  return (ledger ?? '').split(' ').filter((entry) => entry !== '');
-}
-
-function fromLedger(entry: string, health: TargetHealth | undefined): ObservedTarget {
-  const separator = entry.lastIndexOf(':');
-  const target: ObservedTarget = { id: entry.slice(0, separator), port: Number(entry.slice(separator + 1)) };
-  return health === undefined ? target : { ...target, health };
-}
-
-function toMapping(group: OwnedGroup, targets: ObservedTarget[]): ObservedMapping | undefined {
-  const role = group.tags[LEDGER_TAGS.role];
-  const exposure = group.tags[LEDGER_TAGS.exposure];
-  if ((role !== 'broker' && role !== 'bootstrap') || exposure === undefined) return undefined;
-  const brokerId = group.tags[LEDGER_TAGS.brokerId];
-  const retiredAt = group.tags[LEDGER_TAGS.retiredAt];
-  return {
-    exposure,
-    role,
-    port: group.port,
-    ...(brokerId === undefined || !/^\d+$/.test(brokerId) ? {} : { brokerId: Number(brokerId) }),
-    targets: [...targets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.port - b.port)),
-    ...(retiredAt === undefined || retiredAt === '' ? {} : { retiredAt }),
-    resourceIds: {
-      targetGroupArn: group.targetGroupArn,
-      ...(group.listener.ListenerArn ? { listenerArn: group.listener.ListenerArn } : {}),
-    },
-  };
 }

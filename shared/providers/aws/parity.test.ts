@@ -18,17 +18,24 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
+import { driven } from '../testing/drive.ts';
 import { Ec2BrokerDiscovery } from './discovery.ts';
 import { ensureEndpointService } from './endpoint-service.ts';
 import { SpecNotStored, SpecTooLarge, TargetGroupNameTaken } from './errors.ts';
 import { LEDGER_TAGS } from './ledger.ts';
-import { AwsLoadBalancer } from './load-balancer.ts';
+import { AwsLoadBalancer, type AwsLoadBalancerOptions } from './load-balancer.ts';
 import { SsmClusterLock } from './lock.ts';
 import { brokerIngressInPlace } from './security-group.ts';
 import { SsmSpecStore } from './spec-store.ts';
+import { AwsTagLedger } from './tag-ledger.ts';
 import { type AwsBackend, fakeBackend, motoBackend, ZONES } from './testing/backends.ts';
 import { type MotoServer, startMoto } from './testing/moto-server.ts';
 import { awsSpec } from './testing/specs.ts';
+
+/** The NLB adapter with its tag ledger: `apply` carries a whole action out, as the step does. */
+function awsLb(options: AwsLoadBalancerOptions) {
+  return driven({ loadBalancer: new AwsLoadBalancer(options), ledger: new AwsTagLedger({ elbv2: options.elbv2 }) });
+}
 
 let moto: MotoServer | undefined;
 let backend: AwsBackend | undefined;
@@ -99,7 +106,7 @@ function creations(brokers: { id: number; instanceId: string; privateIp: string 
   ];
 }
 
-async function applyAll(lb: AwsLoadBalancer, spec: ClusterSpec, actions: LbAction[]) {
+async function applyAll(lb: ReturnType<typeof awsLb>, spec: ClusterSpec, actions: LbAction[]) {
   for (const action of actions) await lb.apply(spec, action);
 }
 
@@ -149,10 +156,10 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       const target = await start();
       const brokers = await launchBrokers(target, [1, 2, 3]);
       const spec = specFor(target.world);
-      await applyAll(new AwsLoadBalancer({ ...target.clients }), spec, creations(brokers));
+      await applyAll(awsLb({ ...target.clients }), spec, creations(brokers));
 
       for (const mode of [{ mode: 'describe' as const }, { mode: 'ledger' as const }]) {
-        const observed = await new AwsLoadBalancer({ ...target.clients, targets: mode }).observe(spec);
+        const observed = await awsLb({ ...target.clients, targets: mode }).observe(spec);
         expect(observed.mappings.map((m) => [m.port, m.role, m.brokerId ?? null])).toEqual([
           [9092, 'bootstrap', null],
           [9093, 'broker', 1],
@@ -187,7 +194,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       const target = await start();
       const brokers = await launchBrokers(target, [1, 2]);
       const spec = specFor(target.world);
-      const lb = new AwsLoadBalancer({ ...target.clients });
+      const lb = awsLb({ ...target.clients });
       await applyAll(lb, spec, creations(brokers));
       const listenersBefore = await target.clients.elbv2.send(
         new DescribeListenersCommand({ LoadBalancerArn: target.world.loadBalancerArn }),
@@ -218,7 +225,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       const target = await start();
       const brokers = await launchBrokers(target, [1, 2, 3]);
       const spec = specFor(target.world);
-      const lb = new AwsLoadBalancer({ ...target.clients });
+      const lb = awsLb({ ...target.clients });
       await applyAll(lb, spec, creations(brokers));
       const two = { id: brokers[1]!.instanceId, port: 39092 };
 
@@ -256,7 +263,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
         port: 9094,
         targets: back,
       });
-      observed = await new AwsLoadBalancer({ ...target.clients, targets: { mode: 'ledger' } }).observe(spec);
+      observed = await awsLb({ ...target.clients, targets: { mode: 'ledger' } }).observe(spec);
       expect(bootstrapIds(observed)).toEqual(brokers.map((b) => b.instanceId).sort());
       expect(observed.mappings.find((m) => m.port === 9094)!.targets.map((t) => t.id)).toEqual([two.id]);
     });
@@ -265,7 +272,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       const target = await start();
       const brokers = await launchBrokers(target, [1, 2]);
       const spec = specFor(target.world);
-      const lb = new AwsLoadBalancer({ ...target.clients });
+      const lb = awsLb({ ...target.clients });
       await applyAll(lb, spec, creations(brokers));
       const retiredAt = '2026-01-10T00:00:00.000Z';
 
@@ -302,7 +309,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
           HealthCheckProtocol: 'TCP',
         }),
       );
-      const error = await new AwsLoadBalancer({ ...target.clients })
+      const error = await awsLb({ ...target.clients })
         .apply(spec, creations(brokers)[1]!)
         .catch((e: Error) => e);
       expect(error).toBeInstanceOf(TargetGroupNameTaken);
@@ -314,7 +321,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
 
     it('reports the NLB DNS name as the consumer address', async () => {
       const target = await start();
-      const address = await new AwsLoadBalancer({ ...target.clients }).consumerAddress(specFor(target.world));
+      const address = await awsLb({ ...target.clients }).consumerAddress(specFor(target.world));
       expect(address).toMatch(/^kafka-nlb-[0-9a-z]+\.(us-west-2\.)?elb\.(us-west-2\.)?amazonaws\.com$/);
     });
   });
@@ -325,7 +332,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       const [running, stopped] = await launchBrokers(target, [1, 2]);
       await target.stop(stopped!.instanceId);
       const spec = specFor(target.world);
-      const lb = new AwsLoadBalancer({ ...target.clients });
+      const lb = awsLb({ ...target.clients });
       await lb.apply(spec, creations([running!])[0]!);
       const register = (instanceId: string) =>
         lb
@@ -417,7 +424,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
     it('opens and closes consumer ports, and observe() sees exactly the open ones', async () => {
       const target = await start();
       const spec = specFor(target.world);
-      const lb = new AwsLoadBalancer({ ...target.clients });
+      const lb = awsLb({ ...target.clients });
       for (const port of [9092, 9093, 9094])
         await lb.apply(spec, { kind: 'openPort', port, cidrs: spec.provider.aws!.consumerCidrs });
       expect((await lb.observe(spec)).openPorts).toEqual([9092, 9093, 9094]);
@@ -435,7 +442,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
       // moto drops the Description of group-sourced rules in DescribeSecurityGroupRules, so brokerlink cannot tell
       // its own from others' there: on moto the verifiers' group is left out of this scenario.
       const withVerifier = !target.gaps.has('group-rule-description-dropped');
-      const lb = new AwsLoadBalancer({ ...target.clients, verifierGroupIds: withVerifier ? [verifier] : [] });
+      const lb = awsLb({ ...target.clients, verifierGroupIds: withVerifier ? [verifier] : [] });
       for (let port = 9092; port <= 9141; port++) {
         await lb.apply(spec, { kind: 'openPort', port, cidrs: spec.provider.aws!.consumerCidrs });
       }
@@ -484,7 +491,7 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('AWS adapters 
     it('admits the broker-side port from the NLB security group on the brokers’ group when the spec names it', async () => {
       const target = await start();
       const spec = specFor(target.world, { brokerSecurityGroupId: target.world.brokerSecurityGroupId });
-      await new AwsLoadBalancer({ ...target.clients }).apply(spec, {
+      await awsLb({ ...target.clients }).apply(spec, {
         kind: 'createMapping',
         exposure: 'EXTERNAL',
         role: 'bootstrap',

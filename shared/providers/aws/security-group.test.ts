@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../spec/schema.ts';
+import { driven } from '../testing/drive.ts';
 import { SecurityGroupRuleQuotaExceeded } from './errors.ts';
-import { AwsLoadBalancer } from './load-balancer.ts';
+import { AwsLoadBalancer, type AwsLoadBalancerOptions } from './load-balancer.ts';
 import { brokerIngressInPlace, ensureBrokerIngress, portRanges } from './security-group.ts';
+import { AwsTagLedger } from './tag-ledger.ts';
 import { createFakeAws } from './testing/fake-aws.ts';
 import type { FakeSecurityGroupRule } from './testing/fake-state.ts';
 import { awsSpec, FAKE_SECURITY_GROUP_ID } from './testing/specs.ts';
+
+/** The NLB adapter with its tag ledger: `apply` carries a whole action out, as the step does. */
+function awsLb(options: AwsLoadBalancerOptions) {
+  return driven({ loadBalancer: new AwsLoadBalancer(options), ledger: new AwsTagLedger({ elbv2: options.elbv2 }) });
+}
 
 const BROKERS_GROUP = 'sg-0bbb22222';
 const VERIFIER_GROUP = 'sg-0ccc33333';
@@ -16,7 +23,7 @@ function setup(options: { quota?: number; verifiers?: string[]; spec?: ClusterSp
     securityGroupIds: [FAKE_SECURITY_GROUP_ID, BROKERS_GROUP],
     ...(options.quota === undefined ? {} : { securityGroupRuleQuota: options.quota }),
   });
-  const lb = new AwsLoadBalancer({
+  const lb = awsLb({
     elbv2: aws.clients.elbv2,
     ec2: aws.clients.ec2,
     ...(options.verifiers === undefined ? {} : { verifierGroupIds: options.verifiers }),
@@ -29,9 +36,9 @@ function setup(options: { quota?: number; verifiers?: string[]; spec?: ClusterSp
   return { aws, lb, rules, spec: options.spec ?? awsSpec() };
 }
 
-const open = (lb: AwsLoadBalancer, spec: ClusterSpec, port: number) =>
+const open = (lb: ReturnType<typeof awsLb>, spec: ClusterSpec, port: number) =>
   lb.apply(spec, { kind: 'openPort', port, cidrs: CIDRS });
-const close = (lb: AwsLoadBalancer, spec: ClusterSpec, port: number) =>
+const close = (lb: ReturnType<typeof awsLb>, spec: ClusterSpec, port: number) =>
   lb.apply(spec, { kind: 'closePort', port, cidrs: CIDRS });
 
 describe('portRanges', () => {

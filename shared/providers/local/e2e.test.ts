@@ -19,6 +19,7 @@ import type { LbAction } from '../../model/plan.ts';
 import type { CommandChannel, CommandHandle, CommandStatus } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { clusterSpecSchema } from '../../spec/schema.ts';
+import { applyAction, applyActions } from '../testing/drive.ts';
 import type { LocalLoadBalancerDaemon } from './index.ts';
 import { createLocalProvider, startLocalLoadBalancer } from './index.ts';
 import { freePort } from './testing/echo.ts';
@@ -118,7 +119,7 @@ describe('local provider with test brokers', () => {
       ),
       ...[bootstrap, ...lbPorts.values()].map((port): LbAction => ({ kind: 'openPort', port, cidrs: ['127.0.0.0/8'] })),
     ];
-    for (const action of actions) await provider.loadBalancer.apply(spec, action);
+    await applyActions(provider, spec, actions);
 
     const md = await metadataV12.api.async(await kafka(bootstrap), null, false, false);
     expect(md.brokers.map((b) => [b.nodeId, b.host, b.port]).sort()).toEqual(
@@ -221,7 +222,7 @@ describe('local provider with test brokers', () => {
       },
       { kind: 'openPort', port: lbPort, cidrs: ['127.0.0.0/8'] },
     ] satisfies LbAction[]) {
-      await provider.loadBalancer.apply(spec, action);
+      await applyAction(provider, spec, action);
     }
     const md = await metadataV12.api.async(await kafka(lbPort), null, false, false);
     expect(md.brokers.map((b) => [b.nodeId, b.host, b.port])).toEqual([[1, '127.0.0.1', lbPort]]);

@@ -10,6 +10,7 @@ import type {
   ClusterLock,
   CommandChannel,
   LoadBalancer,
+  PortLedger,
   SecretResolver,
   SpecStore,
 } from '../../ports.ts';
@@ -18,6 +19,7 @@ import type { LocalCommandChannelOptions } from './command-channel.ts';
 import { createLocalCommandChannel } from './command-channel.ts';
 import { createLocalDiscovery } from './discovery.ts';
 import { LocalProviderUnsupported } from './errors.ts';
+import { createLocalLedger } from './ledger.ts';
 import { createLocalLoadBalancer } from './load-balancer.ts';
 import type { LocalLoadBalancerDaemon } from './load-balancer-daemon.ts';
 import { createLocalClusterLock } from './lock.ts';
@@ -29,9 +31,9 @@ export type { LocalLoadBalancerDaemon, LocalLoadBalancerOptions } from './load-b
 export { startLocalLoadBalancer } from './load-balancer-daemon.ts';
 
 export interface LocalProviderOptions {
-  /** An in-process daemon serving this spec's state file: LB changes resolve once it serves them. */
+  /** An in-process daemon serving this spec's state file: LB changes are done once it serves them. */
   daemon?: Pick<LocalLoadBalancerDaemon, 'reload'>;
-  /** Or: wait this long for a daemon in another process (lb-main.ts) to serve each change. */
+  /** Or: a daemon in another process (lb-main.ts): LB changes are pending until it serves them, for this long at most. */
   waitForServedMs?: number;
   /** Command channel settings (per-broker roots, timeouts, writer location). */
   commands?: Omit<LocalCommandChannelOptions, 'propertiesPath'>;
@@ -45,6 +47,7 @@ export interface LocalProviderOptions {
 export interface LocalProvider {
   discovery: BrokerDiscovery;
   loadBalancer: LoadBalancer;
+  ledger: PortLedger;
   commands: CommandChannel;
   lock: ClusterLock;
   secrets: SecretResolver;
@@ -69,6 +72,10 @@ export function createLocalProvider(spec: ClusterSpec, options: LocalProviderOpt
       host: local.host,
       ...(options.daemon === undefined ? {} : { daemon: options.daemon }),
       ...(options.waitForServedMs === undefined ? {} : { waitForServedMs: options.waitForServedMs }),
+      ...(clock === undefined ? {} : { now: () => clock.now() }),
+    }),
+    ledger: createLocalLedger({
+      stateFile: local.stateFile,
       ...(clock === undefined ? {} : { now: () => clock.now() }),
     }),
     commands: createLocalCommandChannel({ ...options.commands, propertiesPath: spec.brokers.propertiesPath }),

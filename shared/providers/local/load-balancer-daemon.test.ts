@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LbAction } from '../../model/plan.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { clusterSpecSchema } from '../../spec/schema.ts';
+import { driven } from '../testing/drive.ts';
 import { LocalLbNotServingRetryable, LocalLbReloadFailed } from './errors.ts';
+import { createLocalLedger } from './ledger.ts';
 import { createLocalLoadBalancer } from './load-balancer.ts';
 import type { LocalLoadBalancerDaemon } from './load-balancer-daemon.ts';
 import { desiredMappings, startLocalLoadBalancer } from './load-balancer-daemon.ts';
@@ -16,6 +18,10 @@ import { readServedFile } from './served-file.ts';
 import { readLocalState } from './state-file.ts';
 import type { EchoServer } from './testing/echo.ts';
 import { eventually, freePort, roundTrip, startEchoServer } from './testing/echo.ts';
+
+/** The adapter with the state file's ledger: `apply` carries a whole action out, as the step does. */
+const withLedger = (loadBalancer: ReturnType<typeof createLocalLoadBalancer>) =>
+  driven({ loadBalancer, ledger: createLocalLedger({ stateFile }) });
 
 let dir: string;
 let stateFile: string;
@@ -101,7 +107,7 @@ describe('local load balancer daemon', () => {
     const [b1, b2] = [await echo('b1'), await echo('b2')];
     const [bootstrap, p1, p2] = [await freePort(), await freePort(), await freePort()];
     const d = await daemon();
-    const lb = createLocalLoadBalancer({ stateFile, daemon: d });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, daemon: d }));
     const actions: LbAction[] = [
       {
         kind: 'createMapping',
@@ -136,14 +142,14 @@ describe('local load balancer daemon', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i += 1) seen.add((await roundTrip(bootstrap, 'z')).split(':')[0]!);
     expect([...seen].sort()).toEqual(['b1', 'b2']);
-    expect(await lb.consumerAddress(spec)).toBe('127.0.0.1');
+    expect(await lb.loadBalancer.consumerAddress(spec)).toBe('127.0.0.1');
   });
 
   it('refuses connections on a mapped port that is not open, until it is opened, and again once closed', async () => {
     const b1 = await echo('b1');
     const p1 = await freePort();
     const d = await daemon();
-    const lb = createLocalLoadBalancer({ stateFile, daemon: d });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, daemon: d }));
     await lb.apply(spec, {
       kind: 'createMapping',
       exposure: 'EXTERNAL',
@@ -163,7 +169,7 @@ describe('local load balancer daemon', () => {
     const b1 = await echo('b1');
     const p1 = await freePort();
     const d = await daemon();
-    const lb = createLocalLoadBalancer({ stateFile, daemon: d });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, daemon: d }));
     await lb.apply(spec, {
       kind: 'createMapping',
       exposure: 'EXTERNAL',
@@ -202,7 +208,7 @@ describe('local load balancer daemon', () => {
     const [b1, b1new] = [await echo('old'), await echo('new')];
     const p1 = await freePort();
     await daemon();
-    const lb = createLocalLoadBalancer({ stateFile }); // no daemon handle: only the watcher/poll can notice
+    const lb = withLedger(createLocalLoadBalancer({ stateFile })); // no daemon handle: only the watcher/poll can notice
     await lb.apply(spec, {
       kind: 'createMapping',
       exposure: 'EXTERNAL',
@@ -239,7 +245,7 @@ describe('local load balancer daemon', () => {
     const b1 = await echo('b1');
     const p1 = await freePort();
     const d = await daemon();
-    const lb = createLocalLoadBalancer({ stateFile, daemon: d });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, daemon: d }));
     await lb.apply(spec, {
       kind: 'createMapping',
       exposure: 'EXTERNAL',
@@ -263,7 +269,7 @@ describe('local load balancer daemon', () => {
     const taken = (blocker.address() as net.AddressInfo).port;
     const p1 = await freePort();
     const d = await daemon();
-    const lb = createLocalLoadBalancer({ stateFile, daemon: d });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, daemon: d }));
     for (const [port, brokerId] of [
       [taken, 1],
       [p1, 2],
@@ -299,7 +305,7 @@ describe('local load balancer daemon', () => {
     await eventually(async () => {
       if ((await readServedFile(stateFile)) === undefined) throw new Error('daemon not up yet');
     }, 10_000);
-    const lb = createLocalLoadBalancer({ stateFile, waitForServedMs: 10_000 });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, waitForServedMs: 10_000 }));
     await lb.apply(spec, {
       kind: 'createMapping',
       exposure: 'EXTERNAL',
@@ -317,7 +323,7 @@ describe('local load balancer daemon', () => {
   });
 
   it('tells the applier when no daemon serves the change', async () => {
-    const lb = createLocalLoadBalancer({ stateFile, waitForServedMs: 100 });
+    const lb = withLedger(createLocalLoadBalancer({ stateFile, waitForServedMs: 100 }));
     await expect(lb.apply(spec, { kind: 'openPort', port: 1234, cidrs: [] })).rejects.toThrow(
       LocalLbNotServingRetryable,
     );

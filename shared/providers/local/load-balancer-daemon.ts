@@ -17,13 +17,16 @@ import { watch } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ForwarderListenFailed } from '../../net/errors.ts';
-import type { PortForwarder, PortMapping } from '../../net/port-forwarder.ts';
+import type { PortForwarder } from '../../net/port-forwarder.ts';
 import { startPortForwarder } from '../../net/port-forwarder.ts';
 import { LocalLbReloadFailed } from './errors.ts';
+import { desiredMappings } from './mappings.ts';
 import type { ServedState } from './served-file.ts';
 import { servedFileOf, writeServedFile } from './served-file.ts';
 import type { LocalLbState } from './state-file.ts';
 import { createLocalStateIfMissing, readLocalState } from './state-file.ts';
+
+export { desiredMappings } from './mappings.ts';
 
 export interface LocalLoadBalancerOptions {
   stateFile: string;
@@ -49,19 +52,6 @@ export interface LocalLoadBalancerDaemon {
   /** Re-reads the ledger; resolves when it is served. Rejects (LocalLbReloadFailed) if the ledger is unreadable. */
   reload(): Promise<ServedState>;
   close(): Promise<void>;
-}
-
-/** Which listen ports the ledger asks for and where they go. Pure. */
-export function desiredMappings(state: LocalLbState): PortMapping[] {
-  const open = new Set(state.openPorts);
-  const out: PortMapping[] = [];
-  for (const m of state.mappings) {
-    if (m.retiredAt !== undefined || m.targets.length === 0 || !open.has(m.port)) continue;
-    const upstreams = new Map<string, { host: string; port: number }>();
-    for (const t of m.targets) upstreams.set(`${t.host}:${t.port}`, { host: t.host, port: t.port });
-    out.push({ listenPort: m.port, upstreams: [...upstreams.values()] });
-  }
-  return out.sort((a, b) => a.listenPort - b.listenPort);
 }
 
 export async function startLocalLoadBalancer(options: LocalLoadBalancerOptions): Promise<LocalLoadBalancerDaemon> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSpecInput } from '../../spec/schema.ts';
 import { clusterSpecSchema } from '../../spec/schema.ts';
+import { observeJoined } from '../testing/drive.ts';
 import { LocalProviderUnsupported, SecretUnavailable, SpecNotFound } from './errors.ts';
 import { createLocalProvider } from './index.ts';
 import { createLocalSecrets } from './secrets.ts';
@@ -73,7 +74,7 @@ describe('createLocalProvider', () => {
   it('gives consumers the spec’s loopback address and observes an empty ledger before anything is created', async () => {
     const provider = createLocalProvider(spec());
     expect(await provider.loadBalancer.consumerAddress(spec())).toBe('127.0.0.2');
-    expect(await provider.loadBalancer.observe(spec())).toEqual({ mappings: [], openPorts: [] });
+    expect(await observeJoined(provider, spec())).toEqual({ mappings: [], openPorts: [] });
   });
 
   it('keeps specs next to the state file and locks per cluster there', async () => {

@@ -1,7 +1,7 @@
 /**
- * The local load balancer's ledger: one JSON file that is to the local provider what target groups, listeners,
- * their tags and the security group are to AWS. `observe` reads it; `apply(action)` mutates it idempotently;
- * the daemon (load-balancer-daemon.ts) serves exactly what it says.
+ * The local load balancer's state: one JSON file that is to the local provider what target groups, listeners,
+ * their tags and the security group are to AWS. The load balancer adapter and the port ledger adapter read it and
+ * change it idempotently (mappings.ts); the daemon (load-balancer-daemon.ts) serves exactly what it says.
  *
  * Writes are atomic (temp file + fsync + rename) and serialised between processes by a short-lived write lock
  * next to the file (`<file>.write.lock`, see lock-file.ts; a lock left by a dead process is taken over). Inside the
@@ -11,16 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { ObservedLoadBalancer, ObservedMapping } from '../../model/observed.ts';
-import type { LbAction } from '../../model/plan.ts';
-import {
-  LbActionInvalid,
-  LbMappingNotFound,
-  LbPortConflict,
-  LocalStateBusyRetryable,
-  LocalStateInvalid,
-} from './errors.ts';
+import { LocalStateBusyRetryable, LocalStateInvalid } from './errors.ts';
 import { releaseLockFile, tryAcquireLockFile } from './lock-file.ts';
+
+// What the actions do to the file lives in mappings.ts; re-exported so the file's users have one import.
+export { applyLocalAction, applyLocalLbAction, applyLocalLedgerChange, toObserved } from './mappings.ts';
 
 export const LOCAL_STATE_FORMAT = 1;
 
@@ -215,141 +210,4 @@ function compareTargets(a: LocalTarget, b: LocalTarget): number {
 function sameContent(a: LocalLbState, b: LocalLbState): boolean {
   const strip = (s: LocalLbState) => JSON.stringify({ mappings: s.mappings, openPorts: s.openPorts });
   return strip(normalise(a)) === strip(normalise(b));
-}
-
-// ------------------------------------------------------------------------------------------ ledger semantics
-
-function describeOwner(m: { exposure: string; role: string; brokerId?: number | undefined }): string {
-  return m.role === 'broker' ? `${m.exposure} broker ${m.brokerId}` : `${m.exposure} ${m.role}`;
-}
-
-function sameOwner(
-  m: LocalMapping,
-  want: { exposure: string; role: 'broker' | 'bootstrap'; brokerId?: number | undefined },
-): boolean {
-  return (
-    m.exposure === want.exposure && m.role === want.role && (m.role === 'bootstrap' || m.brokerId === want.brokerId)
-  );
-}
-
-function addTargets(existing: LocalTarget[], add: LocalTarget[]): LocalTarget[] {
-  const out = [...existing];
-  for (const t of add) {
-    if (!out.some((e) => e.id === t.id && e.port === t.port)) out.push(t);
-  }
-  return out;
-}
-
-function toLocalTargets(targets: readonly { host: string; port: number }[]): LocalTarget[] {
-  return targets.map((t) => ({ id: t.host, host: t.host, port: t.port }));
-}
-
-/**
- * Applies one provider-neutral action to the ledger (pure). Same semantics as the cloud adapters:
- * - createMapping: creates; adopts an existing mapping of the same owner (exposure, role, broker) by registering
- *   any missing targets and clearing a retirement; a port owned by anyone else is `LbPortConflict`.
- * - registerTargets / deregisterTargets: add / remove targets (by id + port); deregistering from a missing
- *   mapping is a no-op; registering into one is `LbMappingNotFound`.
- * - retireMapping: removes the targets and stamps `retiredAt` (an earlier stamp is kept, so a re-run does not
- *   restart the cool-down). reviveMapping clears the stamp. Both need the mapping to exist.
- * - deleteMapping: removes the mapping (absent: no-op). openPort / closePort: add / remove in `openPorts`.
- * Every action naming a port owned by a different exposure/role/broker is `LbPortConflict`.
- */
-export function applyLocalAction(state: LocalLbState, action: LbAction): LocalLbState {
-  const index = state.mappings.findIndex((m) => m.port === action.port);
-  const existing = index >= 0 ? state.mappings[index] : undefined;
-  const replace = (m: LocalMapping | undefined): LocalLbState => {
-    const mappings = [...state.mappings];
-    if (m === undefined) mappings.splice(index, 1);
-    else if (index >= 0) mappings[index] = m;
-    else mappings.push(m);
-    return { ...state, mappings };
-  };
-  const conflict = (wanted: string): never => {
-    throw new LbPortConflict(action.port, wanted, describeOwner(existing!));
-  };
-
-  switch (action.kind) {
-    case 'createMapping': {
-      if (action.role === 'broker' && action.brokerId === undefined) {
-        throw new LbActionInvalid(`createMapping for broker port ${action.port} has no brokerId`);
-      }
-      const want = { exposure: action.exposure, role: action.role, brokerId: action.brokerId };
-      const targets = toLocalTargets(action.targets);
-      if (existing === undefined) {
-        const created: LocalMapping = { exposure: action.exposure, role: action.role, port: action.port, targets };
-        if (action.role === 'broker') created.brokerId = action.brokerId;
-        return replace(created);
-      }
-      if (!sameOwner(existing, want)) conflict(describeOwner(want));
-      const adopted: LocalMapping = { ...existing, targets: addTargets(existing.targets, targets) };
-      delete adopted.retiredAt;
-      return replace(adopted);
-    }
-    case 'registerTargets': {
-      const wanted = `${action.exposure} ${action.role}`;
-      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
-      if (existing.exposure !== action.exposure || existing.role !== action.role) conflict(wanted);
-      return replace({ ...existing, targets: addTargets(existing.targets, toLocalTargets(action.targets)) });
-    }
-    case 'deregisterTargets': {
-      if (existing === undefined) return state;
-      if (existing.exposure !== action.exposure || existing.role !== action.role) {
-        conflict(`${action.exposure} ${action.role}`);
-      }
-      const targets = existing.targets.filter((t) => !action.targets.some((d) => d.id === t.id && d.port === t.port));
-      return replace({ ...existing, targets });
-    }
-    case 'retireMapping': {
-      const wanted = `${action.exposure} broker ${action.brokerId}`;
-      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
-      if (!sameOwner(existing, { exposure: action.exposure, role: 'broker', brokerId: action.brokerId })) {
-        conflict(wanted);
-      }
-      return replace({ ...existing, targets: [], retiredAt: existing.retiredAt ?? action.retiredAt });
-    }
-    case 'reviveMapping': {
-      const wanted = `${action.exposure} broker ${action.brokerId}`;
-      if (existing === undefined) throw new LbMappingNotFound(action.port, wanted);
-      if (!sameOwner(existing, { exposure: action.exposure, role: 'broker', brokerId: action.brokerId })) {
-        conflict(wanted);
-      }
-      const revived = { ...existing };
-      delete revived.retiredAt;
-      return replace(revived);
-    }
-    case 'deleteMapping': {
-      if (existing === undefined) return state;
-      const wrongBroker = action.brokerId !== undefined && existing.brokerId !== action.brokerId;
-      if (existing.exposure !== action.exposure || wrongBroker) {
-        conflict(action.brokerId === undefined ? action.exposure : `${action.exposure} broker ${action.brokerId}`);
-      }
-      return replace(undefined);
-    }
-    case 'openPort':
-      return state.openPorts.includes(action.port) ? state : { ...state, openPorts: [...state.openPorts, action.port] };
-    case 'closePort':
-      return { ...state, openPorts: state.openPorts.filter((p) => p !== action.port) };
-    default: {
-      const unknown: never = action;
-      throw new LbActionInvalid(`unknown load balancer action ${JSON.stringify(unknown)}`);
-    }
-  }
-}
-
-/** The ledger as the provider-neutral observation. */
-export function toObserved(state: LocalLbState, file: string): ObservedLoadBalancer {
-  const mappings: ObservedMapping[] = state.mappings.map((m) => {
-    const out: ObservedMapping = {
-      exposure: m.exposure,
-      role: m.role,
-      port: m.port,
-      targets: m.targets.map((t) => ({ id: t.id, port: t.port })),
-      resourceIds: { stateFile: file, mapping: `${m.exposure}/${m.role}/${m.port}` },
-    };
-    if (m.brokerId !== undefined) out.brokerId = m.brokerId;
-    if (m.retiredAt !== undefined) out.retiredAt = m.retiredAt;
-    return out;
-  });
-  return { mappings, openPorts: [...state.openPorts] };
 }

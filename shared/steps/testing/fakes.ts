@@ -9,9 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { argvForCommand } from '../../broker-writer/protocol.ts';
 import { WRITER_SCRIPT_URL } from '../../broker-writer/script-file.ts';
 import type { ClusterSnapshot } from '../../kafka/snapshot.ts';
-import type { ObservedLoadBalancer } from '../../model/observed.ts';
 import type { LbAction } from '../../model/plan.ts';
-import { applyLbActions } from '../../plan/testing/ledger-sim.ts';
 import type {
   BrokerCommand,
   Clock,
@@ -20,9 +18,22 @@ import type {
   CommandHandle,
   CommandStatus,
   KafkaAdmin,
+  LbOperation,
+  LbOperationStatus,
+  LbProgress,
+  LedgerChange,
+  LedgerEntry,
   LoadBalancer,
   LockResult,
+  PortLedger,
 } from '../../ports.ts';
+import {
+  applyLocalLbAction,
+  applyLocalLedgerChange,
+  toLedgerEntries,
+  toObservedPorts,
+} from '../../providers/local/mappings.ts';
+import { emptyLocalState, type LocalLbState } from '../../providers/local/state-file.ts';
 
 export interface RecordingCommandChannel extends CommandChannel {
   /** Every command started, in order. */
@@ -138,23 +149,35 @@ export function snapshotAdmin(initial: ClusterSnapshot): {
   };
 }
 
-/** An in-memory load balancer ledger with the planner's own ledger semantics; records every call. */
+/**
+ * An in-memory load balancer and its port ledger, with the local provider's semantics (mappings.ts) on a state
+ * held in memory instead of a file; every change is done when `start` returns. Records every load balancer call.
+ */
 export function memoryLoadBalancer(
   host = '127.0.0.1',
-): LoadBalancer & { calls: string[]; state: ObservedLoadBalancer } {
-  const lb = {
+): LoadBalancer & { calls: string[]; state: LocalLbState; ledger: PortLedger } {
+  const lb: LoadBalancer & { calls: string[]; state: LocalLbState; ledger: PortLedger } = {
     calls: [] as string[],
-    state: { mappings: [], openPorts: [] } as ObservedLoadBalancer,
-    async observe() {
+    state: emptyLocalState(),
+    ledger: {
+      async read(): Promise<LedgerEntry[]> {
+        return toLedgerEntries(lb.state);
+      },
+      async record(_spec: unknown, change: LedgerChange) {
+        lb.state = applyLocalLedgerChange(lb.state, change);
+      },
+    } satisfies PortLedger,
+    async observe(_spec: unknown, ledger: readonly LedgerEntry[]) {
       lb.calls.push('observe');
-      return structuredClone(lb.state);
+      return toObservedPorts(structuredClone(lb.state), 'memory', ledger);
     },
-    async apply(_spec: unknown, action: LbAction) {
+    async start(_spec: unknown, action: LbAction): Promise<LbProgress> {
       lb.calls.push(`apply:${action.kind}:${action.port}`);
-      const next = applyLbActions({ observedAt: new Date().toISOString(), brokers: [], loadBalancer: lb.state }, [
-        action,
-      ]);
-      lb.state = next.loadBalancer;
+      lb.state = applyLocalLbAction(lb.state, action);
+      return { state: 'done' };
+    },
+    async poll(_spec: unknown, operation: LbOperation): Promise<LbOperationStatus> {
+      throw new Error(`memory load balancer started no operation ${operation.id}`);
     },
     async consumerAddress() {
       return host;

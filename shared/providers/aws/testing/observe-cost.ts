@@ -1,17 +1,22 @@
 /*
- * Prints how many AWS calls AwsLoadBalancer.observe() makes for a no-drift check of N brokers (one exposure:
+ * Prints how many AWS calls observing the NLB (AwsTagLedger.read + AwsLoadBalancer.observe) makes for a no-drift check of N brokers (one exposure:
  * bootstrap + N broker mappings, ports open), per target-observation mode, against the fake AWS model.
  * A count, not a timing: `npx node shared/providers/aws/testing/observe-cost.ts [brokers...]` (default 12 48).
  */
 import type { LbAction } from '../../../model/plan.ts';
+import { applyActions, observeJoined } from '../../testing/drive.ts';
 import { AwsLoadBalancer, type TargetObservation } from '../load-balancer.ts';
+import { AwsTagLedger } from '../tag-ledger.ts';
 import { brokerInstances, createFakeAws } from './fake-aws.ts';
 import { awsSpec, FAKE_SECURITY_GROUP_ID } from './specs.ts';
 
 export async function observeCost(brokers: number, targets: TargetObservation) {
   const instances = brokerInstances(brokers);
   const aws = createFakeAws({ instances, securityGroupIds: [FAKE_SECURITY_GROUP_ID] });
-  const lb = new AwsLoadBalancer({ elbv2: aws.clients.elbv2, ec2: aws.clients.ec2, targets });
+  const lb = {
+    loadBalancer: new AwsLoadBalancer({ elbv2: aws.clients.elbv2, ec2: aws.clients.ec2, targets }),
+    ledger: new AwsTagLedger({ elbv2: aws.clients.elbv2 }),
+  };
   const spec = awsSpec();
   const planTargets = instances.map((instance, index) => ({
     brokerId: index + 1,
@@ -35,9 +40,9 @@ export async function observeCost(brokers: number, targets: TargetObservation) {
       (port): LbAction => ({ kind: 'openPort', port, cidrs: spec.provider.aws!.consumerCidrs }),
     ),
   ];
-  for (const action of actions) await lb.apply(spec, action);
+  await applyActions(lb, spec, actions);
   aws.resetCalls();
-  const observed = await lb.observe(spec);
+  const observed = await observeJoined(lb, spec);
   const byOperation: Record<string, number> = {};
   for (const call of aws.calls()) byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
   aws.restore();
