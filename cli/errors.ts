@@ -1,5 +1,6 @@
 import { BrokerlinkError } from '../shared/errors.ts';
 import { StateMachineFailed } from '../shared/orchestration/errors.ts';
+import { ProviderAdaptersUnavailable } from '../shared/providers/errors.ts';
 import { SpecInvalid } from '../shared/spec/errors.ts';
 
 /** Exit codes of the `brokerlink` CLI (documented in README.md). */
@@ -51,6 +52,8 @@ type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  */
 const EXIT_BY_CLASS: readonly (readonly [abstract new (...args: never[]) => Error, ExitCode])[] = [
   [UsageError, EXIT.usage],
+  // The spec's provider has a profile (plans) but no adapters yet: use `plan --observed <file>`.
+  [ProviderAdaptersUnavailable, EXIT.usage],
   [ProblemFound, EXIT.problem],
   [StateMachineFailed, EXIT.problem],
   [SpecInvalid, EXIT.problem],

@@ -1,15 +1,14 @@
 import { createKafkaAdmin } from '../shared/kafka/admin.ts';
 import type { Notifier, SpecStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
-import { createAwsAdapters, createAwsClients } from '../shared/providers/aws/index.ts';
-import { createLocalProvider, type LocalLoadBalancerDaemon, perBrokerRoot } from '../shared/providers/local/index.ts';
-import { type ClusterSpec, providerKind } from '../shared/spec/schema.ts';
+import { createProviderAdapters, type ProviderOptions } from '../shared/providers/registry.ts';
+import type { ClusterSpec } from '../shared/spec/schema.ts';
 import type { StepDeps } from '../shared/steps/deps.ts';
 import { UsageError } from './errors.ts';
 
 export interface CreateDepsOptions {
-  /** A local load balancer running in this process (the demo, tests); otherwise one runs as its own process. */
-  daemon?: Pick<LocalLoadBalancerDaemon, 'reload'>;
+  /** Per-provider options for the adapters (e.g. `local.daemon`: a local load balancer running in this process). */
+  providers?: ProviderOptions;
   /** Where drift reports go; default: a line on stderr. */
   notifier?: Notifier;
 }
@@ -38,13 +37,7 @@ export async function createStepDeps(
       process.stderr.write(`drift in cluster ${report.cluster}: ${report.drift} difference(s)\n`);
     },
   };
-  const kind = providerKind(spec);
-  const provider = kind === 'local' ? localAdapters(spec, options) : kind === 'aws' ? awsAdapters(spec) : undefined;
-  if (provider === undefined) {
-    throw new UsageError(
-      `provider "${kind}" has no adapter yet; plan offline with --observed <file> (docs/observed-state.md)`,
-    );
-  }
+  const { specStoreLocation: _, ...provider } = await createProviderAdapters(spec, options.providers);
   return {
     ...provider,
     specs: fileSpecStore(spec, specText),
@@ -52,18 +45,4 @@ export async function createStepDeps(
     clock: systemClock,
     kafka: (forSpec) => createKafkaAdmin(forSpec, provider.secrets),
   };
-}
-
-function localAdapters(spec: ClusterSpec, options: CreateDepsOptions) {
-  const hostsDir = spec.provider.local?.hostsDir;
-  return createLocalProvider(spec, {
-    ...(options.daemon ? { daemon: options.daemon } : { waitForServedMs: 10_000 }),
-    ...(hostsDir === undefined ? {} : { commands: { resolvePath: perBrokerRoot(hostsDir) } }),
-  });
-}
-
-/** Operator mode on AWS: the same state machine run from a workstation with the default credential chain. */
-function awsAdapters(spec: ClusterSpec) {
-  const clients = createAwsClients({ region: spec.provider.aws!.region });
-  return createAwsAdapters(clients, { targets: { mode: 'describe' } });
 }

@@ -46,6 +46,7 @@ import {
   TargetGroupNameTaken,
   TargetInvalid,
 } from './providers/aws/errors.ts';
+import { ProviderAdaptersUnavailable } from './providers/errors.ts';
 import {
   CommandNotFound,
   CommandRejected,
@@ -126,8 +127,9 @@ export const ERROR_CATALOGUE = {
   RollInputInvalid,
   VerificationInputInvalid,
   VerificationFailed,
-  // ports shared by every provider
+  // ports shared by every provider, and the provider registry
   SecretUnavailable,
+  ProviderAdaptersUnavailable,
   // entry points and triggers of every cloud
   FunctionConfigInvalid,
   UnexpectedError,

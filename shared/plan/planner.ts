@@ -22,7 +22,7 @@ import type {
 import { consumerCidrs, profileOf } from '../providers/profiles.ts';
 import { capacityIssues, enforcedListenerQuota } from '../spec/cross-checks.ts';
 import { dnsNameProblem, formatBrokerId, renderPattern } from '../spec/pattern.ts';
-import { type ClusterSpec, type Exposure, providerKind } from '../spec/schema.ts';
+import type { ClusterSpec, Exposure } from '../spec/schema.ts';
 import { ownValue } from '../util/own.ts';
 import { CapacityExceeded, PlanInvalid } from './errors.ts';
 import { preflightProblems } from './preflight.ts';
@@ -89,7 +89,6 @@ const PHASES: readonly Phase[] = [
 export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const kind = providerKind(spec);
   const now = parseTime(observed.observedAt, 'observedAt', problems);
   const cooldownMs = spec.rollout.portCooldownSeconds * 1000;
   const specListeners = new Set(spec.exposures.map((exposure) => exposure.listener));
@@ -331,7 +330,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   return {
     version: 1,
     cluster: spec.cluster,
-    provider: kind,
+    provider: profileOf(spec).kind,
     generatedAt: observed.observedAt,
     exposures: plannedExposures,
     brokers: plannedBrokers,

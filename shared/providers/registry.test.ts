@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gcpSpec } from '../plan/testing/fixtures.ts';
+import { localSpec } from '../steps/testing/spec.ts';
+import { awsSpec } from './aws/testing/specs.ts';
+import { ProviderAdaptersUnavailable } from './errors.ts';
+import { createProviderAdapters, hasAdapters } from './registry.ts';
+
+describe('provider registry', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bl-registry-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('builds the local provider’s adapters for a local spec, spec store included', async () => {
+    const spec = localSpec({ provider: { local: { host: '127.0.0.1', stateFile: join(dir, 'lb.json') } } });
+    const adapters = await createProviderAdapters(spec);
+    expect(await adapters.ledger.read(spec)).toEqual([]);
+    await adapters.specs.save('orders', 'cluster: orders\n');
+    expect(await adapters.specs.load('orders')).toBe('cluster: orders\n');
+    expect(adapters.specStoreLocation('orders')).toBe(`the local spec directory next to ${join(dir, 'lb.json')}`);
+    expect(await adapters.lock.acquire('orders', 'me', 60)).toMatchObject({ acquired: true });
+  });
+
+  it('builds the AWS adapters in the spec’s region and names the Parameter Store parameter', async () => {
+    const adapters = await createProviderAdapters(awsSpec());
+    expect(adapters.specStoreLocation('orders')).toBe('Parameter Store /brokerlink/orders/spec (us-west-2)');
+    expect(typeof adapters.loadBalancer.start).toBe('function');
+  });
+
+  it('says which providers it can plan for but not yet change, and refuses to build them', async () => {
+    expect(hasAdapters(gcpSpec())).toBe(false);
+    expect(hasAdapters(awsSpec())).toBe(true);
+    await expect(createProviderAdapters(gcpSpec())).rejects.toThrow(ProviderAdaptersUnavailable);
+    await expect(createProviderAdapters(gcpSpec())).rejects.toThrow(/provider "gcp" has no adapter yet/);
+  });
+});
