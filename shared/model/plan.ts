@@ -63,6 +63,15 @@ export type ConfigChange =
   /** A placeholder of the pattern is not known yet: config waits, LB work proceeds. */
   | 'pending';
 
+/**
+ * Whether the config push step visits this broker: its file differs (`update`) or was not observed (`unknown`: the
+ * push reads it and writes only if it differs). The one definition: the planner counts these, the `plan` task lists
+ * them for the push loop, the test ledger applies them.
+ */
+export function needsPush(broker: Pick<PlannedBroker, 'configChange'>): boolean {
+  return broker.configChange === 'update' || broker.configChange === 'unknown';
+}
+
 export interface PlannedBrokerPort {
   id: number;
   host: string;

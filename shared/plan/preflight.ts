@@ -1,5 +1,6 @@
 import type { DiscoveredBroker, ListenerView, ObservedState } from '../model/observed.ts';
 import type { ClusterSpec, Exposure } from '../spec/schema.ts';
+import { BIND_HOST } from './phases/types.ts';
 
 /*
  * Refuse before mutating: what the observed state already shows would make the apply fail half-way — after the
@@ -19,8 +20,6 @@ import type { ClusterSpec, Exposure } from '../spec/schema.ts';
  * (Kafka unreachable, broker stopped) is not judged here: the push's checks still apply to it.
  */
 
-/** The bind address brokerlink gives every exposure listener (planner.ts BIND_HOST). */
-const BIND_HOST = '0.0.0.0';
 const SHOWN = 5;
 
 export function preflightProblems(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ReadinessStateSchema } from '../kafka/safety/readiness.ts';
+import { needsPush } from '../model/plan.ts';
 import { planSchema } from '../model/plan-schema.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
@@ -120,9 +121,7 @@ export const tasks = {
 
   plan: task(z.strictObject({ spec: specInput, observed: observedStateSchema }), async (input) => {
     const plan = makePlan(input.spec, input.observed);
-    const push = plan.brokers
-      .filter((broker) => broker.configChange === 'update' || broker.configChange === 'unknown')
-      .map((broker) => broker.id);
+    const push = plan.brokers.filter(needsPush).map((broker) => broker.id);
     return { plan, push };
   }),
 

@@ -1,6 +1,6 @@
 import { BrokerlinkError } from '../../errors.ts';
 import type { ListenerView, ObservedBrokerConfig, ObservedMapping, ObservedState } from '../../model/observed.ts';
-import type { LbAction, Plan } from '../../model/plan.ts';
+import { type LbAction, needsPush, type Plan } from '../../model/plan.ts';
 
 /*
  * FAKE, for tests: an in-memory model of the load-balancer ledger and of the brokers' config, used to check that
@@ -98,7 +98,7 @@ export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
     const key = String(broker.id);
     const current = configs[key] ?? {};
     let file = current.file;
-    if (broker.configChange === 'update' || broker.configChange === 'unknown') {
+    if (needsPush(broker)) {
       const written: Record<string, ListenerView> = { ...(current.file ?? {}) };
       for (const l of broker.desiredListeners) {
         written[l.name] = {
