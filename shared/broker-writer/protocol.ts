@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MAX_NODE_ID } from '../model/schemas.ts';
 import type { BrokerCommand } from '../ports.ts';
 import { identityMismatch } from '../properties/identity.ts';
 import { type ApplyOptions, applyListenerExposures, type ListenerExposure } from '../properties/index.ts';
@@ -65,8 +66,6 @@ export interface WriteRequest {
   /** The node the file is written for: the host refuses a file (old or new) whose node.id / broker.id differs. */
   expectedNodeId: number;
 }
-
-const MAX_NODE_ID = 2147483647;
 
 export function buildWriteArgv(request: WriteRequest): ['write', string, string, string, string] {
   const path = validatePath(request.path);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROVIDER_KINDS, SECURITY_PROTOCOLS } from '../spec/schema.ts';
 import type { Plan } from './plan.ts';
+import { nodeIdSchema, portSchema } from './schemas.ts';
 
 /*
  * Strict schema of a Plan as it travels between orchestrator states (Step Functions passes JSON from one
@@ -8,8 +9,8 @@ import type { Plan } from './plan.ts';
  * the `satisfies` clause at the bottom: a field added there and not here fails the type check.
  */
 
-const port = z.number().int().min(1).max(65535);
-const nodeId = z.number().int().min(0).max(2147483647);
+const port = portSchema;
+const nodeId = nodeIdSchema;
 const isoTime = z.iso.datetime({ offset: true });
 const role = z.enum(['broker', 'bootstrap']);
 

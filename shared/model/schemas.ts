@@ -10,7 +10,14 @@ import { z } from 'zod';
 export const MAX_NODE_ID = 2_147_483_647;
 
 export const portSchema = z
-  .number({ error: 'must be a TCP port number (1-65535)' })
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+        ? `must be a TCP port number (1-65535), got the string "${issue.input}" — write it without quotes`
+        : issue.input === undefined
+          ? 'is required: a TCP port number (1-65535)'
+          : 'must be a TCP port number (1-65535)',
+  })
   .int('must be a whole number')
   .min(1, 'must be a TCP port number (1-65535)')
   .max(65_535, 'must be a TCP port number (1-65535)');

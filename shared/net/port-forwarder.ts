@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
+import { portSchema } from '../model/schemas.ts';
 import { formatIssuePath } from '../util/issues.ts';
 import { ForwarderClosed, ForwarderConfigInvalid, ForwarderListenFailed } from './errors.ts';
 
@@ -44,9 +45,10 @@ export interface PortForwarder {
   close(): Promise<void>;
 }
 
-const portSchema = z.number().int().min(0).max(65_535);
-const upstreamSchema = z.strictObject({ host: z.string().min(1), port: portSchema.min(1) });
-const mappingSchema = z.strictObject({ listenPort: portSchema, upstreams: z.array(upstreamSchema).min(1) });
+/** 0: any free port (the forwarder reports which). */
+const listenPortSchema = z.literal(0).or(portSchema);
+const upstreamSchema = z.strictObject({ host: z.string().min(1), port: portSchema });
+const mappingSchema = z.strictObject({ listenPort: listenPortSchema, upstreams: z.array(upstreamSchema).min(1) });
 const mappingsSchema = z.array(mappingSchema).superRefine((mappings, ctx) => {
   const seen = new Set<number>();
   mappings.forEach((m, i) => {

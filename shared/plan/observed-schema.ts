@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ObservedState } from '../model/observed.ts';
+import { nodeIdSchema, portSchema } from '../model/schemas.ts';
 import { formatIssuePath } from '../util/issues.ts';
 import { type ObservedIssue, ObservedStateInvalid } from './errors.ts';
 
@@ -10,17 +11,8 @@ import { type ObservedIssue, ObservedStateInvalid } from './errors.ts';
  * so a misspelt `retiredAt` cannot silently turn a port in cool-down into a free one.
  */
 
-const port = z
-  .number({ error: 'must be a TCP port number (1-65535)' })
-  .int('must be a whole number')
-  .min(1, 'must be a TCP port number (1-65535)')
-  .max(65535, 'must be a TCP port number (1-65535)');
-
-const nodeId = z
-  .number({ error: 'must be a Kafka node id' })
-  .int('must be a whole number')
-  .min(0, 'must be ≥ 0')
-  .max(2147483647, 'must fit a Kafka node id (int32)');
+const port = portSchema;
+const nodeId = nodeIdSchema;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-05-01T12:00:00Z' });
 

@@ -1,3 +1,4 @@
+import { MAX_NODE_ID as INT32_MAX } from '../model/schemas.ts';
 import { getProperty, parseProperties } from './document.ts';
 
 /*
@@ -24,8 +25,6 @@ export interface IdentityMismatch {
   /** The file's value in printable form: a decimal id or `not-a-number`. */
   found: string;
 }
-
-const INT32_MAX = 2147483647;
 
 /** Kafka's reading of one identity value (after `java.util.Properties` decoding). */
 export function identityValue(raw: string): IdentityValue {

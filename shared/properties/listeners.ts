@@ -14,6 +14,7 @@
 import { formatPatch, structuredPatch } from 'diff';
 import { z } from 'zod';
 import type { ListenerView } from '../model/observed.ts';
+import { portSchema } from '../model/schemas.ts';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../spec/schema.ts';
 import { editDocument, type PropertyEdit, parseProperties, propertiesToMap } from './document.ts';
 import {
@@ -215,8 +216,6 @@ const hostSchema = z
   .max(253, 'must be at most 253 characters')
   .transform((h) => (h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h))
   .refine((h) => HOST.test(h), 'must be a host name or IP address (letters, digits, - . _ % :; IPv6 may be bracketed)');
-
-const portSchema = z.int('must be an integer').min(1, 'must be at least 1').max(65535, 'must be at most 65535');
 
 export const listenerExposureSchema = z.strictObject({
   name: z

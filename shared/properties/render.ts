@@ -4,6 +4,7 @@
  * and one listener per exposure (added through `applyListenerExposures`, so the same conflict checks apply).
  */
 import { z } from 'zod';
+import { nodeIdSchema, portSchema } from '../model/schemas.ts';
 import { escapeValue } from './document.ts';
 import { ExposureInvalid } from './errors.ts';
 import { applyListenerExposures, formatEndpoint, type ListenerExposure, securityProtocols } from './listeners.ts';
@@ -14,19 +15,19 @@ const host = z
   .max(253)
   .transform((h) => (h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h))
   .refine((h) => /^[0-9a-zA-Z\-%._:]+$/.test(h), 'must be a host name or IP address');
-const port = z.int('must be an integer').min(1, 'must be at least 1').max(65535, 'must be at most 65535');
+const port = portSchema;
 const protocol = z.enum(securityProtocols);
 
 export const newClusterNodeSchema = z
   .strictObject({
-    nodeId: z.int().min(0, 'must be a non-negative integer'),
+    nodeId: nodeIdSchema,
     processRoles: z
       .array(z.enum(['broker', 'controller']))
       .min(1)
       .default(['broker', 'controller']),
     /** KRaft static quorum (`controller.quorum.voters`), as in the seeds. */
     controllerQuorumVoters: z
-      .array(z.strictObject({ id: z.int().min(0), host, port }))
+      .array(z.strictObject({ id: nodeIdSchema, host, port }))
       .min(1)
       .optional(),
     /** KRaft dynamic quorum (Kafka ≥ 3.9, `controller.quorum.bootstrap.servers`). */

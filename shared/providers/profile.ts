@@ -68,6 +68,11 @@ export interface ProviderNouns {
 
 export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   kind: K;
+  /**
+   * The section with the files it names made absolute, a relative path being relative to `baseDir` (the spec file's
+   * folder). Absent where the section names no files.
+   */
+  resolvePaths?(section: ProviderSection<K>, baseDir: string): ProviderSection<K>;
   bootstrap: BootstrapModel;
   /** Per load balancer; null where the planner knows no limit. */
   listenerQuota: ListenerQuota | null;

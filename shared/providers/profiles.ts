@@ -35,3 +35,18 @@ function cidrsOf<K extends ProviderKind>(profile: ProviderProfile<K>, section: P
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The spec with the files its provider section names made absolute (relative to `baseDir`, the spec's folder). */
+export function withResolvedPaths(spec: ClusterSpec, baseDir: string): ClusterSpec {
+  const kind = providerKind(spec);
+  const section = resolvedSection(PROFILES[kind], spec.provider[kind] as ProviderSection<typeof kind>, baseDir);
+  return section === undefined ? spec : { ...spec, provider: { ...spec.provider, [kind]: section } };
+}
+
+function resolvedSection<K extends ProviderKind>(
+  profile: ProviderProfile<K>,
+  section: ProviderSection<K>,
+  baseDir: string,
+) {
+  return profile.resolvePaths?.(section, baseDir);
+}

@@ -1,3 +1,4 @@
+import { MAX_NODE_ID } from '../model/schemas.ts';
 import type { ProviderProfile } from '../providers/profile.ts';
 import { profileOf } from '../providers/profiles.ts';
 import { withKey } from '../util/issues.ts';
@@ -6,8 +7,6 @@ import { quoted } from '../util/printable.ts';
 import type { SpecIssue } from './errors.ts';
 import { dnsNameProblem, formatBrokerId, patternProblems, renderPattern } from './pattern.ts';
 import type { ClusterSpec, Exposure, StaticBroker } from './schema.ts';
-
-const LARGEST_NODE_ID = 2147483647;
 
 /** Rules that involve more than one field. Returns every problem found (never stops at the first). */
 export function crossCheck(spec: ClusterSpec): SpecIssue[] {
@@ -19,7 +18,7 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
   checkPorts(spec, issues);
   checkCommandScope(spec, profile, issues);
 
-  const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? LARGEST_NODE_ID;
+  const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? MAX_NODE_ID;
   spec.exposures.forEach((exposure, index) => {
     const at = `exposures[${index}]`;
     const { bootstrap, kind } = profile;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nodeIdSchema, portSchema } from '../model/schemas.ts';
 
 /*
  * The cluster spec: what the operator wants. Every object is strict (unknown keys are rejected, so a typo such
@@ -23,18 +24,7 @@ export const BUILTIN_PLACEHOLDERS = ['broker_id', 'port'] as const;
 /** Run a refinement even when a nested field already failed, so every problem is reported in one pass. */
 const ALWAYS_CHECK = { when: () => true } as const;
 
-const port = z
-  .number({
-    error: (issue) =>
-      typeof issue.input === 'string' && /^\d+$/.test(issue.input)
-        ? `must be a TCP port number (1-65535), got the string "${issue.input}" — write it without quotes`
-        : issue.input === undefined
-          ? 'is required: a TCP port number (1-65535)'
-          : 'must be a TCP port number (1-65535)',
-  })
-  .int('must be a whole number')
-  .min(1, 'must be a TCP port number (1-65535)')
-  .max(65535, 'must be a TCP port number (1-65535)');
+const port = portSchema;
 
 /** A TCP port written in text ("host:port"): plain decimal, no leading zeros, 1-65535. */
 export function portTextProblem(text: string): string | undefined {
@@ -236,11 +226,7 @@ const providerSchema = z
 // ---------------------------------------------------------------- brokers
 
 const staticBroker = z.strictObject({
-  id: z
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be ≥ 0')
-    .max(2147483647, 'must fit a Kafka node id (int32)'),
+  id: nodeIdSchema,
   host: text('an IP address or host name').refine(
     isHostName,
     'must be an IP address or host name (IPv4 as 10.0.0.1, IPv6 as [fd00::1])',

@@ -1,5 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { withResolvedPaths } from '../providers/profiles.ts';
 import { formatIssuePath } from '../util/issues.ts';
 import { quoted } from '../util/printable.ts';
 import { decodeSpecBytes, sizeIssue } from './bytes.ts';
@@ -22,7 +22,7 @@ import { yamlToValue } from './yaml-value.ts';
 export type SpecValidation = { ok: true; spec: ClusterSpec } | { ok: false; issues: SpecIssue[] };
 
 export interface SpecReadOptions {
-  /** Folder of the spec file: a relative `provider.local.stateFile` is resolved against it. */
+  /** Folder of the spec file: relative files of the provider section (`provider.local.stateFile`) resolve against it. */
   baseDir?: string;
 }
 
@@ -110,12 +110,7 @@ function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]
 }
 
 function resolvePaths(spec: ClusterSpec, options: SpecReadOptions): ClusterSpec {
-  const local = spec.provider.local;
-  if (local === undefined || options.baseDir === undefined || isAbsolute(local.stateFile)) return spec;
-  return {
-    ...spec,
-    provider: { ...spec.provider, local: { ...local, stateFile: resolve(options.baseDir, local.stateFile) } },
-  };
+  return options.baseDir === undefined ? spec : withResolvedPaths(spec, options.baseDir);
 }
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReadinessStateSchema } from '../kafka/safety/readiness.ts';
 import { needsPush } from '../model/plan.ts';
 import { planSchema } from '../model/plan-schema.ts';
+import { nodeIdSchema } from '../model/schemas.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
 import { parseSpec, parseSpecText } from '../spec/validate.ts';
@@ -23,7 +24,7 @@ import { verifyPlan } from './verify.ts';
  * Step Functions runner and tests all call through this table, so there is one binding from name to code.
  */
 
-const nodeId = z.number().int().min(0).max(2147483647);
+const nodeId = nodeIdSchema;
 const cluster = z.string().min(1).max(64);
 const owner = z.string().min(1).max(512);
 const specInput = z.unknown().transform((value, ctx) => {

@@ -3,6 +3,7 @@
  * another module before they get here); nothing in here reads files or environment variables.
  */
 import { z } from 'zod';
+import { portSchema } from '../../model/schemas.ts';
 
 export const tlsOptionsSchema = z.strictObject({
   /** PEM CA bundle to trust. Omitted: the system's trust store. */
@@ -24,7 +25,7 @@ export const saslOptionsSchema = z.strictObject({
 
 export const probeOptionsSchema = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  port: portSchema,
   tls: tlsOptionsSchema.optional(),
   sasl: saslOptionsSchema.optional(),
   /** Limit for each call (connect + handshake, or one request). */

@@ -1,14 +1,15 @@
 /** Input of LB verification: plain data, validated before anything is contacted. */
 import { z } from 'zod';
+import { nodeIdSchema, portSchema } from '../../model/schemas.ts';
 import { formatIssuePath } from '../../util/issues.ts';
 import { parseHostPort } from '../probe/identity.ts';
 import { saslOptionsSchema, tlsOptionsSchema } from '../probe/options.ts';
 import { VerificationInputInvalid } from './errors.ts';
 
-const port = z.number().int().min(1).max(65535);
+const port = portSchema;
 
 const brokerSchema = z.strictObject({
-  id: z.number().int().min(0),
+  id: nodeIdSchema,
   /** LB port that must reach exactly this broker. */
   port,
   /** Planned advertised address on this listener, `host:port` as the consumer sees it. */

@@ -5,6 +5,7 @@ import {
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import type { DiscoveredBroker } from '../../model/observed.ts';
+import { MAX_NODE_ID } from '../../model/schemas.ts';
 import type { BrokerDiscovery } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
@@ -24,7 +25,6 @@ const DISCOVERED_STATES = ['pending', 'running', 'stopping', 'stopped'] as const
 type DiscoveredState = (typeof DISCOVERED_STATES)[number];
 /** Preference when several instances claim one node id and none (or one) of them runs. */
 const STATE_RANK: Record<DiscoveredState, number> = { running: 0, pending: 1, stopping: 2, stopped: 3 };
-const MAX_NODE_ID = 2147483647;
 
 export interface Ec2DiscoveryOptions {
   ec2: EC2Client;

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import type { ProviderProfile } from '../profile.ts';
 
 /** Consumers of the local load balancer are on this machine. */
@@ -9,6 +10,9 @@ const LOOPBACK_CONSUMERS = ['127.0.0.0/8'] as const;
  */
 export const localProfile: ProviderProfile<'local'> = {
   kind: 'local',
+  // A relative stateFile is relative to the spec file's folder, wherever the CLI is run from.
+  resolvePaths: (local, baseDir) =>
+    isAbsolute(local.stateFile) ? local : { ...local, stateFile: resolve(baseDir, local.stateFile) },
   bootstrap: { model: 'fan-out' },
   listenerQuota: null,
   firewall: { model: 'ledger-open-ports', consumerCidrs: () => LOOPBACK_CONSUMERS },

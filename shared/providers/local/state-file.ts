@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { nodeIdSchema, portSchema } from '../../model/schemas.ts';
 import { LocalStateBusyRetryable, LocalStateInvalid } from './errors.ts';
 import { releaseLockFile, tryAcquireLockFile } from './lock-file.ts';
 
@@ -19,7 +20,7 @@ export { applyLocalAction, applyLocalLbAction, applyLocalLedgerChange, toObserve
 
 export const LOCAL_STATE_FORMAT = 1;
 
-const port = z.number().int().min(1).max(65_535);
+const port = portSchema;
 
 const targetSchema = z.strictObject({
   /** The target's identity in the ledger: the broker host (the local machine has no instance ids). */
@@ -33,7 +34,7 @@ const mappingSchema = z
     exposure: z.string().min(1),
     role: z.enum(['broker', 'bootstrap']),
     port,
-    brokerId: z.number().int().min(0).optional(),
+    brokerId: nodeIdSchema.optional(),
     targets: z.array(targetSchema),
     retiredAt: z.iso.datetime().optional(),
   })
