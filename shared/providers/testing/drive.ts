@@ -22,6 +22,8 @@ export interface DriveOptions {
   maxPolls?: number;
   /** Pause between polls (default 10 ms). */
   pollDelayMs?: number;
+  /** Lets the adapter's world move between polls instead of the pause (a fake's job progress, a daemon's reload). */
+  between?: () => Promise<void>;
 }
 
 /** Carries one action out completely; returns how many polls it took (0 when `start` finished it). */
@@ -43,7 +45,7 @@ export async function applyAction(
       polls += 1;
       if (polls > maxPolls)
         throw new Error(`${action.kind} on port ${action.port}: still running after ${maxPolls} polls`);
-      await sleep(options.pollDelayMs ?? 10);
+      await (options.between?.() ?? sleep(options.pollDelayMs ?? 10));
       status = await deps.loadBalancer.poll(spec, operation);
     }
     if (status.state === 'failed') throw new Error(`${action.kind} on port ${action.port} failed: ${status.message}`);
