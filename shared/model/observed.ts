@@ -3,8 +3,10 @@ import type { SecurityProtocol } from '../spec/schema.ts';
 /*
  * What brokerlink observes, provider-neutral. Each cloud adapter translates its own resources into these
  * shapes (AWS: target groups + listeners + tags; Alibaba: server groups + listeners + tags; GCP: PSC NEG
- * endpoints; local: the local LB's state file). The load balancer is the ledger: the port a broker owns is
- * read back from these mappings, so nothing is lost if brokerlink's own storage is.
+ * endpoints; local: the local LB's state file). A mapping is a port ledger entry (shared/ports.ts `PortLedger`:
+ * which port belongs to which broker, kept wherever the provider keeps it) joined with what the load balancer
+ * forwards that port to (shared/ledger/join.ts), so the port a broker owns is read back from the cloud and nothing
+ * is lost if brokerlink's own storage is.
  */
 
 export interface DiscoveredBroker {
@@ -30,12 +32,12 @@ export interface ObservedTarget {
 
 /** One consumer-side port on the load balancer and where it goes. */
 export interface ObservedMapping {
-  /** Listener name of the exposure this mapping belongs to (from the ledger tags). */
+  /** Listener name of the exposure this mapping belongs to (from the port ledger). */
   exposure: string;
   role: 'broker' | 'bootstrap';
   /** Consumer-side (LB) port. */
   port: number;
-  /** For role `broker`: the node id this port belongs to (a tag on the cloud resource). */
+  /** For role `broker`: the node id this port belongs to (from the port ledger). */
   brokerId?: number;
   targets: ObservedTarget[];
   /** ISO time at which the broker was removed; the port is in cool-down until `retiredAt + cooldown`. */
