@@ -61,6 +61,27 @@ describe('createKafkaAdmin', () => {
     }
   });
 
+  it('asks a broker itself: ownView (serves, or why not) and hostedPartitions (DescribeLogDirs)', async () => {
+    handle = await startTestCluster({});
+    handle.cluster.createTopic('orders', 3, { replicationFactor: 2 });
+    const internal = handle.brokers.map((broker) => `127.0.0.1:${broker.ports['PLAINTEXT']}`);
+    const admin = await createKafkaAdmin(specFor(internal), noSecrets);
+    try {
+      expect(await admin.ownView(2)).toMatchObject({ serves: true });
+      const hosted = await admin.hostedPartitions(2);
+      const expected = handle.cluster
+        .topic('orders')!
+        .partitions.filter((p) => p.replicas.includes(2))
+        .map((p) => p.index);
+      expect(hosted).toEqual({ known: true, topics: new Map([['orders', expected]]) });
+      await handle.brokers[2]!.stop();
+      expect(await admin.ownView(3)).toMatchObject({ serves: false, address: null });
+      expect(await admin.hostedPartitions(3)).toMatchObject({ known: false });
+    } finally {
+      await admin.close();
+    }
+  });
+
   it('tries the next bootstrap address when the first refuses', async () => {
     handle = await startTestCluster();
     const admin = await createKafkaAdmin(
