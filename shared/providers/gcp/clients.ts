@@ -1,4 +1,6 @@
 import compute from '@google-cloud/compute';
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { Storage } from '@google-cloud/storage';
 import { OAuth2Client } from 'google-auth-library';
 
 /*
@@ -72,4 +74,29 @@ export function createGcpClients(options: GcpClientOptions = {}): GcpClients {
 /** Closes every client's transport (tests; a function keeps its clients for its lifetime). */
 export async function closeGcpClients(clients: GcpClients): Promise<void> {
   await Promise.all(Object.values(clients).map((client) => client.close()));
+}
+
+/**
+ * Cloud Storage (lock, specs, ledger). Uploads are single-request (`resumable: false` at the call sites): the
+ * objects are small and a precondition must hold for the whole write.
+ */
+export function createStorageClient(options: GcpClientOptions & { projectId?: string } = {}): Storage {
+  const endpoint = options.endpoint;
+  return new Storage({
+    ...(options.projectId === undefined ? {} : { projectId: options.projectId }),
+    ...(endpoint === undefined
+      ? {}
+      : {
+          apiEndpoint: `http://${endpoint.host}:${endpoint.port}`,
+          useAuthWithCustomEndpoint: true,
+          // biome-ignore lint/suspicious/noExplicitAny: Storage types authClient as its own AuthClient union.
+          authClient: fixedTokenAuth(endpoint.token) as any,
+        }),
+  });
+}
+
+export function createSecretManagerClient(options: GcpClientOptions = {}): SecretManagerServiceClient {
+  // biome-ignore lint/suspicious/noExplicitAny: the generated constructor types its options loosely.
+  const config: any = options.endpoint === undefined ? {} : localClientOptions(options.endpoint);
+  return new SecretManagerServiceClient(config);
 }
