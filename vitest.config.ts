@@ -22,6 +22,7 @@ export default defineConfig({
             'testkit/**/*.test.ts',
             'test/**/*.test.ts',
             'demo/**/*.test.ts',
+            'deploy/**/*.test.ts',
           ],
           exclude: [APACHE, '**/node_modules/**'],
           testTimeout: 30_000,
