@@ -159,12 +159,67 @@ const awsProvider = z
       'needs securityGroupId too: the brokers admit traffic from the NLB security group (set securityGroupId, or drop brokerSecurityGroupId)',
   });
 
+const gcpResourceName = (what: string) =>
+  z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, `must be a ${what} name (lowercase letters, digits, -)`);
+const gcpProjectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id');
+
+/**
+ * The producer side of Private Service Connect: the service attachment's NAT subnet (purpose
+ * PRIVATE_SERVICE_CONNECT; it is also the firewall's source range) and who may connect.
+ */
+const gcpPrivateServiceConnect = z
+  .strictObject({
+    natSubnetwork: gcpResourceName('subnetwork'),
+    connectionPreference: z
+      .enum(['ACCEPT_MANUAL', 'ACCEPT_AUTOMATIC'], { error: 'must be ACCEPT_MANUAL or ACCEPT_AUTOMATIC' })
+      .default('ACCEPT_MANUAL'),
+    /** Consumer projects (ids or numbers) accepted with ACCEPT_MANUAL, each with its connection limit. */
+    consumerAcceptList: z
+      .array(
+        z.strictObject({
+          project: z
+            .string()
+            .regex(/^(?:[a-z][a-z0-9-]{4,28}[a-z0-9]|\d{6,20})$/, 'must be a Google Cloud project id or number'),
+          connectionLimit: z.number().int('must be a whole number').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000'),
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((value, ctx) => {
+    if (value.connectionPreference === 'ACCEPT_AUTOMATIC' && value.consumerAcceptList.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consumerAcceptList'],
+        message: 'is only used with connectionPreference ACCEPT_MANUAL (ACCEPT_AUTOMATIC accepts every project)',
+      });
+    }
+  });
+
 const gcpProvider = z.strictObject({
-  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+  project: gcpProjectId,
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'must be a Google Cloud region such as us-west1'),
   network: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a VPC network name'),
+  /** The brokers' primary NICs (nic0) are in this subnetwork; the port-mapping NEG and forwarding rule use it. */
   subnetwork: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a subnetwork name'),
   consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the brokers'),
+  privateServiceConnect: gcpPrivateServiceConnect.optional(),
+  /** Which VMs the firewall rule from the PSC NAT subnet applies to (default: every instance in the network). */
+  firewallTarget: z
+    .union(
+      [
+        z.strictObject({ networkTag: gcpResourceName('network tag') }),
+        z.strictObject({
+          serviceAccount: z
+            .string()
+            .regex(
+              /^[a-z0-9-]{6,30}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$/,
+              'must be a service account email',
+            ),
+        }),
+      ],
+      { error: 'must be { networkTag: "<tag>" } or { serviceAccount: "<email>" }' },
+    )
+    .optional(),
 });
 
 const alicloudProvider = z.strictObject({

@@ -226,6 +226,8 @@ describe('validateSpec: ports', () => {
         },
       };
       s.exposures[0].advertisedListenerPattern = '<broker_id>.psc.example.internal:<port>';
+      // GCP discovers by labels: a "brokerlink:cluster" key cannot be one (see gcp.test.ts).
+      s.brokers.discover = { tags: { 'brokerlink-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' };
     });
     expect(issues(gcp)).toEqual([
       { path: 'exposures[0].bootstrapPort', message: expect.stringContaining('must be omitted on gcp') },
