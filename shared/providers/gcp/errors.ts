@@ -26,3 +26,88 @@ export class CommandReplyInvalid extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'CommandReplyInvalid';
 }
+
+// ---------------------------------------------------------------- API calls
+
+/** Google throttled (429) or failed on its side (5xx, UNAVAILABLE) after the client's own retries. Retry the step. */
+export class GcpRetryable extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'GcpRetryable';
+  readonly operation: string;
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(`${operation} failed on the Google Cloud side (${detail}); retry later`, {
+      ...options,
+      context: { operation },
+    });
+    this.operation = operation;
+  }
+}
+
+/** Any other Google Cloud error (permission, validation, quota, not found where it must exist). */
+export class GcpCallFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'GcpCallFailed';
+  readonly operation: string;
+  readonly status: number | null;
+  constructor(operation: string, status: number | null, detail: string, options?: ErrorOptions) {
+    super(`${operation} failed${status === null ? '' : ` (HTTP ${status})`}: ${detail}`, {
+      ...options,
+      context: { operation, status },
+    });
+    this.operation = operation;
+    this.status = status;
+  }
+}
+
+// ---------------------------------------------------------------- discovery, commands, state
+
+/** Instances matched the discovery labels but cannot be brokers (node id label, nic0 address). */
+export class BrokerInstanceInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'BrokerInstanceInvalid';
+}
+
+/** Two running instances claim one Kafka node id. */
+export class DuplicateBrokerNodeId extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'DuplicateBrokerNodeId';
+}
+
+/** A command target carries no `zone/instance` id, which the metadata channel needs. */
+export class CommandTargetInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'CommandTargetInvalid';
+}
+
+/** Someone else changed the instance's metadata between our read and our write (412): read again and retry. */
+export class MetadataChangedConcurrently extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'MetadataChangedConcurrently';
+}
+
+/** Guest attributes are read at most 10 times a minute per VM; polled too often. Wait, then poll again. */
+export class GuestAttributesRateLimited extends BrokerlinkError {
+  static readonly disposition = 'wait';
+  override readonly name = 'GuestAttributesRateLimited';
+}
+
+/** The lock object in Cloud Storage holds something that is not a lock record. */
+export class LockRecordCorrupt extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'LockRecordCorrupt';
+}
+
+/** No spec is stored for the cluster. */
+export class SpecNotStored extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'SpecNotStored';
+}
+
+/** A secret reference cannot be resolved. */
+export class SecretUnavailable extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'SecretUnavailable';
+  constructor(reference: string, detail: string, options?: ErrorOptions) {
+    super(`secret ${reference} is not available: ${detail}`, { ...options, context: { reference } });
+  }
+}

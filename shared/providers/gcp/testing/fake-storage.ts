@@ -197,6 +197,11 @@ export class FakeStorage {
   #existing(request: FakeRequest, bucket: string, name: string): FakeObject {
     const object = this.#bucket(bucket).get(name);
     if (!object) throw new GoogleApiError(404, 'notFound', `No such object: ${bucket}/${name}`);
+    // Without object versioning only the live generation exists: asking for another one is 404.
+    const generation = request.query.get('generation');
+    if (generation !== null && Number(generation) !== object.generation) {
+      throw new GoogleApiError(404, 'notFound', `No such object: ${bucket}/${name}#${generation}`);
+    }
     this.#check(request, object);
     return object;
   }

@@ -1,0 +1,147 @@
+import type { Bucket } from '@google-cloud/storage';
+import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
+import { LockRecordCorrupt } from './errors.ts';
+import { gcpCall, httpStatusOf } from './gcp-call.ts';
+
+/*
+ * ClusterLock on one Cloud Storage object per cluster, `locks/<cluster>.json` = {"owner","expiresAt","acquiredAt",
+ * "released"}, written only with a generation precondition:
+ *  - absent → create with ifGenerationMatch=0;
+ *  - present, and released, expired, or ours → overwrite with ifGenerationMatch=<the generation just read>;
+ *  - present and held by another, unexpired → not acquired (holder and expiry reported).
+ * Cloud Storage applies the precondition and the write atomically, so of any number of contenders that read the
+ * same generation exactly one write succeeds; the others get 412 and read again (then see the winner). Release
+ * overwrites our own record with released=true under the generation we read, so a late release after our lease
+ * expired and someone else took over fails its precondition and changes nothing.
+ */
+
+interface LockRecord {
+  owner: string;
+  expiresAt: string;
+  acquiredAt: string;
+  released: boolean;
+}
+
+export interface GcsClusterLockOptions {
+  bucket: Bucket;
+  clock?: Clock;
+  /** Object prefix (default `locks/`). */
+  prefix?: string;
+  /** Reads + conditional writes per acquire before giving up on a contended lock (default 5). */
+  attempts?: number;
+}
+
+export class GcsClusterLock implements ClusterLock {
+  readonly #bucket: Bucket;
+  readonly #clock: Clock;
+  readonly #prefix: string;
+  readonly #attempts: number;
+
+  constructor(options: GcsClusterLockOptions) {
+    this.#bucket = options.bucket;
+    this.#clock = options.clock ?? systemClock;
+    this.#prefix = options.prefix ?? 'locks/';
+    this.#attempts = options.attempts ?? 5;
+  }
+
+  objectName(cluster: string): string {
+    return `${this.#prefix}${cluster}.json`;
+  }
+
+  async acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult> {
+    for (let attempt = 0; attempt < this.#attempts; attempt++) {
+      const current = await this.#read(cluster);
+      const now = this.#clock.now();
+      if (current !== null) {
+        const free =
+          current.record.released ||
+          Date.parse(current.record.expiresAt) <= now.getTime() ||
+          current.record.owner === owner;
+        if (!free) return { acquired: false, holder: current.record.owner, expiresAt: current.record.expiresAt };
+      }
+      const record: LockRecord = {
+        owner,
+        acquiredAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+        released: false,
+      };
+      if (await this.#write(cluster, record, current?.generation ?? 0))
+        return { acquired: true, owner, expiresAt: record.expiresAt };
+      // Lost a race: someone wrote between our read and our write. Read again.
+    }
+    const current = await this.#read(cluster);
+    return current === null
+      ? { acquired: false, holder: 'unknown (contended)', expiresAt: this.#clock.now().toISOString() }
+      : { acquired: false, holder: current.record.owner, expiresAt: current.record.expiresAt };
+  }
+
+  async release(cluster: string, owner: string): Promise<void> {
+    const current = await this.#read(cluster);
+    if (current === null || current.record.owner !== owner || current.record.released) return;
+    await this.#write(cluster, { ...current.record, released: true }, current.generation);
+  }
+
+  async #read(cluster: string): Promise<{ record: LockRecord; generation: number } | null> {
+    const file = this.#bucket.file(this.objectName(cluster));
+    return gcpCall('storage.objects.get', async () => {
+      let content: Buffer;
+      let generation: number;
+      try {
+        const [metadata] = await file.getMetadata();
+        generation = Number(metadata.generation);
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return null; // no lock yet
+        throw error;
+      }
+      try {
+        // That exact generation: the content and the generation we will write against belong together.
+        [content] = await this.#bucket.file(this.objectName(cluster), { generation }).download();
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return this.#read(cluster); // rewritten between the two reads
+        throw error;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(content.toString('utf8'));
+      } catch (error) {
+        throw new LockRecordCorrupt(`${this.objectName(cluster)} is not JSON`, { cause: error });
+      }
+      const r = parsed as Partial<LockRecord>;
+      if (
+        typeof r.owner !== 'string' ||
+        typeof r.expiresAt !== 'string' ||
+        typeof r.released !== 'boolean' ||
+        Number.isNaN(Date.parse(r.expiresAt))
+      ) {
+        throw new LockRecordCorrupt(`${this.objectName(cluster)} is not a lock record (owner, expiresAt, released)`);
+      }
+      return {
+        record: {
+          owner: r.owner,
+          expiresAt: r.expiresAt,
+          acquiredAt: String(r.acquiredAt ?? ''),
+          released: r.released,
+        },
+        generation,
+      };
+    });
+  }
+
+  /** Writes under a generation precondition; false when the precondition failed (someone else wrote first). */
+  async #write(cluster: string, record: LockRecord, generation: number): Promise<boolean> {
+    const file = this.#bucket.file(this.objectName(cluster));
+    return gcpCall('storage.objects.insert', async () => {
+      try {
+        await file.save(JSON.stringify(record), {
+          resumable: false,
+          contentType: 'application/json',
+          preconditionOpts: { ifGenerationMatch: generation },
+        });
+        return true;
+      } catch (error) {
+        if (httpStatusOf(error) === 412) return false;
+        throw error;
+      }
+    });
+  }
+}
