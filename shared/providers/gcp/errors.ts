@@ -111,3 +111,26 @@ export class SecretUnavailable extends BrokerlinkError {
     super(`secret ${reference} is not available: ${detail}`, { ...options, context: { reference } });
   }
 }
+
+// ---------------------------------------------------------------- Private Service Connect
+
+/** A resource brokerlink manages exists but is set up differently in a way it cannot change in place. */
+export class PscResourceMismatch extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'PscResourceMismatch';
+  constructor(resource: string, problem: string, options?: ErrorOptions) {
+    super(`${resource} ${problem}`, { ...options, context: { resource } });
+  }
+}
+
+/** A Compute operation finished with an error (quota, conflict, invalid request); nothing of it took effect. */
+export class GcpOperationFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'GcpOperationFailed';
+  constructor(what: string, detail: string, status: number | null, options?: ErrorOptions) {
+    super(`${what} failed${status === null ? '' : ` (HTTP ${status})`}: ${detail}`, {
+      ...options,
+      context: { what, status },
+    });
+  }
+}
