@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { parseSpec } from '../../spec/validate.ts';
 import { closeGcpClients, createGcpClients, type GcpClients } from './clients.ts';
-import { PscResourceMismatch } from './errors.ts';
+import { GcpOperationFailed, PscResourceMismatch } from './errors.ts';
+import { NegEndpoints } from './neg-endpoints.ts';
 import { PscProducer, type PscState, pscNames, stableRequestId } from './psc.ts';
 import { FAKE_TOKEN, FakeCompute, FakeComputeState } from './testing/fake-compute.ts';
 
@@ -46,6 +47,10 @@ beforeEach(() => {
     ipCidrRange: '10.128.0.0/18',
     purpose: 'PRIVATE_SERVICE_CONNECT',
   });
+  state.instances.clear();
+  for (const [i, zone] of ['us-west1-a', 'us-west1-b', 'us-west1-c'].entries()) {
+    state.addInstance({ name: `broker-node${i + 1}`, zone, networkIP: `10.64.0.${10 + i}` });
+  }
 });
 
 function spec(accept = [{ project: 'tidbcloud-prod-000', connectionLimit: 10 }]): ClusterSpec {
@@ -175,5 +180,44 @@ describe('PscProducer', () => {
     await expect(converge(new PscProducer({ clients }), spec())).rejects.toThrow(
       /psc-subnet must have purpose PRIVATE_SERVICE_CONNECT/,
     );
+  });
+});
+
+describe('NegEndpoints', () => {
+  const mapping = (n: number, clientPort: number) => ({
+    instance: `us-west1-${'abc'[n - 1]}/broker-node${n}`,
+    port: 39092,
+    clientDestinationPort: clientPort,
+  });
+
+  async function done(producer: PscProducer, ref: Awaited<ReturnType<NegEndpoints['attach']>>): Promise<void> {
+    while (!(await producer.operationDone(spec(), ref))) {
+      // the workflow sleeps here
+    }
+  }
+
+  it('attaches, lists, and moves a mapping by detach then attach; a retried request is applied once', async () => {
+    const producer = new PscProducer({ clients });
+    await converge(producer, spec());
+    const negs = new NegEndpoints({ clients });
+    const first = await negs.attach(spec(), [mapping(1, 9093), mapping(2, 9094), mapping(3, 9095)], 'exec-1/attach');
+    const retried = await negs.attach(spec(), [mapping(1, 9093), mapping(2, 9094), mapping(3, 9095)], 'exec-1/attach');
+    expect(retried.name).toBe(first.name);
+    await done(producer, first);
+    expect(await negs.list(spec())).toEqual([mapping(1, 9093), mapping(2, 9094), mapping(3, 9095)]);
+    await done(producer, await negs.detach(spec(), [mapping(3, 9095)], 'exec-2/move-3'));
+    await done(producer, await negs.attach(spec(), [mapping(3, 9096)], 'exec-2/move-3'));
+    expect((await negs.list(spec())).map((m) => m.clientDestinationPort)).toEqual([9093, 9094, 9096]);
+  });
+
+  it('fails the operation of a second mapping for a taken client port, changing nothing', async () => {
+    const producer = new PscProducer({ clients });
+    await converge(producer, spec());
+    const negs = new NegEndpoints({ clients });
+    await done(producer, await negs.attach(spec(), [mapping(1, 9093)], 'exec-1/a'));
+    await expect(done(producer, await negs.attach(spec(), [mapping(2, 9093)], 'exec-1/b'))).rejects.toBeInstanceOf(
+      GcpOperationFailed,
+    );
+    expect(await negs.list(spec())).toEqual([mapping(1, 9093)]);
   });
 });
