@@ -134,6 +134,8 @@ export class FakeComputeState {
   readonly requestIds = new Map<string, string>();
   /** Listeners for metadata changes (the metadata servers' wait_for_change). */
   readonly metadataWaiters = new Set<() => void>();
+  /** Called after any operation took effect (the PSC stand-in re-reads the NEG then). */
+  readonly changeListeners = new Set<() => void>();
   #ids = 1000;
 
   constructor(options: FakeComputeOptions = {}) {
@@ -508,6 +510,7 @@ export class FakeCompute {
     const done = { status: 'DONE', progress: 100, endTime: new Date(this.state.now()).toISOString() };
     try {
       operation.effect();
+      for (const listener of [...this.state.changeListeners]) listener();
       operation.body = { ...operation.body, ...done };
     } catch (error) {
       if (!(error instanceof OperationFailure)) throw error;
