@@ -103,11 +103,25 @@ describe('provider.gcp', () => {
 
   it('refuses discovery tags that cannot be Google Cloud labels', () => {
     expect(
-      issuesOf(gcpSpec({}, { tags: { 'brokerlink:cluster': 'orders', team: 'Kafka Team' }, nodeIdTag: 'KafkaNodeId' })),
+      issuesOf(
+        gcpSpec(
+          {},
+          {
+            tags: { 'brokerlink-cluster': 'orders', 'brokerlink:cluster': 'orders', team: 'Kafka Team' },
+            nodeIdTag: 'KafkaNodeId',
+          },
+        ),
+      ),
     ).toEqual([
       { path: 'brokers.discover.tags.brokerlink:cluster', message: expect.stringContaining('label key') },
       { path: 'brokers.discover.tags.team', message: expect.stringContaining('label value') },
       { path: 'brokers.discover.nodeIdTag', message: expect.stringContaining('label key') },
+    ]);
+  });
+
+  it('requires the brokerlink-cluster label naming the cluster (the instance-insert trigger reads it)', () => {
+    expect(issuesOf(gcpSpec({}, { tags: { role: 'kafka' }, nodeIdTag: 'kafka-node-id' }))).toEqual([
+      { path: 'brokers.discover.tags', message: expect.stringContaining('must include "brokerlink-cluster": orders') },
     ]);
   });
 

@@ -70,7 +70,7 @@ export function gcpSpec(
       },
     },
     brokers: {
-      discover: { tags: { 'brokerlink:cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
+      discover: { tags: { 'brokerlink-cluster': 'orders' }, nodeIdTag: 'kafka-node-id' },
       propertiesPath: '/opt/kafka/config/server.properties',
       restart: { systemdUnit: 'kafka.service' },
     },

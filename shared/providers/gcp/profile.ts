@@ -14,6 +14,12 @@ export const gcpProfile: ProviderProfile<'gcp'> = {
   // 1,000 endpoints per port-mapping NEG (FIELD-NOTES: Google Cloud).
   listenerQuota: { limit: 1000, adjustable: false },
   firewall: { model: 'vpc-firewall', consumerCidrs: (gcp) => gcp.consumerCidrs },
+  // The label that names an instance's cluster: discovery selects by it and the instance-insert trigger reads it.
+  // (IAM cannot condition compute.instances.setMetadata on labels, so on GCP the scope is brokerlink's own check.)
+  commandScope: {
+    tag: 'brokerlink-cluster',
+    tagCommand: 'gcloud compute instances add-labels <instance> --zone <zone> --labels brokerlink-cluster=<cluster>',
+  },
   nouns: {
     loadBalancer: 'port-mapping network endpoint group',
     mapping: 'network endpoint',
