@@ -1,3 +1,4 @@
+import { DeployConfigInvalid } from '../deploy/gcp/errors.ts';
 import { NodeIdMismatch, WriterArgumentInvalid, WriterFailed, WriterOutputInvalid } from './broker-writer/errors.ts';
 import { type BrokerlinkError, type Disposition, dispositionOf, type RetryPolicy, retryPolicyOf } from './errors.ts';
 import { FunctionConfigInvalid, UnexpectedError } from './handlers/errors.ts';
@@ -47,6 +48,22 @@ import {
   TargetInvalid,
 } from './providers/aws/errors.ts';
 import { ProviderAdaptersUnavailable } from './providers/errors.ts';
+import {
+  CommandReplyInvalid,
+  CommandTooLarge,
+  GcpBrokerInstanceInvalid,
+  GcpCallFailed,
+  GcpCommandTargetInvalid,
+  GcpDuplicateBrokerNodeId,
+  GcpLockRecordCorrupt,
+  GcpOperationFailed,
+  GcpRetryable,
+  GcpSpecNotStored,
+  GuestAttributesRateLimited,
+  MetadataChangedConcurrently,
+  MetadataCommandInvalid,
+  PscResourceMismatch,
+} from './providers/gcp/errors.ts';
 import {
   CommandNotFound,
   CommandRejected,
@@ -171,6 +188,23 @@ export const ERROR_CATALOGUE = {
   LockFileInvalid,
   LocalLbReloadFailed,
   LocalLbNotServingRetryable,
+  // provider: gcp
+  MetadataCommandInvalid,
+  CommandTooLarge,
+  CommandReplyInvalid,
+  GcpRetryable,
+  GcpCallFailed,
+  GcpBrokerInstanceInvalid,
+  GcpDuplicateBrokerNodeId,
+  GcpCommandTargetInvalid,
+  MetadataChangedConcurrently,
+  GuestAttributesRateLimited,
+  GcpLockRecordCorrupt,
+  GcpSpecNotStored,
+  PscResourceMismatch,
+  GcpOperationFailed,
+  // deploy/gcp
+  DeployConfigInvalid,
 } as const;
 
 /** The name of a catalogued error: what a workflow's Retry/Catch may match, checked by the type system. */

@@ -12,11 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { DeployConfigInvalid } from './errors.ts';
 import { type DeployConfig, type DeployStep, deployConfigSchema, deploySteps, shellLine } from './plan.ts';
 
-export class DeployConfigInvalid extends Error {
-  override readonly name = 'DeployConfigInvalid';
-}
+export { DeployConfigInvalid };
 
 export function loadDeployConfig(text: string, source: string): DeployConfig {
   let raw: unknown;

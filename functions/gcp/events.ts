@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { BrokerlinkError } from '../../shared/errors.ts';
+import { TriggerEventInvalid } from '../../shared/triggers/errors.ts';
+
+export { TriggerEventInvalid };
 
 /*
  * The Eventarc CloudEvents the trigger functions receive, parsed strictly enough that a bad or foreign event is a
@@ -10,11 +12,6 @@ import { BrokerlinkError } from '../../shared/errors.ts';
  *    instance exists, so only it enrols. An entry with a non-zero `protoPayload.status.code` is a failed insert.
  *  - Cloud Storage `google.cloud.storage.object.v1.finalized`: an object (a spec) was written to the state bucket.
  */
-
-export class TriggerEventInvalid extends BrokerlinkError {
-  static readonly disposition = 'fail';
-  override readonly name = 'TriggerEventInvalid';
-}
 
 const envelope = {
   id: z.string().min(1).max(256),

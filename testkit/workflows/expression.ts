@@ -9,9 +9,14 @@
  * as Workflows error maps `{message, tags}` so `except` and retry predicates see what a real execution sees.
  */
 
+import { BrokerlinkError } from '../../shared/errors.ts';
+
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
 
-export class WorkflowError extends Error {
+/** An error raised inside a workflow execution (its value is what `except: as: e` sees). */
+export class WorkflowError extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'WorkflowError';
   readonly value: Value;
   constructor(value: Value) {
     super(

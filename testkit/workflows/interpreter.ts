@@ -17,6 +17,7 @@
  * Anything else (parallel, connectors, unknown keys) is refused when the file is loaded, naming the step.
  */
 import { parse as parseYaml } from 'yaml';
+import { BrokerlinkError } from '../../shared/errors.ts';
 import {
   evaluate,
   hasTag,
@@ -108,7 +109,8 @@ const BUILTIN_CALLS = new Set([
 ]);
 const VARIABLE_LIMIT = 512 * 1024;
 
-export class WorkflowInvalid extends Error {
+export class WorkflowInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'WorkflowInvalid';
 }
 

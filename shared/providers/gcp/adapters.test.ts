@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SecretUnavailable } from '../../port-errors.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { parseSpec } from '../../spec/validate.ts';
 import {
@@ -16,12 +17,11 @@ import {
 } from './clients.ts';
 import { ComputeBrokerDiscovery, labelFilter } from './discovery.ts';
 import {
-  BrokerInstanceInvalid,
-  DuplicateBrokerNodeId,
+  GcpBrokerInstanceInvalid,
+  GcpDuplicateBrokerNodeId,
+  GcpLockRecordCorrupt,
+  GcpSpecNotStored,
   GuestAttributesRateLimited,
-  LockRecordCorrupt,
-  SecretUnavailable,
-  SpecNotStored,
 } from './errors.ts';
 import { GcsClusterLock } from './lock.ts';
 import { MetadataCommandChannel } from './metadata-command-channel.ts';
@@ -145,14 +145,14 @@ describe('GcsClusterLock', () => {
 
   it('refuses a lock object that is not a lock record', async () => {
     storageFake.put('brokerlink-state', 'locks/corrupt.json', 'not json');
-    await expect(lock().acquire('corrupt', 'exec-1', 60)).rejects.toBeInstanceOf(LockRecordCorrupt);
+    await expect(lock().acquire('corrupt', 'exec-1', 60)).rejects.toBeInstanceOf(GcpLockRecordCorrupt);
   });
 });
 
 describe('GcsSpecStore and GcpSecretResolver', () => {
   it('stores and loads a spec, and names the object when none is stored', async () => {
     const store = new GcsSpecStore({ bucket });
-    await expect(store.load('nothing')).rejects.toBeInstanceOf(SpecNotStored);
+    await expect(store.load('nothing')).rejects.toBeInstanceOf(GcpSpecNotStored);
     await store.save('orders', 'cluster: orders\n');
     expect(await store.load('orders')).toBe('cluster: orders\n');
     expect(storageFake.read('brokerlink-state', 'specs/orders.yaml')?.contentType).toBe('application/yaml');
@@ -214,7 +214,7 @@ describe('ComputeBrokerDiscovery', () => {
       brokers: { ...spec().brokers, discover: { tags: { 'brokerlink-cluster': 'dupes' }, nodeIdTag: 'kafka-node-id' } },
     };
     await expect(new ComputeBrokerDiscovery({ clients, project }).discoverBrokers(dupes)).rejects.toThrow(
-      BrokerInstanceInvalid,
+      GcpBrokerInstanceInvalid,
     );
     state.instances.delete('bad-id');
     state.addInstance({
@@ -230,7 +230,7 @@ describe('ComputeBrokerDiscovery', () => {
       labels: { 'brokerlink-cluster': 'dupes', 'kafka-node-id': '7' },
     });
     await expect(new ComputeBrokerDiscovery({ clients, project }).discoverBrokers(dupes)).rejects.toBeInstanceOf(
-      DuplicateBrokerNodeId,
+      GcpDuplicateBrokerNodeId,
     );
   });
 });

@@ -3,7 +3,7 @@ import type { DiscoveredBroker } from '../../model/observed.ts';
 import type { BrokerDiscovery } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import type { GcpClients } from './clients.ts';
-import { BrokerInstanceInvalid, DuplicateBrokerNodeId } from './errors.ts';
+import { GcpBrokerInstanceInvalid, GcpDuplicateBrokerNodeId } from './errors.ts';
 import { gcpCall } from './gcp-call.ts';
 
 /*
@@ -84,14 +84,14 @@ export class ComputeBrokerDiscovery implements BrokerDiscovery {
       byId.set(id, [...(byId.get(id) ?? []), broker]);
     }
     if (problems.length > 0)
-      throw new BrokerInstanceInvalid(
+      throw new GcpBrokerInstanceInvalid(
         `instances matched the discovery labels but are not usable brokers:\n  ${problems.join('\n  ')}`,
       );
     const brokers: DiscoveredBroker[] = [];
     for (const [id, claimants] of byId) {
       const running = claimants.filter((b) => b.state === 'running');
       if (running.length > 1) {
-        throw new DuplicateBrokerNodeId(
+        throw new GcpDuplicateBrokerNodeId(
           `node id ${id} is claimed by running instances ${running.map((b) => b.instanceId).join(', ')}`,
         );
       }

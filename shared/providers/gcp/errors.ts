@@ -62,21 +62,21 @@ export class GcpCallFailed extends BrokerlinkError {
 // ---------------------------------------------------------------- discovery, commands, state
 
 /** Instances matched the discovery labels but cannot be brokers (node id label, nic0 address). */
-export class BrokerInstanceInvalid extends BrokerlinkError {
+export class GcpBrokerInstanceInvalid extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'BrokerInstanceInvalid';
+  override readonly name = 'GcpBrokerInstanceInvalid';
 }
 
 /** Two running instances claim one Kafka node id. */
-export class DuplicateBrokerNodeId extends BrokerlinkError {
+export class GcpDuplicateBrokerNodeId extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'DuplicateBrokerNodeId';
+  override readonly name = 'GcpDuplicateBrokerNodeId';
 }
 
 /** A command target carries no `zone/instance` id, which the metadata channel needs. */
-export class CommandTargetInvalid extends BrokerlinkError {
+export class GcpCommandTargetInvalid extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'CommandTargetInvalid';
+  override readonly name = 'GcpCommandTargetInvalid';
 }
 
 /** Someone else changed the instance's metadata between our read and our write (412): read again and retry. */
@@ -85,31 +85,23 @@ export class MetadataChangedConcurrently extends BrokerlinkError {
   override readonly name = 'MetadataChangedConcurrently';
 }
 
-/** Guest attributes are read at most 10 times a minute per VM; polled too often. Wait, then poll again. */
+/** Guest attributes are read at most 10 times a minute per VM; polled too often. Poll again a little later. */
 export class GuestAttributesRateLimited extends BrokerlinkError {
-  static readonly disposition = 'wait';
+  static readonly disposition = 'retry';
+  static readonly retryPolicy = { intervalSeconds: 10, maxAttempts: 6, backoffRate: 1 };
   override readonly name = 'GuestAttributesRateLimited';
 }
 
 /** The lock object in Cloud Storage holds something that is not a lock record. */
-export class LockRecordCorrupt extends BrokerlinkError {
+export class GcpLockRecordCorrupt extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'LockRecordCorrupt';
+  override readonly name = 'GcpLockRecordCorrupt';
 }
 
 /** No spec is stored for the cluster. */
-export class SpecNotStored extends BrokerlinkError {
+export class GcpSpecNotStored extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'SpecNotStored';
-}
-
-/** A secret reference cannot be resolved. */
-export class SecretUnavailable extends BrokerlinkError {
-  static readonly disposition = 'fail';
-  override readonly name = 'SecretUnavailable';
-  constructor(reference: string, detail: string, options?: ErrorOptions) {
-    super(`secret ${reference} is not available: ${detail}`, { ...options, context: { reference } });
-  }
+  override readonly name = 'GcpSpecNotStored';
 }
 
 // ---------------------------------------------------------------- Private Service Connect

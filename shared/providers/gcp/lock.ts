@@ -1,6 +1,6 @@
 import type { Bucket } from '@google-cloud/storage';
 import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
-import { LockRecordCorrupt } from './errors.ts';
+import { GcpLockRecordCorrupt } from './errors.ts';
 import { gcpCall, httpStatusOf } from './gcp-call.ts';
 
 /*
@@ -104,7 +104,7 @@ export class GcsClusterLock implements ClusterLock {
       try {
         parsed = JSON.parse(content.toString('utf8'));
       } catch (error) {
-        throw new LockRecordCorrupt(`${this.objectName(cluster)} is not JSON`, { cause: error });
+        throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not JSON`, { cause: error });
       }
       const r = parsed as Partial<LockRecord>;
       if (
@@ -113,7 +113,7 @@ export class GcsClusterLock implements ClusterLock {
         typeof r.released !== 'boolean' ||
         Number.isNaN(Date.parse(r.expiresAt))
       ) {
-        throw new LockRecordCorrupt(`${this.objectName(cluster)} is not a lock record (owner, expiresAt, released)`);
+        throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not a lock record (owner, expiresAt, released)`);
       }
       return {
         record: {

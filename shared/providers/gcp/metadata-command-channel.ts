@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BrokerCommand, CommandChannel, CommandHandle, CommandStatus, CommandTarget } from '../../ports.ts';
 import type { GcpClients } from './clients.ts';
-import { CommandTargetInvalid, GuestAttributesRateLimited, MetadataChangedConcurrently } from './errors.ts';
+import { GcpCommandTargetInvalid, GuestAttributesRateLimited, MetadataChangedConcurrently } from './errors.ts';
 import { gcpCall, httpStatusOf } from './gcp-call.ts';
 import { COMMAND_KEY, encodeCommand, GUEST_NAMESPACE, readReply } from './metadata-command.ts';
 
@@ -36,7 +36,7 @@ export class MetadataCommandChannel implements CommandChannel {
   async start(target: CommandTarget, command: BrokerCommand): Promise<CommandHandle> {
     const match = INSTANCE_ID.exec(target.instanceId ?? '');
     if (!match) {
-      throw new CommandTargetInvalid(
+      throw new GcpCommandTargetInvalid(
         `broker ${target.brokerId} (${target.host}) has no "zone/instance" id (${target.instanceId ?? 'none'}); the metadata channel needs one`,
       );
     }

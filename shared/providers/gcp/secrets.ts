@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { SecretUnavailable } from '../../port-errors.ts';
 import type { SecretResolver } from '../../ports.ts';
-import { SecretUnavailable } from './errors.ts';
 import { gcpCall, httpStatusOf } from './gcp-call.ts';
 
 /*

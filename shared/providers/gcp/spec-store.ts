@@ -1,6 +1,6 @@
 import type { Bucket } from '@google-cloud/storage';
 import type { SpecStore } from '../../ports.ts';
-import { SpecNotStored } from './errors.ts';
+import { GcpSpecNotStored } from './errors.ts';
 import { gcpCall, httpStatusOf } from './gcp-call.ts';
 
 /*
@@ -37,7 +37,7 @@ export class GcsSpecStore implements SpecStore {
         return content.toString('utf8');
       } catch (error) {
         if (httpStatusOf(error) === 404)
-          throw new SpecNotStored(`no spec stored at gs://${this.#bucket.name}/${name}`, { cause: error });
+          throw new GcpSpecNotStored(`no spec stored at gs://${this.#bucket.name}/${name}`, { cause: error });
         throw error;
       }
     });

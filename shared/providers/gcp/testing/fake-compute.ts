@@ -30,6 +30,7 @@
  * API is what the VM's agent sees, and what the agent writes is what `getGuestAttributes` returns.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { BrokerlinkError } from '../../../errors.ts';
 import {
   asObject,
   FakeHttpServer,
@@ -264,7 +265,9 @@ function notFound(what: string): never {
 }
 
 /** An operation's error: the operation ends DONE with this, and the effect is not applied. */
-class OperationFailure extends Error {
+export class OperationFailure extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'OperationFailure';
   readonly code: string;
   readonly httpStatus: number;
   constructor(code: string, message: string, httpStatus = 400) {

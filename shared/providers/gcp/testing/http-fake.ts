@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BrokerlinkError } from '../../../errors.ts';
 
 export interface FakeRequest {
   method: string;
@@ -26,7 +27,8 @@ export interface FakeResponse {
 }
 
 /** A handler may throw this to answer with Google's error envelope. */
-export class GoogleApiError extends Error {
+export class GoogleApiError extends BrokerlinkError {
+  static readonly disposition = 'fail';
   readonly status: number;
   readonly reason: string;
   override readonly name = 'GoogleApiError';
