@@ -1,3 +1,5 @@
+import { TASK_FUNCTIONS } from '../../shared/flow/workflows/functions.ts';
+import type { TaskName } from '../../shared/steps/tasks.ts';
 import type { PrivilegeGroupName } from './roles.ts';
 
 /*
@@ -23,13 +25,8 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
 }
 
-const task = (
-  name: string,
-  entryPoint: string,
-  group: PrivilegeGroupName,
-  timeoutSeconds = 60,
-): FunctionDefinition => ({
-  name,
+const task = (entryPoint: TaskName, group: PrivilegeGroupName, timeoutSeconds = 60): FunctionDefinition => ({
+  name: TASK_FUNCTIONS[entryPoint],
   entryPoint,
   group,
   trigger: { kind: 'http' },
@@ -37,19 +34,19 @@ const task = (
 });
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
-  task('brokerlink-acquire-lock', 'acquireLock', 'state'),
-  task('brokerlink-release-lock', 'releaseLock', 'state'),
-  task('brokerlink-discover', 'discover', 'read'),
-  task('brokerlink-plan', 'plan', 'read'),
-  task('brokerlink-apply-load-balancer', 'applyLoadBalancer', 'expose'),
-  task('brokerlink-check-can-roll', 'checkCanRoll', 'read'),
-  task('brokerlink-order-restarts', 'orderRestarts', 'read'),
-  task('brokerlink-advance-config-push', 'advanceConfigPush', 'host'),
-  task('brokerlink-advance-restart', 'advanceRestart', 'host'),
-  task('brokerlink-check-healthy', 'checkHealthy', 'read', 120),
-  task('brokerlink-verify', 'verify', 'read', 120),
-  task('brokerlink-report', 'report', 'read'),
-  task('brokerlink-report-drift', 'reportDrift', 'read'),
+  task('acquireLock', 'state'),
+  task('releaseLock', 'state'),
+  task('discover', 'read'),
+  task('plan', 'read'),
+  task('applyLoadBalancer', 'expose'),
+  task('checkCanRoll', 'read'),
+  task('orderRestarts', 'read'),
+  task('advanceConfigPush', 'host'),
+  task('advanceRestart', 'host'),
+  task('checkHealthy', 'read', 120),
+  task('verify', 'read', 120),
+  task('report', 'read'),
+  task('reportDrift', 'read'),
   {
     name: 'brokerlink-on-instance-inserted',
     entryPoint: 'onInstanceInserted',

@@ -275,7 +275,7 @@ export function deploySteps(config: DeployConfig): DeployStep[] {
         '--service-account',
         serviceAccountEmail(config, WORKFLOW_SERVICE_ACCOUNT),
         '--set-env-vars',
-        `BROKERLINK_FUNCTIONS_URL=${functionsBaseUrl(config)}`,
+        `BROKERLINK_FUNCTIONS_URL=${functionsBaseUrl(config)},BROKERLINK_EXECUTIONS_API=https://workflowexecutions.googleapis.com/v1`,
         '--call-log-level',
         'log-errors-only',
         ...p,

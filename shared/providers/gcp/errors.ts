@@ -85,10 +85,12 @@ export class MetadataChangedConcurrently extends BrokerlinkError {
   override readonly name = 'MetadataChangedConcurrently';
 }
 
-/** Guest attributes are read at most 10 times a minute per VM; polled too often. Poll again a little later. */
+/**
+ * Guest attributes are read at most 10 times a minute per VM; polled too often. Poll again a little later (the
+ * generated Workflows files wait at least 6 s between polls, so this is rare).
+ */
 export class GuestAttributesRateLimited extends BrokerlinkError {
   static readonly disposition = 'retry';
-  static readonly retryPolicy = { intervalSeconds: 10, maxAttempts: 6, backoffRate: 1 };
   override readonly name = 'GuestAttributesRateLimited';
 }
 
