@@ -301,6 +301,7 @@ describe('MetadataCommandChannel with the real agent', () => {
         path: propertiesPath,
         expectedSha256: sha,
         contentBase64: content,
+        expectedNodeId: 1,
       }),
     );
     expect(write.state).toBe('succeeded');

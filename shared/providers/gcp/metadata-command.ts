@@ -9,7 +9,7 @@
  *     id=<a-z0-9 and -, 1-63, starting with a letter or digit>
  *     action=read|write|restart
  *     path=/abs/server.properties                 (all actions)
- *     expectedSha256=<64 hex>  contentBase64=<b64> (write)
+ *     expectedSha256=<64 hex>  contentBase64=<b64>  expectedNodeId=<node id> (write)
  *     systemdUnit=<unit>.service | script=/abs/path (restart, exactly one)
  *
  * Reply (guest attributes in namespace `brokerlink`): `out-0…out-N` and `err-0…err-M` hold the base64 of the
@@ -39,6 +39,7 @@ export const AGENT_PATTERNS = {
   sha256: '^[0-9a-f]{64}$',
   base64: '^[A-Za-z0-9+/=]*$',
   systemdUnit: '^[A-Za-z0-9@._-]{1,200}[.]service$',
+  nodeId: '^(0|[1-9][0-9]{0,9})$',
 } as const;
 
 const ID = new RegExp(AGENT_PATTERNS.id);
@@ -54,8 +55,8 @@ export function encodeCommand(id: string, command: BrokerCommand): string {
   if (command.kind === 'read-config') {
     lines.push(`path=${buildReadArgv(command.path)[1]}`);
   } else if (command.kind === 'write-config') {
-    const [, path, sha, b64] = buildWriteArgv(command);
-    lines.push(`path=${path}`, `expectedSha256=${sha}`, `contentBase64=${b64}`);
+    const [, path, sha, b64, nodeId] = buildWriteArgv(command);
+    lines.push(`path=${path}`, `expectedSha256=${sha}`, `contentBase64=${b64}`, `expectedNodeId=${nodeId}`);
   } else {
     lines.push(`path=${buildReadArgv(command.path)[1]}`);
     const method = command.method;

@@ -148,6 +148,7 @@ describe('metadata agent', () => {
       path: propertiesPath,
       expectedSha256: sha256(before),
       contentBase64: Buffer.from(next).toString('base64'),
+      expectedNodeId: 1,
     });
     expect(written.state).toBe('succeeded');
     expect(readFileSync(propertiesPath, 'utf8')).toBe(next);
@@ -156,6 +157,7 @@ describe('metadata agent', () => {
       path: propertiesPath,
       expectedSha256: sha256(before),
       contentBase64: Buffer.from('x=1\n').toString('base64'),
+      expectedNodeId: 1,
     });
     expect(stale).toMatchObject({ state: 'failed', exitCode: 3 });
     expect(readFileSync(propertiesPath, 'utf8')).toBe(next);
@@ -220,6 +222,11 @@ describe('metadata agent', () => {
       'version=1\nid=h8\naction=restart\npath=/etc/x\nsystemdUnit=kafka.service\nscript=/opt/restart.sh',
       'restart-method',
     ],
+    [
+      'a node id that is not a number',
+      `version=1\nid=h13\naction=write\npath=/etc/x\nexpectedSha256=${'a'.repeat(64)}\ncontentBase64=AAAA\nexpectedNodeId=1;reboot`,
+      'invalid-node-id',
+    ],
     ['another version', 'version=2\nid=h9\naction=read\npath=/etc/x', 'unsupported-version'],
     ['an action with a separator', 'version=1\nid=h10\naction=read;reboot\npath=/etc/x', 'unknown-action'],
     ['a line that is not key=value', 'version=1\nid=h11\n$(touch CANARY)\naction=read\npath=/etc/x', 'malformed-line'],
@@ -241,6 +248,19 @@ describe('metadata agent', () => {
     expect(readFileSync(propertiesPath, 'utf8')).toBe(before);
   });
 
+  it("refuses to write a file that names another broker's node id (the writer's identity check)", async () => {
+    writeFileSync(propertiesPath, 'node.id=3\n');
+    const status = await run('n1', {
+      kind: 'write-config',
+      path: propertiesPath,
+      expectedSha256: sha256('node.id=3\n'),
+      contentBase64: Buffer.from('node.id=3\nx=1\n').toString('base64'),
+      expectedNodeId: 1,
+    });
+    expect(status).toMatchObject({ state: 'failed', exitCode: 6 });
+    expect(readFileSync(propertiesPath, 'utf8')).toBe('node.id=3\n');
+  });
+
   it('writes hostile file content verbatim: content is data, never code', async () => {
     const before = readFileSync(propertiesPath, 'utf8');
     const content = `evil=$(touch ${canary})\`touch ${canary}\`'"\n`;
@@ -249,6 +269,7 @@ describe('metadata agent', () => {
       path: propertiesPath,
       expectedSha256: sha256(before),
       contentBase64: Buffer.from(content).toString('base64'),
+      expectedNodeId: 1,
     });
     expect(status.state).toBe('succeeded');
     expect(readFileSync(propertiesPath, 'utf8')).toBe(content);
@@ -265,6 +286,8 @@ describe('agent patterns', () => {
     expect(fromScript('SHA_RE')).toBe(AGENT_PATTERNS.sha256);
     expect(fromScript('B64_RE')).toBe(AGENT_PATTERNS.base64);
     expect(fromScript('UNIT_RE')).toBe(AGENT_PATTERNS.systemdUnit);
+    expect(fromScript('NODE_RE')).toBe(AGENT_PATTERNS.nodeId);
+    expect(PARAMETER_PATTERNS.expectedNodeId).toBe(`^(|${AGENT_PATTERNS.nodeId.slice(2, -2)})$`);
     expect(PARAMETER_PATTERNS.systemdUnit).toBe(`^(|${AGENT_PATTERNS.systemdUnit.slice(1, -1)})$`);
     expect(PARAMETER_PATTERNS.contentBase64).toBe(AGENT_PATTERNS.base64);
   });

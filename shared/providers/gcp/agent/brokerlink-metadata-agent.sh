@@ -35,6 +35,7 @@ PATH_RE='^/[A-Za-z0-9._@+/-]*$'
 SHA_RE='^[0-9a-f]{64}$'
 B64_RE='^[A-Za-z0-9+/=]*$'
 UNIT_RE='^[A-Za-z0-9@._-]{1,200}[.]service$'
+NODE_RE='^(0|[1-9][0-9]{0,9})$'
 
 log() { printf 'brokerlink-agent: %s\n' "$1" >&2; }
 die() { log "$1"; exit 2; }
@@ -72,12 +73,12 @@ fetch() {
 
 # ---------------------------------------------------------------- command
 
-C_VERSION='' C_ID='' C_ACTION='' C_PATH='' C_SHA='' C_B64='' C_UNIT='' C_SCRIPT=''
+C_VERSION='' C_ID='' C_ACTION='' C_PATH='' C_SHA='' C_B64='' C_NODE='' C_UNIT='' C_SCRIPT=''
 REJECT=''
 
 # parse FILE: fills C_* from `key=value` lines; sets REJECT to an error code when a rule is broken.
 parse() {
-  C_VERSION='' C_ID='' C_ACTION='' C_PATH='' C_SHA='' C_B64='' C_UNIT='' C_SCRIPT='' REJECT=''
+  C_VERSION='' C_ID='' C_ACTION='' C_PATH='' C_SHA='' C_B64='' C_NODE='' C_UNIT='' C_SCRIPT='' REJECT=''
   local size line key value seen=' ' count=0
   size="$(wc -c <"$1")"
   if ((size > 262144)); then REJECT='too-large'; return; fi
@@ -97,6 +98,7 @@ parse() {
       path) C_PATH="$value" ;;
       expectedSha256) C_SHA="$value" ;;
       contentBase64) C_B64="$value" ;;
+      expectedNodeId) C_NODE="$value" ;;
       systemdUnit) C_UNIT="$value" ;;
       script) C_SCRIPT="$value" ;;
       *) REJECT='unknown-key'; return ;;
@@ -107,13 +109,14 @@ parse() {
   if ! safe_path "$C_PATH"; then REJECT='invalid-path'; return; fi
   case "$C_ACTION" in
     read)
-      if [[ -n "$C_SHA$C_B64$C_UNIT$C_SCRIPT" ]]; then REJECT='unexpected-field'; fi ;;
+      if [[ -n "$C_SHA$C_B64$C_NODE$C_UNIT$C_SCRIPT" ]]; then REJECT='unexpected-field'; fi ;;
     write)
       if [[ -n "$C_UNIT$C_SCRIPT" ]]; then REJECT='unexpected-field'; return; fi
       if [[ ! "$C_SHA" =~ $SHA_RE ]]; then REJECT='invalid-sha256'; return; fi
-      if [[ ! "$C_B64" =~ $B64_RE ]] || ((${#C_B64} % 4 != 0)); then REJECT='invalid-base64'; fi ;;
+      if [[ ! "$C_B64" =~ $B64_RE ]] || ((${#C_B64} % 4 != 0)); then REJECT='invalid-base64'; return; fi
+      if [[ ! "$C_NODE" =~ $NODE_RE ]] || ((C_NODE > 2147483647)); then REJECT='invalid-node-id'; fi ;;
     restart)
-      if [[ -n "$C_SHA$C_B64" ]]; then REJECT='unexpected-field'; return; fi
+      if [[ -n "$C_SHA$C_B64$C_NODE" ]]; then REJECT='unexpected-field'; return; fi
       if [[ -n "$C_UNIT" && -n "$C_SCRIPT" ]] || [[ -z "$C_UNIT$C_SCRIPT" ]]; then REJECT='restart-method'; return; fi
       if [[ -n "$C_UNIT" && ! "$C_UNIT" =~ $UNIT_RE ]]; then REJECT='invalid-systemd-unit'; return; fi
       if [[ -n "$C_SCRIPT" ]] && ! safe_path "$C_SCRIPT"; then REJECT='invalid-script'; fi ;;
@@ -149,7 +152,7 @@ run_command() {
   : >"$WORK/stderr"
   case "$C_ACTION" in
     read) bash -- "$WRITER" read "$C_PATH" >"$WORK/stdout" 2>"$WORK/stderr" || status=$? ;;
-    write) bash -- "$WRITER" write "$C_PATH" "$C_SHA" "$C_B64" >"$WORK/stdout" 2>"$WORK/stderr" || status=$? ;;
+    write) bash -- "$WRITER" write "$C_PATH" "$C_SHA" "$C_B64" "$C_NODE" >"$WORK/stdout" 2>"$WORK/stderr" || status=$? ;;
     restart)
       if [[ -n "$C_UNIT" ]]; then
         systemctl restart -- "$C_UNIT" >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
