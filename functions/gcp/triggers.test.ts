@@ -2,14 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cloudEvent } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { ExecutionsClient } from '@google-cloud/workflows';
+import type { ExecutionsClient } from '@google-cloud/workflows';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   closeGcpClients,
+  createExecutionsClient,
   createGcpClients,
   createStorageClient,
   type GcpClients,
-  localClientOptions,
 } from '../../shared/providers/gcp/clients.ts';
 import { FAKE_TOKEN, FakeCompute, FakeComputeState } from '../../shared/providers/gcp/testing/fake-compute.ts';
 import { FakeStorage } from '../../shared/providers/gcp/testing/fake-storage.ts';
@@ -79,10 +79,7 @@ beforeAll(async () => {
   await storage.start();
   const exec = await executions.start();
   clients = createGcpClients({ endpoint: { host: HOST, port, token: FAKE_TOKEN } });
-  // biome-ignore lint/suspicious/noExplicitAny: generated constructor options are loosely typed.
-  executionsClient = new ExecutionsClient(
-    localClientOptions({ host: HOST, port: exec.port, token: FAKE_TOKEN }) as any,
-  );
+  executionsClient = createExecutionsClient({ endpoint: { host: HOST, port: exec.port, token: FAKE_TOKEN } });
   const bucket = createStorageClient({
     endpoint: { host: HOST, port: storage.server.port, token: FAKE_TOKEN },
     projectId: project,

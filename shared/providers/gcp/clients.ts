@@ -1,6 +1,7 @@
 import compute from '@google-cloud/compute';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { Storage } from '@google-cloud/storage';
+import { ExecutionsClient } from '@google-cloud/workflows';
 import { OAuth2Client } from 'google-auth-library';
 
 /*
@@ -99,4 +100,11 @@ export function createSecretManagerClient(options: GcpClientOptions = {}): Secre
   // biome-ignore lint/suspicious/noExplicitAny: the generated constructor types its options loosely.
   const config: any = options.endpoint === undefined ? {} : localClientOptions(options.endpoint);
   return new SecretManagerServiceClient(config);
+}
+
+/** Workflow Executions (the trigger functions start executions with it). */
+export function createExecutionsClient(options: GcpClientOptions = {}): ExecutionsClient {
+  // biome-ignore lint/suspicious/noExplicitAny: the generated constructor types its options loosely.
+  const config: any = options.endpoint === undefined ? {} : localClientOptions(options.endpoint);
+  return new ExecutionsClient(config);
 }
