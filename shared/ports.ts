@@ -71,6 +71,16 @@ export interface LbOperation {
   scope?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a `start` may key its cloud requests on (Compute `requestId`): the same when the orchestrator retries the
+ * step with the same input (a lost answer), different for another action, plan or execution — so a retried call
+ * gets its first operation back, while the same change wanted again later (a repair after a hand edit) is a new
+ * request. Absent: the adapter uses a fresh key per call.
+ */
+export interface LbStartContext {
+  requestKey: string;
+}
+
 /** What `start` did: the action is in effect, or it waits for an operation. */
 export type LbProgress = { state: 'done' } | { state: 'pending'; operation: LbOperation };
 
@@ -104,15 +114,23 @@ export interface LoadBalancer {
    * Starts one action, or completes it. Idempotent: starting an action already in effect changes nothing and
    * returns done. The ledger part of the action (`ledgerChangeOf`) is recorded by the step, after the action is done.
    */
-  start(spec: ClusterSpec, action: LbAction): Promise<LbProgress>;
+  start(spec: ClusterSpec, action: LbAction, context?: LbStartContext): Promise<LbProgress>;
   poll(spec: ClusterSpec, operation: LbOperation): Promise<LbOperationStatus>;
   /** The host consumers' traffic reaches the load balancer at (NLB DNS name, loopback address, ...). */
   consumerAddress(spec: ClusterSpec): Promise<string>;
   /**
    * Ensures the private-link service consumers connect to (AWS: the VPC endpoint service of the NLB, with the
-   * spec's allowed principals) and returns what they enter; null when the spec does not ask for one. Idempotent.
+   * spec's allowed principals; GCP: the backend service, forwarding rule, firewall rule and service attachment in
+   * front of the port-mapping NEG) and returns what they enter; null when the spec does not ask for one.
+   * Idempotent. Where that takes cloud operations, it returns `pending` with one: the step polls it (`poll`) like an
+   * action's and asks again, until the service is there.
    */
-  ensureConsumerEndpoint?(spec: ClusterSpec): Promise<ConsumerEndpoint | null>;
+  ensureConsumerEndpoint?(spec: ClusterSpec): Promise<ConsumerEndpoint | ConsumerEndpointPending | null>;
+}
+
+/** The private-link service is being created or changed by a cloud operation the orchestrator polls. */
+export interface ConsumerEndpointPending {
+  pending: LbOperation;
 }
 
 export interface ConsumerEndpoint {

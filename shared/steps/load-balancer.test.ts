@@ -93,6 +93,63 @@ describe('advanceLoadBalancerPhase', () => {
     );
   });
 
+  it('waits for the private-link service’s own operations after the targets, polling them like an action’s', async () => {
+    const lb = memoryLoadBalancer();
+    const pending = ['op-backend', 'op-attachment'];
+    const polled: string[] = [];
+    const loadBalancer = {
+      ...lb,
+      async ensureConsumerEndpoint() {
+        const next = pending.shift();
+        return next === undefined
+          ? { serviceName: 'projects/p/regions/r/serviceAttachments/s', notes: [] }
+          : { pending: { id: next } };
+      },
+      async poll(_spec: unknown, operation: { id: string }) {
+        polled.push(operation.id);
+        return polled.filter((id) => id === operation.id).length < 2
+          ? { state: 'running' as const }
+          : { state: 'done' as const };
+      },
+    };
+    const clock = manualClock('2026-05-01T12:00:00.000Z');
+    const outputs = await runPhase({ loadBalancer, ledger: lb.ledger, clock }, 'targets');
+    expect(outputs[0]).toMatchObject({ done: false, applied: 8, waiting: { operation: { id: 'op-backend' } } });
+    expect(polled).toEqual(['op-backend', 'op-backend', 'op-attachment', 'op-attachment']);
+    expect(outputs.at(-1)).toMatchObject({
+      done: true,
+      applied: 8,
+      waiting: null,
+      endpoint: { serviceName: 'projects/p/regions/r/serviceAttachments/s' },
+    });
+    const registrations = await runPhase({ loadBalancer, ledger: lb.ledger, clock }, 'registrations');
+    expect(registrations.at(-1)).toMatchObject({ done: true, endpoint: null });
+  });
+
+  it('gives every action of a plan its own request key, the same again when the step is retried', async () => {
+    const lb = memoryLoadBalancer();
+    const keys: string[] = [];
+    const loadBalancer = {
+      ...lb,
+      async start(
+        s: Parameters<typeof lb.start>[0],
+        action: Parameters<typeof lb.start>[1],
+        context?: { requestKey: string },
+      ) {
+        keys.push(context!.requestKey);
+        return lb.start(s, action);
+      },
+    };
+    const deps = { loadBalancer, ledger: lb.ledger, clock: manualClock('2026-05-01T12:00:00.000Z') };
+    await advanceLoadBalancerPhase(spec, planned, 'targets', undefined, deps);
+    const first = [...keys];
+    expect(new Set(first).size).toBe(8);
+    expect(first[0]).toBe(`${planned.cluster}/${planned.generatedAt}/targets/0`);
+    keys.length = 0;
+    await advanceLoadBalancerPhase(spec, planned, 'targets', undefined, deps);
+    expect(keys).toEqual(first);
+  });
+
   it('refuses progress of another phase, and returns a finished phase as it is', async () => {
     const lb = memoryLoadBalancer();
     const deps = { loadBalancer: lb, ledger: lb.ledger, clock: manualClock('2026-05-01T12:00:00.000Z') };

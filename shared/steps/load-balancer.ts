@@ -101,7 +101,9 @@ export async function advanceLoadBalancerPhase(
       }
       // 'continue': the action needs its next operation; start it below, keeping the action's deadline.
     }
-    const started = await deps.loadBalancer.start(spec, action);
+    // Stable while the workflow retries this step for this action of this plan; new for every other action or plan.
+    const requestKey = `${plan.cluster}/${plan.generatedAt}/${phase}/${applied}`;
+    const started = await deps.loadBalancer.start(spec, action, { requestKey });
     if (started.state === 'pending') {
       const since = waiting?.since ?? deps.clock.now().toISOString();
       return { ...state, applied, waiting: { operation: started.operation, since, polls: waiting?.polls ?? 0 } };
@@ -110,10 +112,35 @@ export async function advanceLoadBalancerPhase(
     applied += 1;
     waiting = null;
   }
-  // The private-link service sits in front of the listeners, so it is ensured with the targets.
-  const endpoint = phase === 'targets' ? ((await deps.loadBalancer.ensureConsumerEndpoint?.(spec)) ?? null) : null;
-  return { ...state, done: true, applied, waiting: null, endpoint };
+  if (phase !== 'targets') return { ...state, done: true, applied, waiting: null, endpoint: null };
+  // The private-link service sits in front of the listeners, so it is ensured with the targets. Where that takes
+  // cloud operations (GCP's service attachment), they are waited for like an action's: `waiting` is then theirs.
+  for (;;) {
+    if (waiting !== null) {
+      const status = await deps.loadBalancer.poll(spec, waiting.operation);
+      if (status.state === 'running') {
+        const polled = { ...waiting, polls: waiting.polls + 1 };
+        checkWaited(PRIVATE_LINK_SERVICE, polled, deps.clock.now());
+        return { ...state, applied, waiting: polled };
+      }
+      if (status.state === 'failed') {
+        throw new LoadBalancerChangeFailed(
+          `${PRIVATE_LINK_SERVICE}: the load balancer reports operation ${waiting.operation.id} failed: ${status.message}`,
+          { context: { operation: waiting.operation.id, ...(status.code === undefined ? {} : { code: status.code }) } },
+        );
+      }
+      // 'done' or 'continue': ask again; the adapter re-reads what is there and starts the next operation, if any.
+    }
+    const ensured = (await deps.loadBalancer.ensureConsumerEndpoint?.(spec)) ?? null;
+    if (ensured !== null && 'pending' in ensured) {
+      const since = waiting?.since ?? deps.clock.now().toISOString();
+      return { ...state, applied, waiting: { operation: ensured.pending, since, polls: waiting?.polls ?? 0 } };
+    }
+    return { ...state, done: true, applied, waiting: null, endpoint: ensured };
+  }
 }
+
+const PRIVATE_LINK_SERVICE = 'ensure the private-link service';
 
 async function recordLedger(spec: ClusterSpec, action: LbAction, deps: Pick<StepDeps, 'ledger'>): Promise<void> {
   const change = ledgerChangeOf(action);
@@ -121,10 +148,14 @@ async function recordLedger(spec: ClusterSpec, action: LbAction, deps: Pick<Step
 }
 
 function checkDeadline(action: LbAction, waiting: LbWaiting, now: Date): void {
+  checkWaited(describeLbAction(action), waiting, now);
+}
+
+function checkWaited(what: string, waiting: LbWaiting, now: Date): void {
   const waitedSeconds = (now.getTime() - Date.parse(waiting.since)) / 1000;
   if (waitedSeconds <= LB_CHANGE_TIMEOUT_SECONDS) return;
   throw new LoadBalancerChangeTimedOut(
-    `${describeLbAction(action)}: operation ${waiting.operation.id} is still running after ${Math.round(waitedSeconds)} s (${waiting.polls} polls; the limit is ${LB_CHANGE_TIMEOUT_SECONDS} s); look at it in the cloud console, then run apply again`,
+    `${what}: operation ${waiting.operation.id} is still running after ${Math.round(waitedSeconds)} s (${waiting.polls} polls; the limit is ${LB_CHANGE_TIMEOUT_SECONDS} s); look at it in the cloud console, then run apply again`,
     { context: { operation: waiting.operation.id, polls: waiting.polls } },
   );
 }
