@@ -442,13 +442,13 @@ describe('plan: bootstrap and consumer ports', () => {
     expect(result.exposures[0]!.brokers[0]!.advertised).toBe('b1.kafka.psc.example.internal:10000');
   });
 
-  it('on GCP deletes a leftover bootstrap mapping', () => {
+  it('on GCP deletes a leftover bootstrap mapping, and opens or closes no consumer port (PSC: none to manage)', () => {
     const spec = gcpSpec();
     const observed = observedState([broker(1)], [{ exposure: 'EXTERNAL', role: 'bootstrap', port: 9092, targets: [] }]);
     observed.loadBalancer.openPorts = [9092];
     const result = plan(spec, observed);
     expect(result.actions).toContainEqual({ kind: 'deleteMapping', exposure: 'EXTERNAL', port: 9092 });
-    expect(result.actions).toContainEqual({ kind: 'closePort', port: 9092, cidrs: ['10.100.0.0/16'] });
+    expect(result.actions.filter((a) => a.kind === 'openPort' || a.kind === 'closePort')).toEqual([]);
   });
 
   it('does not manage ports on AWS without a security group; on the local provider opens them to loopback', () => {

@@ -36,11 +36,21 @@ export interface ListenerQuota {
  * Who keeps consumers' traffic out of ports brokerlink does not serve, and which CIDRs `openPort` / `closePort`
  * actions name. `consumerCidrs` returns undefined when brokerlink does not manage the ports for this spec (AWS
  * without a `securityGroupId`): the plan then has no port actions.
+ *  - `none`: the provider has no consumer ports to open at all (GCP Private Service Connect: traffic arrives from
+ *    the service attachment's NAT range, admitted by one producer-side rule); `why` says so, `consumerCidrs` is
+ *    always undefined and the load balancer adapter accepts `openPort` / `closePort` as no-ops.
  */
-export interface FirewallModel<K extends ProviderKind> {
-  model: 'security-group' | 'vpc-firewall' | 'ledger-open-ports';
-  consumerCidrs(section: ProviderSection<K>): readonly string[] | undefined;
-}
+export type FirewallModel<K extends ProviderKind> =
+  | {
+      model: 'security-group' | 'vpc-firewall' | 'ledger-open-ports';
+      consumerCidrs(section: ProviderSection<K>): readonly string[] | undefined;
+    }
+  | {
+      model: 'none';
+      /** Why brokerlink opens and closes no consumer ports on this provider (docs, messages). */
+      why: string;
+      consumerCidrs(section: ProviderSection<K>): undefined;
+    };
 
 /**
  * The tag whose value must be the cluster name on every broker instance: the run-command permission is scoped by

@@ -51,8 +51,15 @@ describe('provider profiles', () => {
   it('opens consumer ports to the sorted consumer CIDRs only where brokerlink manages the firewall', () => {
     expect(consumerCidrs(alicloudSpec('sg-abc123'))).toEqual(['10.1.0.0/16', '10.2.0.0/16']);
     expect(consumerCidrs(alicloudSpec())).toBeUndefined();
-    expect(consumerCidrs(gcpSpec())).toEqual(['10.100.0.0/16']);
-    expect(profileOf(gcpSpec()).firewall.model).toBe('vpc-firewall');
+    expect(profileOf(gcpSpec()).firewall.model).toBe('none');
+  });
+
+  it('opens no consumer ports on GCP (PSC traffic arrives from the NAT range), and says why', () => {
+    expect(consumerCidrs(gcpSpec())).toBeUndefined();
+    const firewall = PROFILES.gcp.firewall;
+    expect(firewall.model === 'none' && firewall.why).toMatch(/NAT subnet/);
+    const planned = plan(gcpSpec(), observedState([broker(1), broker(2)]));
+    expect(planned.actions.map((action) => action.kind)).toEqual(['createMapping', 'createMapping']);
   });
 
   it('plans past an adjustable quota (Alibaba: the account may have raised it) but not past GCP endpoints per NEG', () => {

@@ -184,6 +184,14 @@ const gcpPrivateServiceConnect = z
         }),
       )
       .default([]),
+    /**
+     * The address brokerlink's verification connects to: a Private Service Connect endpoint (in a network the
+     * functions reach) whose connection this service attachment accepted. Default: the forwarding rule's address.
+     */
+    verifyAddress: z
+      .string()
+      .refine((value) => IPV4.test(value), 'must be an IPv4 address (the PSC endpoint verification connects to)')
+      .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.connectionPreference === 'ACCEPT_AUTOMATIC' && value.consumerAcceptList.length > 0) {
@@ -201,7 +209,15 @@ const gcpProvider = z.strictObject({
   network: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a VPC network name'),
   /** The brokers' primary NICs (nic0) are in this subnetwork; the port-mapping NEG and forwarding rule use it. */
   subnetwork: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a subnetwork name'),
-  consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the brokers'),
+  /**
+   * Not used on Google Cloud, accepted so that older specs still parse: Private Service Connect traffic reaches the
+   * brokers from the NAT subnet, and consumers are admitted by `privateServiceConnect.consumerAcceptList`, so
+   * brokerlink opens no consumer ports (the gcp profile's firewall model says why).
+   */
+  consumerCidrs: z
+    .array(cidr)
+    .min(1, 'must list at least one CIDR (or leave consumerCidrs out: unused on GCP)')
+    .optional(),
   privateServiceConnect: gcpPrivateServiceConnect.optional(),
   /** Which VMs the firewall rule from the PSC NAT subnet applies to (default: every instance in the network). */
   firewallTarget: z

@@ -72,11 +72,11 @@ describe('plan phase: load balancer actions', () => {
     expect([...lb.reRegistered.get('EXTERNAL')!]).toEqual([1]);
   });
 
-  it('deletes a bootstrap mapping the provider has no use for and closes its port (GCP: no fan-out)', () => {
+  it('deletes a bootstrap mapping the provider has no use for (GCP: no fan-out, and no consumer ports to close)', () => {
     const observed = observedState([broker(1)], [{ exposure: 'EXTERNAL', role: 'bootstrap', port: 9092, targets: [] }]);
     observed.loadBalancer.openPorts = [9092];
     const { actions, lb } = actionsOf(gcpSpec(), observed);
-    expect(kinds(actions)).toEqual(['createMapping:10000', 'openPort:10000', 'deleteMapping:9092', 'closePort:9092']);
+    expect(kinds(actions)).toEqual(['createMapping:10000', 'deleteMapping:9092']);
     expect([...lb.deletedLate]).toEqual([9092]);
   });
 

@@ -13,7 +13,15 @@ export const gcpProfile: ProviderProfile<'gcp'> = {
   },
   // 1,000 endpoints per port-mapping NEG (FIELD-NOTES: Google Cloud).
   listenerQuota: { limit: 1000, adjustable: false },
-  firewall: { model: 'vpc-firewall', consumerCidrs: (gcp) => gcp.consumerCidrs },
+  // No consumer ports to open or close: consumers' PSC traffic reaches the VM port from the service attachment's
+  // NAT range, not from consumer CIDRs, and the one ingress rule that admits it (NAT range → broker port) is owned by
+  // the PSC producer code (psc.ts), created and corrected with the rest of the service. Consumers are admitted by
+  // the accept list. So the plan has no openPort/closePort actions, and the load balancer treats them as no-ops.
+  firewall: {
+    model: 'none',
+    why: "Private Service Connect traffic reaches the brokers' port from the service attachment's NAT subnet, admitted by the one firewall rule brokerlink keeps with the PSC producer side (NAT range → broker port); consumers are admitted by the accept list, so there are no consumer ports to open or close",
+    consumerCidrs: () => undefined,
+  },
   // The label that names an instance's cluster: discovery selects by it and the instance-insert trigger reads it.
   // (IAM cannot condition compute.instances.setMetadata on labels, so on GCP the scope is brokerlink's own check.)
   commandScope: {

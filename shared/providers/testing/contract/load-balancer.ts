@@ -38,6 +38,9 @@ export function describeLoadBalancerContract(
   provider: ProviderKind,
   makeSubject: () => Promise<LoadBalancerSubject>,
 ) {
+  // A provider whose profile has no consumer ports at all (GCP Private Service Connect) gets no port actions from
+  // the planner; its adapter must still accept them as no-ops (a plan made elsewhere), and never report open ports.
+  const noConsumerPorts = PROFILES[provider].firewall.model === 'none';
   describe(`LoadBalancer contract: ${adapter}`, () => {
     let subject: LoadBalancerSubject;
     let spec: ClusterSpec;
@@ -66,8 +69,9 @@ export function describeLoadBalancerContract(
       exposure = spec.exposures[0]!;
       expect(profileOf(spec).kind).toBe(provider);
       const managed = consumerCidrs(spec);
-      if (managed === undefined) throw new Error(`the ${adapter} subject's spec must let brokerlink manage its ports`);
-      cidrs = [...managed];
+      if (managed === undefined && !noConsumerPorts)
+        throw new Error(`the ${adapter} subject's spec must let brokerlink manage its ports`);
+      cidrs = [...(managed ?? ['10.0.0.0/8'])];
     });
     afterEach(async () => {
       await subject.close?.();
@@ -208,27 +212,56 @@ export function describeLoadBalancerContract(
       expect((await observe()).mappings.map((m) => m.brokerId)).toEqual([subject.targets[1].brokerId]);
     });
 
-    it('opens and closes consumer ports, each twice without error', async () => {
-      const [a, b] = [brokerPort(0), brokerPort(1)];
-      for (const port of [a, b, a]) await apply({ kind: 'openPort', port, cidrs });
-      let open = (await observe()).openPorts;
-      expect(open).toContain(a);
-      expect(open).toContain(b);
-      await apply({ kind: 'closePort', port: a, cidrs });
-      await apply({ kind: 'closePort', port: a, cidrs });
-      open = (await observe()).openPorts;
-      expect(open).not.toContain(a);
-      expect(open).toContain(b);
-    });
+    if (noConsumerPorts) {
+      it('accepts openPort and closePort as no-ops (the provider has no consumer ports) and reports none open', async () => {
+        const [first] = subject.targets;
+        await apply(create(0, first));
+        const before = await observe();
+        for (const action of [
+          { kind: 'openPort', port: brokerPort(0), cidrs },
+          { kind: 'closePort', port: brokerPort(0), cidrs },
+        ] as const) {
+          expect(await subject.loadBalancer.start(spec, action)).toEqual({ state: 'done' });
+        }
+        const after = await observe();
+        expect(after).toEqual(before);
+        expect(after.openPorts).toEqual([]);
+      });
 
-    it('serves a mapping once its port is open: observed with its target and open', async () => {
-      const [first] = subject.targets;
-      await apply(create(0, first));
-      await apply({ kind: 'openPort', port: brokerPort(0), cidrs });
-      const observed = await observe();
-      expect(observed.openPorts).toContain(brokerPort(0));
-      expect(observed.mappings[0]!.targets.map((t) => isTarget(t, first))).toEqual([true]);
-    });
+      it('serves a mapping with no port to open: observed with its target', async () => {
+        const [first] = subject.targets;
+        await apply(create(0, first));
+        const observed = await observe();
+        expect(observed.openPorts).toEqual([]);
+        expect(observed.mappings[0]!.targets.map((t) => isTarget(t, first))).toEqual([true]);
+      });
+    } else {
+      defineConsumerPortTests();
+    }
+
+    function defineConsumerPortTests() {
+      it('opens and closes consumer ports, each twice without error', async () => {
+        const [a, b] = [brokerPort(0), brokerPort(1)];
+        for (const port of [a, b, a]) await apply({ kind: 'openPort', port, cidrs });
+        let open = (await observe()).openPorts;
+        expect(open).toContain(a);
+        expect(open).toContain(b);
+        await apply({ kind: 'closePort', port: a, cidrs });
+        await apply({ kind: 'closePort', port: a, cidrs });
+        open = (await observe()).openPorts;
+        expect(open).not.toContain(a);
+        expect(open).toContain(b);
+      });
+
+      it('serves a mapping once its port is open: observed with its target and open', async () => {
+        const [first] = subject.targets;
+        await apply(create(0, first));
+        await apply({ kind: 'openPort', port: brokerPort(0), cidrs });
+        const observed = await observe();
+        expect(observed.openPorts).toContain(brokerPort(0));
+        expect(observed.mappings[0]!.targets.map((t) => isTarget(t, first))).toEqual([true]);
+      });
+    }
 
     it('observes only the ports of the ledger entries it is given', async () => {
       await apply(create(0, subject.targets[0]));
