@@ -109,7 +109,7 @@ try {
   const brokers = await new ComputeBrokerDiscovery({ clients, project }).discoverBrokers(spec);
   const endpoints = await negs.list(spec);
   const check = await psc.ensure(spec);
-  if (brokers.length !== BROKERS || endpoints.length !== BROKERS || !check.ready || check.changed.length > 0)
+  if (brokers.length !== BROKERS || endpoints?.length !== BROKERS || !check.ready || check.changed.length > 0)
     throw new Error('setup is miswired');
   const computeCalls = compute.server.requests.slice(computeBefore);
   const byPath: Record<string, number> = {};

@@ -55,14 +55,19 @@ import {
   GcpCallFailed,
   GcpCommandTargetInvalid,
   GcpDuplicateBrokerNodeId,
+  GcpLedgerContended,
+  GcpLedgerCorrupt,
   GcpLockRecordCorrupt,
   GcpOperationFailed,
+  GcpPortMappingRefused,
+  GcpProviderNotConfigured,
   GcpRetryable,
   GcpSpecNotStored,
   GuestAttributesRateLimited,
   MetadataChangedConcurrently,
   MetadataCommandInvalid,
   PscResourceMismatch,
+  PscServiceMissing,
 } from './providers/gcp/errors.ts';
 import {
   CommandNotFound,
@@ -203,6 +208,11 @@ export const ERROR_CATALOGUE = {
   GcpSpecNotStored,
   PscResourceMismatch,
   GcpOperationFailed,
+  PscServiceMissing,
+  GcpPortMappingRefused,
+  GcpLedgerCorrupt,
+  GcpLedgerContended,
+  GcpProviderNotConfigured,
   // deploy/gcp
   DeployConfigInvalid,
 } as const;

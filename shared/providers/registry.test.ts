@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gcpSpec } from '../plan/testing/fixtures.ts';
+import { parseSpec } from '../spec/validate.ts';
 import { localSpec } from '../steps/testing/spec.ts';
-import { awsSpec } from './aws/testing/specs.ts';
+import { awsSpec, awsSpecInput } from './aws/testing/specs.ts';
 import { ProviderAdaptersUnavailable } from './errors.ts';
+import { GcpProviderNotConfigured } from './gcp/errors.ts';
 import { createProviderAdapters, hasAdapters } from './registry.ts';
 
 describe('provider registry', () => {
@@ -31,10 +33,32 @@ describe('provider registry', () => {
     expect(typeof adapters.loadBalancer.start).toBe('function');
   });
 
+  it('builds the GCP adapters over the deployment’s state bucket, and refuses to guess the bucket', async () => {
+    const adapters = await createProviderAdapters(gcpSpec(), { gcp: { env: { BROKERLINK_BUCKET: 'p-brokerlink' } } });
+    expect(adapters.specStoreLocation('orders')).toBe('gs://p-brokerlink/specs/orders.yaml');
+    expect(typeof adapters.loadBalancer.poll).toBe('function');
+    await expect(createProviderAdapters(gcpSpec(), { gcp: { env: {} } })).rejects.toBeInstanceOf(
+      GcpProviderNotConfigured,
+    );
+    await expect(createProviderAdapters(gcpSpec(), { gcp: { env: {} } })).rejects.toThrow(/BROKERLINK_BUCKET/);
+  });
+
   it('says which providers it can plan for but not yet change, and refuses to build them', async () => {
-    expect(hasAdapters(gcpSpec())).toBe(false);
+    const alicloud = parseSpec({
+      ...awsSpecInput(),
+      provider: {
+        alicloud: {
+          region: 'ap-northeast-1',
+          loadBalancerId: 'nlb-abc123',
+          vpcId: 'vpc-abc123',
+          consumerCidrs: ['10.1.0.0/16'],
+        },
+      },
+    });
+    expect(hasAdapters(alicloud)).toBe(false);
+    expect(hasAdapters(gcpSpec())).toBe(true);
     expect(hasAdapters(awsSpec())).toBe(true);
-    await expect(createProviderAdapters(gcpSpec())).rejects.toThrow(ProviderAdaptersUnavailable);
-    await expect(createProviderAdapters(gcpSpec())).rejects.toThrow(/provider "gcp" has no adapter yet/);
+    await expect(createProviderAdapters(alicloud)).rejects.toThrow(ProviderAdaptersUnavailable);
+    await expect(createProviderAdapters(alicloud)).rejects.toThrow(/provider "alicloud" has no adapter yet/);
   });
 });

@@ -10,6 +10,7 @@ import type {
 import { type ClusterSpec, type ProviderKind, providerKind } from '../spec/schema.ts';
 import type { AwsFactoryOptions } from './aws/factory.ts';
 import { ProviderAdaptersUnavailable } from './errors.ts';
+import type { GcpFactoryOptions } from './gcp/factory.ts';
 import type { LocalFactoryOptions } from './local/factory.ts';
 
 /*
@@ -37,6 +38,7 @@ export interface ProviderAdapters {
 export interface ProviderOptions {
   local?: LocalFactoryOptions;
   aws?: AwsFactoryOptions;
+  gcp?: GcpFactoryOptions;
 }
 
 export type ProviderFactory<O> = (spec: ClusterSpec, options: O) => ProviderAdapters;
@@ -49,7 +51,7 @@ type FactoryOptions<K extends ProviderKind> = K extends keyof ProviderOptions
 const FACTORIES: { readonly [K in ProviderKind]: (() => Promise<ProviderFactory<FactoryOptions<K>>>) | undefined } = {
   local: async () => (await import('./local/factory.ts')).localFactory,
   aws: async () => (await import('./aws/factory.ts')).awsFactory,
-  gcp: undefined,
+  gcp: async () => (await import('./gcp/factory.ts')).gcpFactory,
   alicloud: undefined,
 };
 

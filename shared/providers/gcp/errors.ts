@@ -128,3 +128,39 @@ export class GcpOperationFailed extends BrokerlinkError {
     });
   }
 }
+
+/** The Private Service Connect service of the cluster is not there yet (nothing was applied). */
+export class PscServiceMissing extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'PscServiceMissing';
+}
+
+/**
+ * A load balancer action that a port-mapping NEG cannot carry out: a bootstrap (fan-out) mapping, more than one
+ * target on one client port, a target without a `zone/instance` id, or registering into a port the ledger does
+ * not hold. Nothing was changed.
+ */
+export class GcpPortMappingRefused extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'GcpPortMappingRefused';
+}
+
+// ---------------------------------------------------------------- port ledger
+
+/** The ledger object in Cloud Storage holds something that is not a port ledger. A person must look at it. */
+export class GcpLedgerCorrupt extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'GcpLedgerCorrupt';
+}
+
+/** Other writers kept changing the ledger object between our read and our conditional write. Retry the step. */
+export class GcpLedgerContended extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'GcpLedgerContended';
+}
+
+/** Operator mode (the CLI) cannot find what the deployed provisioner was configured with (the state bucket). */
+export class GcpProviderNotConfigured extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'GcpProviderNotConfigured';
+}

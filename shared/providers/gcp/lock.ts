@@ -1,7 +1,7 @@
 import type { Bucket } from '@google-cloud/storage';
 import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
 import { GcpLockRecordCorrupt } from './errors.ts';
-import { gcpCall, httpStatusOf } from './gcp-call.ts';
+import { readVersioned, writeIfGeneration } from './gcs-object.ts';
 
 /*
  * ClusterLock on one Cloud Storage object per cluster, `locks/<cluster>.json` = {"owner","expiresAt","acquiredAt",
@@ -82,66 +82,31 @@ export class GcsClusterLock implements ClusterLock {
   }
 
   async #read(cluster: string): Promise<{ record: LockRecord; generation: number } | null> {
-    const file = this.#bucket.file(this.objectName(cluster));
-    return gcpCall('storage.objects.get', async () => {
-      let content: Buffer;
-      let generation: number;
-      try {
-        const [metadata] = await file.getMetadata();
-        generation = Number(metadata.generation);
-      } catch (error) {
-        if (httpStatusOf(error) === 404) return null; // no lock yet
-        throw error;
-      }
-      try {
-        // That exact generation: the content and the generation we will write against belong together.
-        [content] = await this.#bucket.file(this.objectName(cluster), { generation }).download();
-      } catch (error) {
-        if (httpStatusOf(error) === 404) return this.#read(cluster); // rewritten between the two reads
-        throw error;
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(content.toString('utf8'));
-      } catch (error) {
-        throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not JSON`, { cause: error });
-      }
-      const r = parsed as Partial<LockRecord>;
-      if (
-        typeof r.owner !== 'string' ||
-        typeof r.expiresAt !== 'string' ||
-        typeof r.released !== 'boolean' ||
-        Number.isNaN(Date.parse(r.expiresAt))
-      ) {
-        throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not a lock record (owner, expiresAt, released)`);
-      }
-      return {
-        record: {
-          owner: r.owner,
-          expiresAt: r.expiresAt,
-          acquiredAt: String(r.acquiredAt ?? ''),
-          released: r.released,
-        },
-        generation,
-      };
-    });
+    const current = await readVersioned(this.#bucket, this.objectName(cluster));
+    if (current === null) return null; // no lock yet
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(current.text);
+    } catch (error) {
+      throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not JSON`, { cause: error });
+    }
+    const r = parsed as Partial<LockRecord>;
+    if (
+      typeof r.owner !== 'string' ||
+      typeof r.expiresAt !== 'string' ||
+      typeof r.released !== 'boolean' ||
+      Number.isNaN(Date.parse(r.expiresAt))
+    ) {
+      throw new GcpLockRecordCorrupt(`${this.objectName(cluster)} is not a lock record (owner, expiresAt, released)`);
+    }
+    return {
+      record: { owner: r.owner, expiresAt: r.expiresAt, acquiredAt: String(r.acquiredAt ?? ''), released: r.released },
+      generation: current.generation,
+    };
   }
 
   /** Writes under a generation precondition; false when the precondition failed (someone else wrote first). */
-  async #write(cluster: string, record: LockRecord, generation: number): Promise<boolean> {
-    const file = this.#bucket.file(this.objectName(cluster));
-    return gcpCall('storage.objects.insert', async () => {
-      try {
-        await file.save(JSON.stringify(record), {
-          resumable: false,
-          contentType: 'application/json',
-          preconditionOpts: { ifGenerationMatch: generation },
-        });
-        return true;
-      } catch (error) {
-        if (httpStatusOf(error) === 412) return false;
-        throw error;
-      }
-    });
+  #write(cluster: string, record: LockRecord, generation: number): Promise<boolean> {
+    return writeIfGeneration(this.#bucket, this.objectName(cluster), JSON.stringify(record), generation);
   }
 }

@@ -1,7 +1,7 @@
 import type { ClusterSpec } from '../../spec/schema.ts';
 import type { GcpClients } from './clients.ts';
 import { PscResourceMismatch } from './errors.ts';
-import { gcpCall } from './gcp-call.ts';
+import { gcpCall, httpStatusOf } from './gcp-call.ts';
 import { type OperationRef, pscNames, stableRequestId } from './psc.ts';
 
 /*
@@ -31,34 +31,22 @@ export class NegEndpoints {
     this.#clients = options.clients;
   }
 
-  async list(spec: ClusterSpec): Promise<PortMapping[]> {
+  /** Every endpoint of the cluster's NEG (one call per 500); null when the NEG does not exist. */
+  async list(spec: ClusterSpec): Promise<PortMapping[] | null> {
     const { project, region } = section(spec);
     return gcpCall('compute.regionNetworkEndpointGroups.listNetworkEndpoints', async () => {
       const found: PortMapping[] = [];
-      for await (const item of this.#clients.networkEndpointGroups.listNetworkEndpointsAsync({
+      const pages = this.#clients.networkEndpointGroups.listNetworkEndpointsAsync({
         project,
         region,
         networkEndpointGroup: pscNames(spec.cluster).neg,
         maxResults: MAX_PER_REQUEST,
-      })) {
-        const endpoint = item.networkEndpoint;
-        const match = /zones\/([^/]+)\/instances\/([^/]+)$/.exec(endpoint?.instance ?? '');
-        if (
-          !endpoint ||
-          !match ||
-          typeof endpoint.port !== 'number' ||
-          typeof endpoint.clientDestinationPort !== 'number'
-        ) {
-          throw new PscResourceMismatch(
-            pscNames(spec.cluster).neg,
-            `holds an endpoint that is not a VM port mapping: ${JSON.stringify(endpoint)}`,
-          );
-        }
-        found.push({
-          instance: `${match[1]}/${match[2]}`,
-          port: endpoint.port,
-          clientDestinationPort: endpoint.clientDestinationPort,
-        });
+      });
+      try {
+        for await (const item of pages) found.push(toMapping(spec, item.networkEndpoint));
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return null;
+        throw error;
       }
       return found;
     });
@@ -112,6 +100,27 @@ export class NegEndpoints {
     const what = `${change} ${mappings.map((m) => `${m.clientDestinationPort}→${m.instance}:${m.port}`).join(', ')}`;
     return { scope: 'region', name: (op.latestResponse as { name: string }).name, what };
   }
+}
+
+function toMapping(
+  spec: ClusterSpec,
+  endpoint:
+    | { instance?: string | null; port?: number | null; clientDestinationPort?: number | null }
+    | null
+    | undefined,
+): PortMapping {
+  const match = /zones\/([^/]+)\/instances\/([^/]+)$/.exec(endpoint?.instance ?? '');
+  if (!endpoint || !match || typeof endpoint.port !== 'number' || typeof endpoint.clientDestinationPort !== 'number') {
+    throw new PscResourceMismatch(
+      pscNames(spec.cluster).neg,
+      `holds an endpoint that is not a VM port mapping: ${JSON.stringify(endpoint)}`,
+    );
+  }
+  return {
+    instance: `${match[1]}/${match[2]}`,
+    port: endpoint.port,
+    clientDestinationPort: endpoint.clientDestinationPort,
+  };
 }
 
 function section(spec: ClusterSpec) {

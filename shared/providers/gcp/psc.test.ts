@@ -207,7 +207,7 @@ describe('NegEndpoints', () => {
     expect(await negs.list(spec())).toEqual([mapping(1, 9093), mapping(2, 9094), mapping(3, 9095)]);
     await done(producer, await negs.detach(spec(), [mapping(3, 9095)], 'exec-2/move-3'));
     await done(producer, await negs.attach(spec(), [mapping(3, 9096)], 'exec-2/move-3'));
-    expect((await negs.list(spec())).map((m) => m.clientDestinationPort)).toEqual([9093, 9094, 9096]);
+    expect((await negs.list(spec()))?.map((m) => m.clientDestinationPort)).toEqual([9093, 9094, 9096]);
   });
 
   it('fails the operation of a second mapping for a taken client port, changing nothing', async () => {
@@ -219,5 +219,9 @@ describe('NegEndpoints', () => {
       GcpOperationFailed,
     );
     expect(await negs.list(spec())).toEqual([mapping(1, 9093)]);
+  });
+
+  it('lists no NEG as null (nothing created yet), not as an error', async () => {
+    expect(await new NegEndpoints({ clients }).list(spec())).toBeNull();
   });
 });

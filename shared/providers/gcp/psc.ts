@@ -67,7 +67,11 @@ export class PscProducer {
     this.#clients = options.clients;
   }
 
-  async ensure(spec: ClusterSpec): Promise<PscState> {
+  /**
+   * One step towards the whole producer side; with `upTo: 'neg'` only the port-mapping NEG (what attaching an
+   * endpoint needs), the rest being ensured in front of it afterwards (LoadBalancer.ensureConsumerEndpoint).
+   */
+  async ensure(spec: ClusterSpec, options: { upTo?: 'neg' | 'all' } = {}): Promise<PscState> {
     const gcp = gcpSection(spec);
     const names = pscNames(spec.cluster);
     const { project, region } = gcp;
@@ -108,6 +112,7 @@ export class PscProducer {
         `must be a GCE_VM_IP_PORTMAP NEG in subnetwork ${gcp.subnetwork} (found ${neg.networkEndpointType} in ${lastSegment(neg.subnetwork)})`,
       );
     }
+    if (options.upTo === 'neg') return { ready: true, serviceAttachment: null, changed };
     const negUrl = `${BASE}/${regional('networkEndpointGroups', names.neg)}`;
 
     // 2. Backend service: INTERNAL, the NEG as its only backend, no health check.
@@ -319,6 +324,15 @@ export class PscProducer {
         op.httpErrorStatusCode ?? null,
       );
     return true;
+  }
+
+  /** The forwarding rule's internal address, or null while there is no forwarding rule. */
+  async forwardingRuleAddress(spec: ClusterSpec): Promise<string | null> {
+    const { project, region } = gcpSection(spec);
+    const rule = await this.#get('compute.forwardingRules.get', () =>
+      this.#clients.forwardingRules.get({ project, region, forwardingRule: pscNames(spec.cluster).forwardingRule }),
+    );
+    return rule?.IPAddress ?? null;
   }
 
   async #get<T>(operation: string, call: () => Promise<[T, ...unknown[]]>): Promise<T | null> {

@@ -915,6 +915,8 @@ export class FakeCompute {
           if (store.has(name)) throw new OperationFailure('RESOURCE_ALREADY_EXISTS', `${name} exists`, 409);
           const stamped = this.#stamp(body, this.state.regionalUrl(collection, name, region), kind);
           if (options.fingerprinted) stamped.fingerprint = newFingerprint();
+          if (collection === 'forwardingRules' && stamped.IPAddress === undefined)
+            stamped.IPAddress = this.#internalAddress(body.subnetwork, region!);
           store.set(name, stamped);
         },
       );
@@ -942,6 +944,20 @@ export class FakeCompute {
         },
       );
     });
+  }
+
+  /** An internal forwarding rule without IPAddress gets one of its subnetwork (here: from the top of the range). */
+  #internalAddress(subnetwork: unknown, region: string): string {
+    const subnet = this.#subnetFromUrl(subnetwork, 'resource.subnetwork', region);
+    const [base, bits] = subnet.ipCidrRange.split('/') as [string, string];
+    const start = base.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    const taken = new Set([...this.state.forwardingRules.values()].map((rule) => rule.IPAddress));
+    for (let offset = 2 ** (32 - Number(bits)) - 2; offset > 1; offset--) {
+      const n = start + offset;
+      const address = [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
+      if (!taken.has(address)) return address;
+    }
+    throw new OperationFailure('IP_SPACE_EXHAUSTED', `no free address in ${subnet.name}`);
   }
 
   #negByUrl(url: unknown, field: string): FakeNeg {

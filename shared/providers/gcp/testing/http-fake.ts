@@ -92,6 +92,8 @@ export class FakeHttpServer {
   readonly #options: FakeServerOptions;
   readonly #sockets = new Set<import('node:net').Socket>();
   readonly requests: RecordedRequest[] = [];
+  /** Test seam: runs before each request is answered (to change the world under a client, or to fail a call). */
+  onRequest: ((request: FakeRequest) => void) | undefined;
   #server: Server | undefined;
 
   constructor(options: FakeServerOptions) {
@@ -168,6 +170,7 @@ export class FakeHttpServer {
         json,
       };
       this.#options.precheck?.(request);
+      this.onRequest?.(request);
       const answer = await this.#dispatch(request);
       send(res, answer);
     } catch (error) {
