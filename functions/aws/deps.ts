@@ -17,7 +17,11 @@ import {
 } from '../../shared/ports.ts';
 import type { TargetObservation } from '../../shared/providers/aws/load-balancer.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
+import { type ClientSource, lazyPort, resolveClient } from '../../shared/util/lazy-port.ts';
 import { once } from '../../shared/util/once.ts';
+
+export type { ClientSource } from '../../shared/util/lazy-port.ts';
+
 import type { Logger } from './log.ts';
 import { config, logger } from './runtime.ts';
 
@@ -28,9 +32,6 @@ import { config, logger } from './runtime.ts';
  * cold start load EC2 + ELBv2 + SSM + Secrets Manager + SNS + the Kafka client (docs/BENCHMARKS.md).
  * The secret resolver is made per invocation so a rotated secret is picked up by the next step.
  */
-
-/** A client, or how to make it on first use. */
-export type ClientSource<T> = T | (() => Promise<T>);
 
 export interface AwsDepsClients {
   ec2: ClientSource<EC2Client>;
@@ -163,24 +164,4 @@ const perContainer = once(() => {
 /** The deps of this Lambda container (clients and adapters made on first use). */
 export function stepDeps(): StepDeps {
   return perContainer()();
-}
-
-function resolveClient<T>(source: ClientSource<T>): Promise<T> {
-  return typeof source === 'function' ? (source as () => Promise<T>)() : Promise.resolve(source);
-}
-
-/**
- * A port whose implementation is built on its first call. Every port method is async, so forwarding each listed
- * method through the loaded instance keeps the port's contract; a failed load is retried on the next call.
- */
-function lazyPort<T extends object>(methods: readonly (keyof T & string)[], load: () => Promise<T>): T {
-  const get = once(load);
-  const port: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const method of methods) {
-    port[method] = async (...args) => {
-      const target = await get();
-      return (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-    };
-  }
-  return port as T;
 }

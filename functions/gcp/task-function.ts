@@ -1,5 +1,7 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { BrokerlinkError } from '../../shared/errors.ts';
+import type { BrokerlinkError } from '../../shared/errors.ts';
+import { UnexpectedError } from '../../shared/handlers/errors.ts';
+import { toStableError } from '../../shared/handlers/stable-error.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
 import { type TaskName, tasks } from '../../shared/steps/tasks.ts';
 
@@ -9,7 +11,8 @@ import { type TaskName, tasks } from '../../shared/steps/tasks.ts';
  * invoker role before the request reaches the code). Errors answer with the error's name and disposition, which
  * the workflow's retry predicates read (`e.body.error.disposition`); the status code says the same for people and
  * for Workflows' default HTTP retry policy:
- *   retry → 503, wait → 429, fail → 422, input that is not a JSON object → 400, anything unexpected → 500 (fail).
+ *   retry → 503, wait → 429, fail → 422, input that is not a JSON object → 400, anything unexpected → 500
+ *   (UnexpectedError, fail: only catalogued errors keep their name, shared/handlers/stable-error.ts).
  * Logs are one JSON line per event on stdout (Cloud Logging reads `severity` and `message`).
  */
 
@@ -35,7 +38,7 @@ export function taskFunction(name: TaskName, options: TaskFunctionOptions): Http
     const body: unknown = req.body;
     const correlation = correlationOf(body);
     if (req.method !== 'POST') {
-      res.status(405).json(errorBody('MethodNotAllowed', 'fail', 'tasks are called with POST'));
+      res.status(405).json(errorBody('StepInputInvalid', 'fail', 'tasks are called with POST'));
       return;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -49,19 +52,21 @@ export function taskFunction(name: TaskName, options: TaskFunctionOptions): Http
       const output = await run(body, await options.deps());
       log('INFO', 'done', { ...correlation, durationMs: Math.round(performance.now() - started) });
       res.status(200).json(output ?? null);
-    } catch (error) {
-      const known = error instanceof BrokerlinkError;
-      const disposition = known ? error.disposition : 'fail';
-      const errorName = known ? error.name : 'InternalError';
-      const message = error instanceof Error ? error.message : String(error);
+    } catch (caught) {
+      // Only catalogued brokerlink errors keep their name (a retry predicate matches it); anything else is
+      // UnexpectedError ('fail', never retried), as on AWS.
+      const error = toStableError(caught) as BrokerlinkError;
+      const unexpected = error instanceof UnexpectedError;
       log('ERROR', 'failed', {
         ...correlation,
         durationMs: Math.round(performance.now() - started),
-        error: errorName,
-        disposition,
-        detail: message,
+        error: error.name,
+        disposition: error.disposition,
+        detail: error.message,
       });
-      res.status(known ? STATUS[disposition] : 500).json(errorBody(errorName, disposition, message));
+      res
+        .status(unexpected ? 500 : STATUS[error.disposition])
+        .json(errorBody(error.name, error.disposition, error.message));
     }
   };
 }
