@@ -5,6 +5,7 @@ import { planSchema } from '../model/plan-schema.ts';
 import { nodeIdSchema } from '../model/schemas.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
+import { clusterNameSchema } from '../spec/schema.ts';
 import { parseSpec, parseSpecText } from '../spec/validate.ts';
 import { formatIssuePath } from '../util/issues.ts';
 import type { StepDeps } from './deps.ts';
@@ -25,7 +26,9 @@ import { verifyPlan } from './verify.ts';
  */
 
 const nodeId = nodeIdSchema;
-const cluster = z.string().min(1).max(64);
+// The spec's own rule for cluster names: a name from an execution input that no spec could have is refused here,
+// naming `cluster`, before any lock object or cloud resource is named after it.
+const cluster = clusterNameSchema;
 const owner = z.string().min(1).max(512);
 const specInput = z.unknown().transform((value, ctx) => {
   try {

@@ -140,6 +140,7 @@ describe('GcsClusterLock', () => {
     await first.release('orders', 'exec-old');
     expect(await lock().acquire('orders', 'exec-third', 60)).toMatchObject({ acquired: false, holder: 'exec-new' });
     await lock().release('orders', 'exec-new');
+    expect(storageFake.read('brokerlink-state', 'locks/orders.json')).toBeUndefined(); // released: nothing left
     expect(await lock().acquire('orders', 'exec-third', 60)).toMatchObject({ acquired: true });
   });
 

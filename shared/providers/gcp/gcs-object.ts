@@ -73,3 +73,17 @@ export async function writeIfGeneration(
     }
   });
 }
+
+/** Deletes under a generation precondition; false when the object changed (412) or is gone already (404). */
+export async function deleteIfGeneration(bucket: Bucket, name: string, generation: number): Promise<boolean> {
+  return gcpCall('storage.objects.delete', async () => {
+    try {
+      await bucket.file(name).delete({ ifGenerationMatch: generation });
+      return true;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 404) return false;
+      throw error;
+    }
+  });
+}

@@ -1,7 +1,7 @@
 import type { Bucket } from '@google-cloud/storage';
 import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
 import { GcpLockRecordCorrupt } from './errors.ts';
-import { readVersioned, writeIfGeneration } from './gcs-object.ts';
+import { deleteIfGeneration, readVersioned, writeIfGeneration } from './gcs-object.ts';
 
 /*
  * ClusterLock on one Cloud Storage object per cluster, `locks/<cluster>.json` = {"owner","expiresAt","acquiredAt",
@@ -11,8 +11,9 @@ import { readVersioned, writeIfGeneration } from './gcs-object.ts';
  *  - present and held by another, unexpired → not acquired (holder and expiry reported).
  * Cloud Storage applies the precondition and the write atomically, so of any number of contenders that read the
  * same generation exactly one write succeeds; the others get 412 and read again (then see the winner). Release
- * overwrites our own record with released=true under the generation we read, so a late release after our lease
- * expired and someone else took over fails its precondition and changes nothing.
+ * deletes our own record under the generation we read, so a late release after our lease expired and someone else
+ * took over fails its precondition (or finds another owner) and changes nothing. (`released: true` records, as
+ * older versions wrote them, count as free.)
  */
 
 interface LockRecord {
@@ -78,7 +79,9 @@ export class GcsClusterLock implements ClusterLock {
   async release(cluster: string, owner: string): Promise<void> {
     const current = await this.#read(cluster);
     if (current === null || current.record.owner !== owner || current.record.released) return;
-    await this.#write(cluster, { ...current.record, released: true }, current.generation);
+    // Deleted, not marked: a released lock leaves nothing behind (like the local lock file), so an execution
+    // that changed nothing leaves the bucket exactly as it found it.
+    await deleteIfGeneration(this.#bucket, this.objectName(cluster), current.generation);
   }
 
   async #read(cluster: string): Promise<{ record: LockRecord; generation: number } | null> {
