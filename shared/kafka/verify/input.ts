@@ -27,11 +27,14 @@ const exposureSchema = z
   })
   .superRefine((exposure, ctx) => {
     const ids = new Set<number>();
+    const bootstrap = new Set<number>();
+    // A bootstrap port may be a broker's own port: where the load balancer has no fan-out port (GCP port mapping),
+    // consumers bootstrap from a few broker ports. Two brokers never share one.
     const ports = new Map<number, string>();
     exposure.bootstrapPorts.forEach((p, i) => {
-      if (ports.has(p))
+      if (bootstrap.has(p))
         ctx.addIssue({ code: 'custom', path: ['bootstrapPorts', i], message: `port ${p} appears twice` });
-      ports.set(p, 'bootstrap');
+      bootstrap.add(p);
     });
     exposure.brokers.forEach((b, i) => {
       if (ids.has(b.id))
