@@ -28,8 +28,9 @@ import { TASK_FUNCTIONS } from './functions.ts';
  *    names (the function's answer) — so only errors whose disposition says so are ever retried. The standard
  *    policy also retries the platform's own transient faults (connection failures, timeouts, 429/502/503/504
  *    without a brokerlink error body), as the ASL adds the Lambda service faults.
- *  - Catch rules are the `except` of the outermost try: the error is put at `errorAt` as {error, message,
- *    disposition} and the step jumps to `next`; an error no rule matches is raised on.
+ *  - Catch rules are the `except` of the outermost try: the error is put at `errorAt` as {name, disposition,
+ *    message} and the step jumps to `next`; an error no rule matches is raised on. A fail step raises that same
+ *    shape, so every failed execution's error reads alike whatever failed.
  *  - Waits are `sys.sleep` of at least MIN_WAIT_SECONDS (the guest-attribute read limit); no function ever sleeps.
  *  - forEach runs its items one after another (a `for` over a subworkflow per item, whose `state` is the item);
  *    that honours "at most `concurrency` at a time" and, for the rolling restart (concurrency 1), stops at the
@@ -82,6 +83,23 @@ function fields(input: Fields): Y {
   return Object.fromEntries(Object.entries(input).map(([name, v]) => [name, value(v)]));
 }
 
+/**
+ * A task's body. Reading an absent key is a KeyError in Workflows, which would fail the execution with the
+ * platform's message instead of the task's (`gcloud workflows run … --data '{"clusterName":"orders"}'` must be
+ * refused naming `cluster`): execution-input fields are read with map.get, so the task sees null and says what
+ * is wrong.
+ */
+function taskFields(out: Generated, input: Fields): Y {
+  return Object.fromEntries(
+    Object.entries(input).map(([name, v]) => [
+      name,
+      v.kind === 'state' && v.path.length === 1 && out.inputs.has(v.path[0]!)
+        ? expr(`map.get(state, ${JSON.stringify(v.path[0])})`)
+        : value(v),
+    ]),
+  );
+}
+
 /** Assignments that put `rhs` at `path`, creating the intermediate maps first. */
 function assignAt(path: StatePath, rhs: unknown): Y[] {
   const out: Y[] = [];
@@ -112,6 +130,8 @@ function condition(c: Condition): string {
 }
 
 interface Generated {
+  /** The execution input's names: the tasks validate them, so an absent one must reach the task (as null). */
+  inputs: ReadonlySet<string>;
   subworkflows: Map<string, Y>;
   predicates: Map<string, string>;
 }
@@ -163,9 +183,13 @@ function retryBlock(policy: RetryPolicy): Y {
   };
 }
 
-/** The except block of catch rules: store the error where the rule says and jump; raise anything unmatched. */
-function exceptBlock(rules: readonly CatchRule[] | undefined): Y | undefined {
-  if (rules === undefined || rules.length === 0) return undefined;
+/**
+ * The except block of a task's outermost try: store the error where a catch rule says and jump; raise anything
+ * unmatched as the error record {name, disposition, message} (never the platform's HttpError with the answer
+ * nested in its body), so a failed execution names the error whichever step failed. Only the outermost try
+ * normalises: the retry predicates inside still see platform faults' tags.
+ */
+function exceptBlock(rules: readonly CatchRule[]): Y {
   const cases = rules.map((rule) => ({
     condition: rule.errors === 'any' ? true : expr(`caught_name in ${JSON.stringify(rule.errors)}`),
     ...(rule.errorAt === null ? {} : { assign: assignAt(rule.errorAt, expr('caught_record')) }),
@@ -182,8 +206,8 @@ function exceptBlock(rules: readonly CatchRule[] | undefined): Y | undefined {
           result: 'caught_record',
         },
       },
-      { route: { switch: cases } },
-      { unmatched: { raise: expr('e') } },
+      ...(cases.length === 0 ? [] : [{ route: { switch: cases } }]),
+      { unmatched: { raise: expr('caught_record') } },
     ],
   };
 }
@@ -197,7 +221,7 @@ function taskStep(out: Generated, step: TaskStep): Y {
         args: {
           url: expr(`sys.get_env("BROKERLINK_FUNCTIONS_URL") + "/${fn}"`),
           auth: { type: 'OIDC' },
-          body: fields(step.input),
+          body: taskFields(out, step.input),
           timeout: 300,
         },
         result: 'response',
@@ -219,8 +243,7 @@ function taskStep(out: Generated, step: TaskStep): Y {
       retry: { predicate: expr(predicate(out, rule.errors, rule.platform)), ...retryBlock(rule.policy) },
     };
     const last = index === ordered.length - 1;
-    const except = last ? exceptBlock(step.catch) : undefined;
-    if (except) attempt.except = except;
+    if (last) attempt.except = exceptBlock(step.catch ?? []);
     body = last ? attempt : { steps: [{ [`retry_${index + 1}`]: attempt }] };
   });
   return body;
@@ -250,8 +273,8 @@ function forEachStep(out: Generated, step: ForEachStep): Y {
       },
     ],
   };
-  const except = exceptBlock(step.catch);
-  return except ? { try: loop, except } : loop;
+  // The items' tasks raise error records already; the loop needs an except only to route its own catch rules.
+  return step.catch !== undefined && step.catch.length > 0 ? { try: loop, except: exceptBlock(step.catch) } : loop;
 }
 
 function body(out: Generated, step: Step): Y {
@@ -280,7 +303,7 @@ function body(out: Generated, step: Step): Y {
     case 'fail':
       return 'rethrow' in step
         ? { raise: expr(ref(step.rethrow)) }
-        : { raise: { error: step.error, disposition: 'fail', message: step.cause } };
+        : { raise: { name: step.error, disposition: 'fail', message: step.cause } };
     case 'forEach':
       return forEachStep(out, step);
     case 'startWorkflow':
@@ -328,7 +351,7 @@ const HELPERS: Record<string, Y> = {
         pick: {
           switch: [
             { condition: expr('map.get(e, ["body", "error", "name"]) != null'), return: expr('e.body.error.name') },
-            { condition: expr('map.get(e, "error") != null'), return: expr('e.error') },
+            { condition: expr('map.get(e, "name") != null'), return: expr('e.name') },
             { condition: expr('len(default(map.get(e, "tags"), [])) > 0'), return: expr('e.tags[0]') },
           ],
         },
@@ -343,7 +366,7 @@ const HELPERS: Record<string, Y> = {
         pick: {
           switch: [
             { condition: expr('map.get(e, ["body", "error", "name"]) != null'), return: expr('e.body.error') },
-            { condition: expr('map.get(e, "error") != null'), return: expr('e') },
+            { condition: expr('map.get(e, "name") != null'), return: expr('e') },
           ],
         },
       },
@@ -358,9 +381,18 @@ const HELPERS: Record<string, Y> = {
 
 /** The Workflows definition (main + subworkflows) of a workflow of the contract. */
 export function toWorkflows(workflow: Workflow): Y {
-  const out: Generated = { subworkflows: new Map(), predicates: new Map() };
+  const out: Generated = {
+    inputs: new Set(Object.keys(workflow.input)),
+    subworkflows: new Map(),
+    predicates: new Map(),
+  };
   const mainSteps = [{ init: { assign: [{ state: expr('input') }] } }, ...steps(out, workflow.steps)];
   return { main: { params: ['input'], steps: mainSteps }, ...Object.fromEntries(out.subworkflows), ...HELPERS };
+}
+
+/** The console example of the header: the cluster, and plan mode where the workflow has modes. */
+function exampleArgument(workflow: Workflow): Record<string, string> {
+  return { cluster: 'orders', ...('mode' in workflow.input ? { mode: 'plan' } : {}) };
 }
 
 export function renderWorkflowsYaml(workflow: Workflow): string {
@@ -373,7 +405,7 @@ export function renderWorkflowsYaml(workflow: Workflow): string {
     '',
     ...workflow.description,
     '',
-    'Execution argument (gcloud workflows run brokerlink-provision --data \'{"cluster":"orders","mode":"plan"}\'):',
+    `Execution argument (gcloud workflows run brokerlink-${workflow.name} --data '${JSON.stringify(exampleArgument(workflow))}'):`,
     ...input.map(([name, meaning]) => `  ${name.padEnd(width)}  ${meaning}`),
     '',
     'Environment (gcloud workflows deploy --set-env-vars): BROKERLINK_FUNCTIONS_URL, BROKERLINK_EXECUTIONS_API.',
