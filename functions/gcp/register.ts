@@ -2,7 +2,13 @@ import { cloudEvent, http } from '@google-cloud/functions-framework';
 import type { StepDeps } from '../../shared/steps/deps.ts';
 import { type TaskName, tasks } from '../../shared/steps/tasks.ts';
 import { taskFunction } from './task-function.ts';
-import { asCloudEventFunction, instanceInsertedHandler, specChangedHandler, type TriggerDeps } from './triggers.ts';
+import {
+  asCloudEventFunction,
+  instanceInsertedHandler,
+  jsonLog,
+  specChangedHandler,
+  type TriggerDeps,
+} from './triggers.ts';
 
 /*
  * Registers every brokerlink function with the functions framework under its entry point: one HTTP function per
@@ -23,6 +29,7 @@ export interface GcpFunctionDeps {
 export function registerGcpFunctions(deps: GcpFunctionDeps): void {
   const write = deps.write === undefined ? {} : { write: deps.write };
   for (const name of Object.keys(tasks) as TaskName[]) http(name, taskFunction(name, { deps: deps.steps, ...write }));
-  cloudEvent('onInstanceInserted', asCloudEventFunction(instanceInsertedHandler(deps.triggers)));
-  cloudEvent('onSpecChanged', asCloudEventFunction(specChangedHandler(deps.triggers)));
+  const log = jsonLog(deps.write, { component: 'trigger' });
+  cloudEvent('onInstanceInserted', asCloudEventFunction(instanceInsertedHandler(deps.triggers), log));
+  cloudEvent('onSpecChanged', asCloudEventFunction(specChangedHandler(deps.triggers), log));
 }

@@ -84,9 +84,23 @@ export function specChangedHandler(
   };
 }
 
-/** As functions-framework CloudEvent functions (the CloudEvent object is the event these handlers parse). */
-export function asCloudEventFunction(handler: (event: unknown) => Promise<TriggerResult>): CloudEventFunction {
+/**
+ * As functions-framework CloudEvent functions (the CloudEvent object is the event these handlers parse). A refused
+ * event is logged as one structured ERROR line naming the error and the field (Cloud Logging shows it beside the
+ * function), then rethrown so the delivery fails.
+ */
+export function asCloudEventFunction(
+  handler: (event: unknown) => Promise<TriggerResult>,
+  log: TriggerLog = jsonLog(),
+): CloudEventFunction {
   return async (event) => {
-    await handler(event);
+    try {
+      await handler(event);
+    } catch (error) {
+      const { name, message } = error instanceof Error ? error : { name: 'UnexpectedError', message: String(error) };
+      const id = (event as { id?: unknown } | null)?.id;
+      log.error(`event refused: ${message}`, { error: name, ...(typeof id === 'string' ? { eventId: id } : {}) });
+      throw error;
+    }
   };
 }
