@@ -361,9 +361,12 @@ export class GcpBed {
   /**
    * Everything brokerlink could change, serialised: the fake Compute resources (NEGs and endpoints, backend
    * services, forwarding rules, service attachments, firewall rules, instances with their metadata), the state
-   * bucket's objects with their generations, and every VM's server.properties.
+   * bucket's objects with their generations, and every VM's server.properties. `commands: false` leaves out what
+   * the command channel itself leaves behind: on Compute Engine even a read is a metadata write (the last command
+   * stays in its key, with a new fingerprint, after a zone operation).
    */
-  async snapshot(): Promise<string> {
+  async snapshot(options: { commands?: boolean } = {}): Promise<string> {
+    const commands = options.commands ?? true;
     const s = this.gcp.state;
     const files: Record<string, string> = {};
     for (const id of this.vms.keys()) files[id] = await this.fileText(id);
@@ -373,12 +376,14 @@ export class GcpBed {
       forwardingRules: [...s.forwardingRules],
       serviceAttachments: [...s.serviceAttachments],
       firewalls: [...s.firewalls],
-      operations: s.operations.size,
+      operations: commands
+        ? s.operations.size
+        : [...s.operations.values()].filter((o) => o.scope.kind !== 'zone').length,
       instances: [...s.instances.values()].map((i) => ({
         name: i.name,
         labels: i.labels,
-        fingerprint: i.metadata.fingerprint,
-        metadata: [...i.metadata.items],
+        ...(commands ? { fingerprint: i.metadata.fingerprint } : {}),
+        metadata: [...i.metadata.items].filter(([key]) => commands || key !== COMMAND_KEY),
       })),
       objects: [...this.gcp.storage.buckets.get(STATE_BUCKET)!.values()].map((o) => [
         o.name,
@@ -395,11 +400,34 @@ export class GcpBed {
     return object === undefined ? [] : JSON.parse(object.data.toString()).entries;
   }
 
-  /** The NEG's endpoints as `clientPort → vm-name:port`. */
+  /** The NEG's endpoints as `clientPort → vm-name:port`, by client port (the NEG keeps attach order). */
   endpoints(): string[] {
-    return (this.gcp.state.negs.get(pscNames(CLUSTER).neg)?.endpoints ?? []).map(
-      (e) => `${e.clientDestinationPort}→${e.instance.split('/').pop()}:${e.port}`,
-    );
+    return (this.gcp.state.negs.get(pscNames(CLUSTER).neg)?.endpoints ?? [])
+      .toSorted((a, b) => a.clientDestinationPort - b.clientDestinationPort)
+      .map((e) => `${e.clientDestinationPort}→${e.instance.split('/').pop()}:${e.port}`);
+  }
+
+  /** Detaches the endpoint at a client port as a person would (gcloud … detach-network-endpoints), to its end. */
+  async detachByHand(clientPort: number): Promise<void> {
+    const endpoint = this.gcp.state.negs
+      .get(pscNames(CLUSTER).neg)!
+      .endpoints.find((e) => e.clientDestinationPort === clientPort)!;
+    const [operation] = await this.gcp.clients.networkEndpointGroups.detachNetworkEndpoints({
+      project: FAKE_PROJECT,
+      region: FAKE_REGION,
+      networkEndpointGroup: pscNames(CLUSTER).neg,
+      regionNetworkEndpointGroupsDetachEndpointsRequestResource: { networkEndpoints: [{ ...endpoint }] },
+    });
+    const name = (operation.latestResponse as { name: string }).name;
+    for (let i = 0; i < 10; i++) {
+      const [op] = await this.gcp.clients.regionOperations.get({
+        project: FAKE_PROJECT,
+        region: FAKE_REGION,
+        operation: name,
+      });
+      if (op.status === 'DONE') return;
+    }
+    throw new Error(`detach of client port ${clientPort} never finished`);
   }
 
   lockObject(): unknown {
