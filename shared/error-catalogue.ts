@@ -70,6 +70,7 @@ import {
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
   LockHeld,
+  LockLost,
   StepInputInvalid,
 } from './steps/errors.ts';
 import { TriggerEventInvalid } from './triggers/errors.ts';
@@ -95,6 +96,7 @@ export const ERROR_CATALOGUE = {
   BrokerIdentityMismatch,
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
+  LockLost,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,

@@ -33,6 +33,8 @@ const S = PROVISION_STEPS;
 const MODE = ['mode'];
 const spec = state('discovered', 'spec');
 const plan = state('planned', 'plan');
+/** The lock this run holds (acquireLock's answer): every mutating task checks it first (fencing). */
+const fence = state('lock');
 
 const lock = clusterLock({
   cluster: state('cluster'),
@@ -141,7 +143,7 @@ export const provision: Workflow = {
           'for (an Alibaba NLB job, a Compute operation, a local ledger version not served yet) and continues from ' +
           'its own result; it fails the phase after its deadline (LoadBalancerChangeTimedOut), so the loop is bounded.',
         task: 'applyLoadBalancer',
-        input: { spec, plan, phase: literal('targets'), progress: literal(null) },
+        input: { spec, plan, phase: literal('targets'), progress: literal(null), fence },
         resultAt: ['outcome', 'targets'],
         catch: onFailure,
         progress: 'creating load balancer mappings',
@@ -150,14 +152,14 @@ export const provision: Workflow = {
       wait: { id: 'WaitTargets', seconds: 5 },
       poll: {
         id: S.pollTargets,
-        input: { spec, plan, phase: literal('targets'), progress: state('outcome', 'targets') },
+        input: { spec, plan, phase: literal('targets'), progress: state('outcome', 'targets'), fence },
       },
     }),
     ...pollLoop({
       task: {
         id: S.registerBrokers,
         task: 'applyLoadBalancer',
-        input: { spec, plan, phase: literal('registrations'), progress: literal(null) },
+        input: { spec, plan, phase: literal('registrations'), progress: literal(null), fence },
         resultAt: ['outcome', 'registrations'],
         catch: onFailure,
         progress: 'registering brokers',
@@ -166,7 +168,7 @@ export const provision: Workflow = {
       wait: { id: 'WaitRegistrations', seconds: 5 },
       poll: {
         id: S.pollRegistrations,
-        input: { spec, plan, phase: literal('registrations'), progress: state('outcome', 'registrations') },
+        input: { spec, plan, phase: literal('registrations'), progress: state('outcome', 'registrations'), fence },
       },
     }),
     {
@@ -174,13 +176,13 @@ export const provision: Workflow = {
       id: S.pushConfig,
       items: ['planned', 'push'],
       concurrency: 5,
-      item: { spec, plan, brokerId: item, push: literal(null) },
+      item: { spec, plan, brokerId: item, push: literal(null), fence },
       steps: [
         ...pollLoop({
           task: {
             id: S.advanceConfigPush,
             task: 'advanceConfigPush',
-            input: { spec: itemSpec, plan: itemPlan, brokerId, push: state('push') },
+            input: { spec: itemSpec, plan: itemPlan, brokerId, push: state('push'), fence: state('fence') },
             resultAt: ['push'],
             catch: [{ errors: ['ConfigConflict'], errorAt: ['conflict'], next: 'RestartPushFromRead' }],
             progress: 'pushing server.properties (read, then compare-and-swap write)',
@@ -216,7 +218,15 @@ export const provision: Workflow = {
       note: 'One broker at a time, in order; any failed broker fails the whole loop, so later brokers are never touched.',
       items: ['restartOrder'],
       concurrency: 1,
-      item: { spec, plan, brokerId: item, gate: literal(null), restart: literal(null), health: literal(null) },
+      item: {
+        spec,
+        plan,
+        brokerId: item,
+        gate: literal(null),
+        restart: literal(null),
+        health: literal(null),
+        fence,
+      },
       steps: [
         ...pollLoop({
           task: {
@@ -233,7 +243,7 @@ export const provision: Workflow = {
           task: {
             id: S.advanceRestart,
             task: 'advanceRestart',
-            input: { spec: itemSpec, plan: itemPlan, brokerId, restart: state('restart') },
+            input: { spec: itemSpec, plan: itemPlan, brokerId, restart: state('restart'), fence: state('fence') },
             resultAt: ['restart'],
             progress: 'restarting the broker',
           },
