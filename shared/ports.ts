@@ -203,7 +203,9 @@ export interface ClusterLock {
   acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult>;
   /** Releases only if `owner` still holds it; releasing a lock one does not hold is a no-op. */
   release(cluster: string, owner: string): Promise<void>;
-  /** The current holder, expired or not; undefined when the lock is free. */
+  /** The current holder, expired or not; undefined when the lock is free. Reads the lock only (the fence check). */
+  holder(cluster: string): Promise<LockHolder | undefined>;
+  /** The current holder and whether it still runs (may ask the cloud about the holder's execution). */
   status(cluster: string): Promise<LockStatus | undefined>;
   /**
    * Removes the lock (`brokerlink unlock`): with `force` whoever holds it, otherwise only a holder that is gone or

@@ -97,7 +97,7 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
       ...(options.documentName === undefined ? {} : { documentName: options.documentName }),
     });
   });
-  const lock = lazyPort<ClusterLock>(['acquire', 'release', 'status', 'clear'], async () => {
+  const lock = lazyPort<ClusterLock>(['acquire', 'release', 'holder', 'status', 'clear'], async () => {
     const { SsmClusterLock } = await import('../../shared/providers/aws/lock.ts');
     const executionStatus =
       sfn === undefined

@@ -9,7 +9,7 @@
  */
 
 import { BrokerlinkError } from '../errors.ts';
-import type { LockStatus } from '../ports.ts';
+import type { LockHolder, LockStatus } from '../ports.ts';
 
 export { BrokerNotReady, UnsafeToRoll } from '../kafka/safety/errors.ts';
 export { VerificationFailed } from '../kafka/verify/errors.ts';
@@ -69,14 +69,14 @@ export class LockLost extends BrokerlinkError {
   override readonly name = 'LockLost';
 
   constructor(
-    details: { cluster: string; owner: string; generation: number; step: string; now?: LockStatus },
+    details: { cluster: string; owner: string; generation: number; step: string; now?: LockHolder },
     options?: ErrorOptions,
   ) {
     const now = details.now;
     const where =
       now === undefined
         ? 'the lock was cleared (nobody holds it now)'
-        : `it is held by ${now.holder.owner} since ${now.holder.acquiredAt} (generation ${now.holder.generation}, ${now.detail})`;
+        : `it is held by ${now.owner} since ${now.acquiredAt} (generation ${now.generation})`;
     super(
       `this run (${details.owner}, lock generation ${details.generation}) no longer holds the lock of cluster "${details.cluster}": ${where}. ` +
         `Stopped before ${details.step}; nothing more was changed. Let the other run finish, then apply again.`,
@@ -87,7 +87,7 @@ export class LockLost extends BrokerlinkError {
           owner: details.owner,
           generation: details.generation,
           step: details.step,
-          holder: now?.holder.owner ?? null,
+          holder: now?.owner ?? null,
         },
       },
     );

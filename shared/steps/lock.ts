@@ -61,7 +61,7 @@ export async function releaseLock(input: { cluster: string; owner: string }, dep
 
 /** Throws LockLost unless the run still holds the lock it acquired. `step`: what it was about to do, for the message. */
 export async function checkFence(fence: Fence, step: string, deps: Pick<StepDeps, 'lock'>): Promise<void> {
-  const now = await deps.lock.status(fence.cluster);
-  if (now !== undefined && now.holder.owner === fence.owner && now.holder.generation === fence.generation) return;
+  const now = await deps.lock.holder(fence.cluster);
+  if (now !== undefined && now.owner === fence.owner && now.generation === fence.generation) return;
   throw new LockLost({ ...fence, step, ...(now === undefined ? {} : { now }) });
 }

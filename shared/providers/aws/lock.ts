@@ -5,7 +5,14 @@ import {
   paginateGetParametersByPath,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { type Clock, type ClusterLock, type LockResult, type LockStatus, systemClock } from '../../ports.ts';
+import {
+  type Clock,
+  type ClusterLock,
+  type LockHolder,
+  type LockResult,
+  type LockStatus,
+  systemClock,
+} from '../../ports.ts';
 import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
 import { LockRecordCorrupt } from './errors.ts';
 
@@ -144,6 +151,12 @@ export class SsmClusterLock implements ClusterLock {
       generation: mine.generation,
       ...(tookOver === undefined ? {} : { tookOver }),
     };
+  }
+
+  async holder(cluster: string): Promise<LockHolder | undefined> {
+    const top = (await this.#generations(cluster)).at(-1);
+    if (top === undefined || top.released) return undefined;
+    return { owner: top.owner, acquiredAt: top.acquiredAt, expiresAt: top.expiresAt, generation: top.generation };
   }
 
   async status(cluster: string): Promise<LockStatus | undefined> {

@@ -81,6 +81,10 @@ export function createLocalClusterLock(options: LocalClusterLockOptions): Cluste
     async release(cluster: string, owner: string): Promise<void> {
       await releaseLockFile(fileOf(cluster), owner);
     },
+    async holder(cluster: string) {
+      const record = await readLockFile(fileOf(cluster));
+      return record === undefined ? undefined : statusOf(record, clock.now()).holder;
+    },
     async status(cluster: string): Promise<LockStatus | undefined> {
       const record = await readLockFile(fileOf(cluster));
       return record === undefined ? undefined : statusOf(record, clock.now());

@@ -233,6 +233,10 @@ export function memoryLock(clock: Clock = { now: () => new Date() }): ClusterLoc
       lock.calls.push(`release:${owner}`);
       if (held.get(cluster)?.owner === owner) held.delete(cluster);
     },
+    async holder(cluster: string) {
+      const current = held.get(cluster);
+      return current === undefined ? undefined : statusOf(current).holder;
+    },
     async status(cluster: string) {
       const current = held.get(cluster);
       return current === undefined ? undefined : statusOf(current);
