@@ -81,9 +81,9 @@ describe('help and version', () => {
   });
 });
 
-describe('--json: one JSON document on stdout, errors included', () => {
-  const documentOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; error: Record<string, unknown> };
+const documentOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; error: Record<string, unknown> };
 
+describe('--json: one JSON document on stdout, errors included', () => {
   it('for a usage error, with the usage line', async () => {
     const result = await run(['plan', AWS_SPEC, '--json', '--frobnicate']);
     expect(result.code).toBe(EXIT.usage);
@@ -132,6 +132,62 @@ describe('--json: one JSON document on stdout, errors included', () => {
     const result = await run(['verify', gcp, '--json']);
     expect(result.out).toHaveLength(1);
     expect(documentOf(result.stdout)).toMatchObject({ ok: false, error: { exitCode: result.code } });
+  });
+});
+
+describe('exit codes: one per condition, from every command', () => {
+  it('a corrupt local state file is "could not run" (3) from plan, verify, drift and apply alike', async () => {
+    const stateFile = join(dir, 'corrupt-lb.json');
+    await writeFile(stateFile, '{ this is not a ledger');
+    const spec = join(dir, 'corrupt.yaml');
+    await writeFile(
+      spec,
+      [
+        'cluster: corrupt',
+        'provider: { local: { stateFile: corrupt-lb.json } }',
+        'brokers:',
+        '  static: [{ id: 1, host: 127.0.9.1 }]',
+        '  propertiesPath: /etc/kafka/server.properties',
+        '  restart: { systemdUnit: kafka.service }',
+        'kafka: { bootstrap: ["127.0.9.1:1"], requestTimeoutMs: 100 }',
+        'exposures:',
+        '  - { brokerPort: 39092, bootstrapPort: 19092, brokerPorts: { from: 19093, to: 19099 }, advertisedListenerPattern: "<broker_id>.example.com:<port>" }',
+        '',
+      ].join('\n'),
+    );
+    const codes: Record<string, number> = {};
+    for (const name of ['plan', 'verify', 'drift', 'apply']) {
+      const result = await run([name, spec, '--json']);
+      codes[name] = result.code;
+      expect(documentOf(result.stdout).error, name).toMatchObject({
+        name: expect.stringMatching(/LocalStateInvalid|StateMachineFailed/),
+      });
+    }
+    expect(codes).toEqual({ plan: EXIT.failure, verify: EXIT.failure, drift: EXIT.failure, apply: EXIT.failure });
+  });
+
+  it('maps each condition to its code', async () => {
+    const { exitCodeOf } = await import('./errors.ts');
+    const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
+    const { LockHeld, LockLost, BrokerIdentityMismatch } = await import('../shared/steps/errors.ts');
+    const { PlanInvalid } = await import('../shared/plan/errors.ts');
+    const { dispositionOfName, isErrorName } = await import('../shared/error-catalogue.ts');
+    const lookup = (name: string) => (isErrorName(name) ? dispositionOfName(name) : undefined);
+    const failed = (name: string) => exitCodeOf(new StateMachineFailed(name, 'detail'), lookup);
+    expect(exitCodeOf(new PlanInvalid(['x']))).toBe(EXIT.problem);
+    expect(failed('PlanInvalid')).toBe(EXIT.problem);
+    expect(failed('BrokerNotReady')).toBe(EXIT.problem);
+    expect(failed('BrokerIdentityMismatch')).toBe(EXIT.problem);
+    expect(
+      exitCodeOf(new BrokerIdentityMismatch({ brokerId: 1, host: 'h', key: 'node.id', found: '3', fix: 'x' })),
+    ).toBe(EXIT.problem);
+    expect(exitCodeOf(new LockHeld('c', 'other', '2026-01-01T00:00:00Z'))).toBe(EXIT.locked);
+    expect(failed('LockHeld')).toBe(EXIT.locked);
+    expect(failed('LockLost')).toBe(EXIT.locked);
+    expect(exitCodeOf(new LockLost({ cluster: 'c', owner: 'o', generation: 1, step: 's' }))).toBe(EXIT.locked);
+    expect(failed('LocalStateInvalid')).toBe(EXIT.failure);
+    expect(failed('AwsThrottled')).toBe(EXIT.failure);
+    expect(failed('States.Timeout')).toBe(EXIT.problem);
   });
 });
 
