@@ -242,3 +242,24 @@ describe('the real process', () => {
     expect(result).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('valid (cluster "orders"') });
   });
 });
+
+describe("a failed run's last line", () => {
+  it('names the step error that made the run fail, not the engine error it ended with', async () => {
+    const { rootCauses } = await import('./workflow-command.ts');
+    const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
+    const causes = rootCauses();
+    const failedAt = (name: string, error: string, cause: string) =>
+      ({ type: 'StateFailed', state: { name }, Error: error, Cause: cause }) as never;
+    causes.record(failedAt('AdvanceConfigPush', 'ConfigConflict', 'the file changed')); // handled: a retry
+    causes.record(failedAt('CheckHealthy', 'BrokerNotReady', 'broker 3 not back after 300 s'));
+    causes.record(failedAt('RollingRestart', 'States.TaskFailed', 'an iteration failed'));
+    const explained = causes.explain(new StateMachineFailed('States.Timeout', 'the execution timed out')) as Error;
+    expect(explained).toBeInstanceOf(StateMachineFailed);
+    expect((explained as InstanceType<typeof StateMachineFailed>).error).toBe('BrokerNotReady');
+    expect(explained.message).toBe(
+      'execution failed with BrokerNotReady: broker 3 not back after 300 s (at CheckHealthy; the execution then ended with States.Timeout: the execution timed out)',
+    );
+    const own = new StateMachineFailed('LockHeld', 'held');
+    expect(causes.explain(own)).toBe(own);
+  });
+});

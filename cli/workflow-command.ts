@@ -46,7 +46,7 @@ export async function runWorkflowCommand(
  * brokerlink's own errors ends on that error instead, so the last line names what really went wrong (a broker that
  * never became healthy: BrokerNotReady, not States.Timeout) and the exit code is that error's.
  */
-function rootCauses() {
+export function rootCauses() {
   let last: { error: string; cause: string; state: string } | undefined;
   return {
     record(event: EventLog): void {
