@@ -73,5 +73,10 @@ export interface ObservedState {
   /** Keyed by node id as a string. A missing entry means "not known": the push step reads the file anyway. */
   brokerConfigs?: Readonly<Record<string, ObservedBrokerConfig>>;
   /** From Kafka, when reachable: the active controller and node roles, for restart ordering. */
-  kafka?: { controllerId?: number | null; nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>> };
+  kafka?: {
+    controllerId?: number | null;
+    nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>>;
+    /** The brokers Kafka's metadata lists as live: a discovered broker missing here is down, not misconfigured. */
+    liveBrokers?: readonly number[];
+  };
 }

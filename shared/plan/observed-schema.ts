@@ -82,6 +82,7 @@ export const observedStateSchema = z.strictObject({
           z.array(z.enum(['broker', 'controller'], { error: 'must be "broker" or "controller"' })),
         )
         .optional(),
+      liveBrokers: z.array(nodeId).optional(),
     })
     .optional(),
 });

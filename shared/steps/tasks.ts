@@ -199,7 +199,7 @@ export const tasks = {
   ),
 
   reportDrift: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
-    reportDrift(input.plan, input.spec.drift.action, deps),
+    reportDrift(input.plan, { action: input.spec.drift.action, allowPortMoves: input.spec.drift.allowPortMoves }, deps),
   ),
 } as const;
 
