@@ -70,7 +70,7 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
     return new Ec2BrokerDiscovery({ ec2: await ec2() });
   });
   const loadBalancer = lazyPort<Required<LoadBalancer>>(
-    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint'],
+    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint', 'consumerRoutes'],
     async () => {
       const { AwsLoadBalancer } = await import('../../shared/providers/aws/load-balancer.ts');
       return new AwsLoadBalancer({

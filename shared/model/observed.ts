@@ -50,6 +50,11 @@ export interface ObservedLoadBalancer {
   mappings: ObservedMapping[];
   /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
   openPorts: number[];
+  /**
+   * Zones the load balancer serves (AWS: the NLB's subnets' zones, by id and by name), when it routes per zone.
+   * A broker in another zone cannot be reached by consumers: the planner refuses it. Absent: no such limit.
+   */
+  zones?: string[];
 }
 
 /** A listener as a broker has it: bind address, advertised address and security protocol. */

@@ -66,6 +66,7 @@ export const observedStateSchema = z.strictObject({
   loadBalancer: z.strictObject({
     mappings: z.array(observedMapping),
     openPorts: z.array(port),
+    zones: z.array(z.string().min(1)).optional(),
   }),
   brokerConfigs: z
     .record(

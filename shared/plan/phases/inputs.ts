@@ -4,6 +4,7 @@ import type { ClusterSpec, Exposure } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
 import { byExposureThenPort, byText } from '../order.ts';
 import { preflightProblems } from '../preflight.ts';
+import { unservedZoneProblems } from '../served-zones.ts';
 import type { BrokerEntry, PlanClock } from './types.ts';
 
 /*
@@ -12,7 +13,8 @@ import type { BrokerEntry, PlanClock } from './types.ts';
  *  - the brokers to expose: discovered brokers with a valid node id, not terminated, not controller-only (a
  *    controller-only node serves no clients: warned, not exposed); two instances claiming one node id is a problem;
  *  - the ledger as observed: one mapping per port, retirement times that parse;
- *  - zones: where an exposure has one pattern per zone, every broker needs a zone that has a pattern;
+ *  - zones: where an exposure has one pattern per zone, every broker needs a zone that has a pattern; and every
+ *    broker must be in a zone the load balancer serves, when it says which (../served-zones.ts);
  *  - refuse before mutating (../preflight.ts): listener collisions and swapped identities the observed brokers
  *    already show, which would otherwise fail the apply half-way, after the load balancer was changed.
  */
@@ -40,6 +42,12 @@ export function planInputs(spec: ClusterSpec, observed: ObservedState): PlanInpu
       spec,
       observed,
       brokers.map((entry) => entry.broker),
+    ),
+  );
+  problems.push(
+    ...unservedZoneProblems(
+      brokers.map((entry) => entry.broker),
+      observed.loadBalancer.zones,
     ),
   );
   return {

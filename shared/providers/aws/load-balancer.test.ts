@@ -498,12 +498,17 @@ describe('AwsLoadBalancer.observe cost for 48 brokers', () => {
     return ctx;
   }
 
-  it('describe mode reads every target group: 1 listener page + 3 tag batches + 49 health + 1 rule page', async () => {
+  it('describe mode reads every target group: 1 listener page + 3 tag batches + 49 health + 1 rule page + the NLB (+ its zone ids once)', async () => {
     const { aws, lb } = await provisioned({ mode: 'describe' });
     const observed = await lb.observe(spec);
     expect(observed.mappings).toHaveLength(49);
     expect(observed.openPorts).toHaveLength(49);
-    expect(aws.calls()).toHaveLength(54);
+    expect(observed.zones).toEqual(['usw2-az1', 'us-west-2a', 'usw2-az2', 'us-west-2b', 'usw2-az3', 'us-west-2c']);
+    expect(aws.calls()).toHaveLength(56);
+    aws.resetCalls();
+    await lb.observe(spec);
+    // Zone names map to the same ids for the account's life: looked up once per container.
+    expect(aws.calls()).toHaveLength(55);
   });
 
   it('ledger mode stays within 12 calls and reports the same mappings as describe mode', async () => {
@@ -512,7 +517,7 @@ describe('AwsLoadBalancer.observe cost for 48 brokers', () => {
     const observed = await cheap.lb.observe(spec);
     const calls = cheap.aws.calls().length;
     expect(calls).toBeLessThanOrEqual(12);
-    expect(calls).toBe(10);
+    expect(calls).toBe(12);
     const strip = (o: typeof observed) => o.mappings.map(({ resourceIds: _, ...m }) => m);
     expect(strip(observed)).toEqual(strip(await exact.lb.observe(spec)));
   });

@@ -32,6 +32,8 @@ export interface FakeTargetGroup {
   tags: Record<string, string>;
   /** Keyed by `<id>:<port>`. */
   targets: Map<string, FakeTarget>;
+  /** Target group attributes set with ModifyTargetGroupAttributes (e.g. load_balancing.cross_zone.enabled). */
+  attributes?: Record<string, string>;
 }
 
 export interface FakeListener {
@@ -99,7 +101,8 @@ export interface FakeEndpointService {
 export interface FakeAwsState {
   region: string;
   accountId: string;
-  loadBalancer: { arn: string; vpcId: string };
+  /** The NLB: its zones are the zone names of its subnets (its nodes; cross-zone off, each routes in its zone). */
+  loadBalancer: { arn: string; vpcId: string; zones: string[] };
   instances: FakeInstance[];
   /** Zone name → zone id (us-west-2a → usw2-az1). */
   zones: Record<string, string>;
