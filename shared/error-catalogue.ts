@@ -152,6 +152,7 @@ export const ERROR_CATALOGUE = {
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
   TargetInvalid,
+  SecurityGroupRuleQuotaExceeded,
   CommandTargetInvalid,
   CommandOutputTruncated,
   CommandParameterInvalid,
