@@ -122,7 +122,7 @@ export class AwsBed {
     this.#dir = dir;
     this.net = net;
     this.nlbAddress = `${net}.200`;
-    nlbZones.forEach((zone, index) => this.#zoneNodes.set(zone, { address: `${net}.${201 + index}` }));
+    for (const [index, zone] of nlbZones.entries()) this.#zoneNodes.set(zone, { address: `${net}.${201 + index}` });
     this.aws = createFakeAws({
       loadBalancerZones: nlbZones,
       securityGroupIds: [SECURITY_GROUP_ID],
