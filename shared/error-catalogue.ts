@@ -152,7 +152,6 @@ export const ERROR_CATALOGUE = {
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
   TargetInvalid,
-  SecurityGroupRuleQuotaExceeded,
   CommandTargetInvalid,
   CommandOutputTruncated,
   CommandParameterInvalid,

@@ -1,4 +1,4 @@
-import { clusterLock, equals, isTrue, item, literal, or, pollLoop, state } from './build.ts';
+import { and, clusterLock, equals, isTrue, item, lessThan, literal, or, pollLoop, state } from './build.ts';
 import type { Workflow } from './contract.ts';
 
 /*
@@ -58,6 +58,9 @@ const lock = clusterLock({
 });
 const onFailure = [lock.onFailure];
 
+/** How long an apply waits for new brokers whose SSM agent is not online yet (shared/plan/enrolment.ts). */
+export const ENROLMENT_WAIT = { seconds: 30, times: 20 } as const;
+
 /** Inside the per-broker loops the state is the item: its spec, plan, broker id and the loop's own progress. */
 const itemSpec = state('spec');
 const itemPlan = state('plan');
@@ -104,6 +107,7 @@ export const provision: Workflow = {
       at: ['outcome'],
       value: { pushed: [], restarted: [], targets: { endpoint: null } },
     },
+    { kind: 'set', id: 'InitEnrolmentWaits', at: ['enrolmentWaits'], value: { count: 0 } },
     {
       kind: 'task',
       id: S.discover,
@@ -128,11 +132,28 @@ export const provision: Workflow = {
       cases: [
         { when: equals(MODE, 'plan'), next: 'PlanOnly' },
         { when: equals(MODE, 'verify'), next: S.verify },
-        { when: equals(MODE, 'apply'), next: S.ensureTargets },
+        { when: equals(MODE, 'apply'), next: 'EnrolmentPending' },
       ],
       otherwise: 'InvalidMode',
     },
     { kind: 'succeed', id: 'PlanOnly', output: { mode: literal('plan'), plan } },
+    {
+      kind: 'choice',
+      id: 'EnrolmentPending',
+      note: `New brokers whose SSM agent is not online yet are left out of the plan: wait for them (${ENROLMENT_WAIT.times} × ${ENROLMENT_WAIT.seconds} s at most) and observe again, then go on without them.`,
+      cases: [
+        {
+          when: and(
+            isTrue(['planned', 'waitForEnrolment']),
+            lessThan(['enrolmentWaits', 'count'], ENROLMENT_WAIT.times),
+          ),
+          next: 'WaitForEnrolment',
+        },
+      ],
+      otherwise: S.ensureTargets,
+    },
+    { kind: 'wait', id: 'WaitForEnrolment', seconds: ENROLMENT_WAIT.seconds, next: 'CountEnrolmentWait' },
+    { kind: 'count', id: 'CountEnrolmentWait', counter: ['enrolmentWaits', 'count'], next: S.discover },
     ...pollLoop({
       task: {
         id: S.ensureTargets,

@@ -19,6 +19,11 @@ export interface DiscoveredBroker {
   az?: string;
   azId?: string;
   state?: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
+  /**
+   * Whether the run-command channel can reach the host now (AWS: its SSM agent is registered and Online). False:
+   * commands would be refused (InvalidInstanceId) or never delivered. Absent: the provider does not say.
+   */
+  commandReady?: boolean;
 }
 
 export type TargetHealth = 'healthy' | 'unhealthy' | 'initial' | 'draining' | 'unused' | 'unknown';

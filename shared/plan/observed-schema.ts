@@ -33,6 +33,7 @@ const discoveredBroker = z.strictObject({
   az: z.string().min(1).optional(),
   azId: z.string().min(1).optional(),
   state: z.enum(['pending', 'running', 'stopping', 'stopped', 'terminated', 'unknown']).optional(),
+  commandReady: z.boolean().optional(),
 });
 
 const observedTarget = z.strictObject({

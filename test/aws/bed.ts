@@ -257,7 +257,7 @@ export class AwsBed {
   }
 
   /** A new EC2 instance running Kafka with the installer's config (no EXTERNAL listener yet). */
-  async addBroker(nodeId: number): Promise<BedBroker> {
+  async addBroker(nodeId: number, options: { agent?: FakeInstance['agent'] } = {}): Promise<BedBroker> {
     const privateIp = this.hostOf(nodeId);
     const instance: FakeInstance = {
       instanceId: `i-${(0x1000 + nodeId).toString(16).padStart(17, '0')}`,
@@ -265,6 +265,7 @@ export class AwsBed {
       az: ZONES[(nodeId - 1) % ZONES.length]!,
       state: 'running',
       tags: { 'brokerlink:cluster': CLUSTER, 'kafka-node-id': String(nodeId), Name: `kafka-${nodeId}` },
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
     };
     const root = join(this.#dir, instance.instanceId);
     const file = join(root, PROPERTIES_PATH);

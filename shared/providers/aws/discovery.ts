@@ -4,13 +4,14 @@ import {
   type Instance,
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import type { DiscoveredBroker } from '../../model/observed.ts';
 import { MAX_NODE_ID } from '../../model/schemas.ts';
 import type { BrokerDiscovery } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
 import { quoted } from '../../util/printable.ts';
-import { awsCall, collectPages } from './aws-call.ts';
+import { awsCall, chunk, collectPages } from './aws-call.ts';
 import { BrokerInstanceInvalid, DuplicateBrokerNodeId, type InvalidBrokerInstance } from './errors.ts';
 import { fromAwsTags } from './ledger.ts';
 
@@ -28,17 +29,25 @@ const STATE_RANK: Record<DiscoveredState, number> = { running: 0, pending: 1, st
 
 export interface Ec2DiscoveryOptions {
   ec2: EC2Client;
+  /**
+   * With SSM: each running broker's agent status (DescribeInstanceInformation, 50 instances per call) becomes
+   * `commandReady`, so a just-launched instance is enrolled once its agent is Online instead of failing on
+   * InvalidInstanceId. Without it, `commandReady` is left unset.
+   */
+  ssm?: SSMClient;
   /** DescribeInstances page size (5-1000). */
   pageSize?: number;
 }
 
 export class Ec2BrokerDiscovery implements BrokerDiscovery {
   readonly #ec2: EC2Client;
+  readonly #ssm: SSMClient | undefined;
   readonly #pageSize: number;
   readonly #zoneIds = new Map<string, string>();
 
   constructor(options: Ec2DiscoveryOptions) {
     this.#ec2 = options.ec2;
+    this.#ssm = options.ssm;
     this.#pageSize = options.pageSize ?? 1000;
   }
 
@@ -69,12 +78,37 @@ export class Ec2BrokerDiscovery implements BrokerDiscovery {
 
     const chosen = pickOnePerNodeId(candidates);
     await this.#resolveZoneIds(chosen.map((broker) => broker.az).filter((az) => az !== undefined));
+    const online = await this.#onlineAgents(chosen.filter((b) => b.state === 'running').map((b) => b.instanceId));
     return chosen
       .map((broker) => {
         const azId = broker.az === undefined ? undefined : this.#zoneIds.get(broker.az);
-        return azId === undefined ? broker : { ...broker, azId };
+        const withZone = azId === undefined ? broker : { ...broker, azId };
+        return online === undefined || broker.state !== 'running'
+          ? withZone
+          : { ...withZone, commandReady: online.has(broker.instanceId) };
       })
       .sort((a, b) => a.id - b.id);
+  }
+
+  /** Instance ids whose SSM agent is Online (undefined without an SSM client). */
+  async #onlineAgents(instanceIds: string[]): Promise<Set<string> | undefined> {
+    if (this.#ssm === undefined) return undefined;
+    const online = new Set<string>();
+    for (const batch of chunk(instanceIds, 50)) {
+      const pages = paginateDescribeInstanceInformation(
+        { client: this.#ssm, pageSize: 50 },
+        { Filters: [{ Key: 'InstanceIds', Values: batch }] },
+      );
+      const infos = await collectPages(
+        'ssm:DescribeInstanceInformation',
+        pages,
+        (page) => page.InstanceInformationList,
+      );
+      for (const info of infos) {
+        if (info.InstanceId !== undefined && info.PingStatus === 'Online') online.add(info.InstanceId);
+      }
+    }
+    return online;
   }
 
   async #resolveZoneIds(zoneNames: string[]): Promise<void> {

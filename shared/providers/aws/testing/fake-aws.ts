@@ -223,7 +223,9 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
       hook = next;
     },
     commandsSettled: async () => {
-      await Promise.all([...state.invocations.values()].map((invocation) => invocation.outcome));
+      await Promise.all(
+        [...state.invocations.values()].filter((i) => i.undelivered !== true).map((invocation) => invocation.outcome),
+      );
       await new Promise((resolve) => setImmediate(resolve));
     },
     restore: () => {

@@ -13,6 +13,12 @@ export interface FakeInstance {
   az: string;
   state: FakeInstanceState;
   tags: Record<string, string>;
+  /**
+   * The SSM agent: `online` (default for a running instance), `connection-lost` (registered, not pinging: e.g. the
+   * instance is stopped), or `unregistered` (just booted, the agent has not registered yet: SendCommand answers
+   * InvalidInstanceId and DescribeInstanceInformation does not list it).
+   */
+  agent?: 'online' | 'connection-lost' | 'unregistered';
 }
 
 export interface FakeTarget {
@@ -86,6 +92,8 @@ export interface FakeInvocation {
   /** Settles when the hook decided the outcome; until then the invocation stays InProgress. */
   outcome: Promise<FakeCommandOutcome>;
   settled?: FakeCommandOutcome;
+  /** Sent to an instance that is not running (or whose agent lost its connection): stays Pending. */
+  undelivered?: boolean;
 }
 
 export interface FakeEndpointService {
