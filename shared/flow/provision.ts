@@ -259,7 +259,9 @@ export const provision: Workflow = {
             progress: 'restarting the broker',
           },
           until: { id: 'RestartIssued', when: equals(['restart', 'phase'], 'done'), next: S.checkHealthy },
-          wait: { id: 'WaitRestart', seconds: 3 },
+          // 10 s (not 3): a restart takes about a minute, and every poll writes 9 history events; with 3 s a
+          // 48-broker roll went past Step Functions' 25,000-event limit (bench/aws-history.ts, docs/BENCHMARKS.md).
+          wait: { id: 'WaitRestart', seconds: 10 },
         }),
         ...pollLoop({
           task: {
@@ -270,7 +272,8 @@ export const provision: Workflow = {
             progress: 'checking the broker is back and healthy',
           },
           until: { id: 'BackAndHealthy', when: isTrue(['health', 'readiness', 'ready']), next: S.brokerRolled },
-          wait: { id: 'WaitHealthy', seconds: 5 },
+          // 30 s (not 5): catching up takes minutes; see WaitRestart.
+          wait: { id: 'WaitHealthy', seconds: 30 },
         }),
         { kind: 'succeed', id: S.brokerRolled, output: brokerId },
       ],
