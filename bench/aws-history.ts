@@ -60,9 +60,13 @@ function waitSeconds(states: ReturnType<typeof statesOf>, name: string): number 
 
 /** VerificationFailed's Retry of the Verify state: how many failed attempts until NLB_HEALTH_S have passed. */
 function verifyRetries(states: ReturnType<typeof statesOf>): { failures: number; seconds: number } {
-  const retry = (
-    states.get('Verify')?.retry as { ErrorEquals: string[]; IntervalSeconds?: number; BackoffRate?: number }[]
-  ).find((retrier) => retrier.ErrorEquals.includes('VerificationFailed'))!;
+  const retriers = (states.get('Verify')?.retry ?? []) as {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+  }[];
+  const retry = retriers.find((retrier) => retrier.ErrorEquals.includes('VerificationFailed'));
+  if (retry === undefined) throw new Error('Verify has no Retry for VerificationFailed');
   let waited = 0;
   let interval = retry.IntervalSeconds ?? 1;
   let failures = 0;
