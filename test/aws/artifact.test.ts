@@ -219,7 +219,7 @@ describe('packaged Lambda functions (osls zips, SDK from the runtime only) throu
         'e-1',
       ),
     );
-    expect(specChanged).toMatchObject({ started: true, name: `spec-${CLUSTER}-v1` });
+    expect(specChanged).toMatchObject({ started: true, name: `spec-${CLUSTER}-v1-e-1` });
     expect(started.at(-1)).toMatchObject({
       stateMachineArn: REFS['ProvisionStateMachine'],
       input: { cluster: CLUSTER, mode: 'apply' },

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DescribeAvailabilityZonesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
@@ -32,7 +33,7 @@ import type { ClusterSpec } from '../../spec/schema.ts';
 import { awsCall, isAwsError } from './aws-call.ts';
 import { addTags, assertOurs, forwardTarget, listListeners, tagsOfOne, targetGroupByName } from './elbv2-objects.ts';
 import { ensureEndpointService } from './endpoint-service.ts';
-import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetInvalid } from './errors.ts';
+import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupStillInUse, TargetInvalid } from './errors.ts';
 import { awsProvider, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, ensureBrokerIngress, observeOpenPorts, openPort } from './security-group.ts';
 import { type ObservedGroup, observeTargets, type TargetObservation, targetTagEntries } from './target-observation.ts';
@@ -488,9 +489,15 @@ export class AwsLoadBalancer implements LoadBalancer {
     const arn = group.TargetGroupArn;
     const tags = await tagsOfOne(this.#elbv2, arn);
     assertOurs(name, tags, mappingTags(spec.cluster, action.exposure, 'broker', action.port, undefined));
-    await awsCall('elbv2:DeleteTargetGroup', () =>
-      this.#elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })),
-    );
+    await awsCall('elbv2:DeleteTargetGroup', async () => {
+      try {
+        await this.#elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+      } catch (error) {
+        // Right after DeleteListener, ELBv2 can still see the listener (eventual consistency): try again later.
+        if (isAwsError(error, 'ResourceInUse')) throw new TargetGroupStillInUse(name, { cause: error });
+        throw error;
+      }
+    });
   }
 
   // ------------------------------------------------------------------ helpers
@@ -510,6 +517,11 @@ function targetId(group: TargetGroup, target: PlanTarget): string {
       );
     }
     return target.instanceId;
+  }
+  if (isIP(target.host) !== 4) {
+    throw new TargetInvalid(
+      `broker ${target.brokerId} host "${target.host}" is not an IPv4 address: target group ${group.TargetGroupName} registers IP targets (give brokers.static an IP, or an instanceId)`,
+    );
   }
   return target.host;
 }
