@@ -266,6 +266,8 @@ export class AwsBed {
       state: 'running',
       tags: { 'brokerlink:cluster': CLUSTER, 'kafka-node-id': String(nodeId), Name: `kafka-${nodeId}` },
       ...(options.agent === undefined ? {} : { agent: options.agent }),
+      // Launched long ago unless the test says the agent is still coming up (a just-launched instance).
+      launchTime: new Date(options.agent === undefined ? '2026-01-01T00:00:00Z' : '2026-01-10T00:00:00Z'),
     };
     const root = join(this.#dir, instance.instanceId);
     const file = join(root, PROPERTIES_PATH);

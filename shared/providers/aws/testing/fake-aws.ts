@@ -97,6 +97,7 @@ export function brokerInstances(
       privateIp: `10.0.${Math.floor(id / 250)}.${(id % 250) + 1}`,
       az: zones[index % zones.length]!,
       state: 'running' as const,
+      launchTime: new Date('2026-01-01T00:00:00Z'),
       tags: {
         [options.clusterTag ?? 'brokerlink:cluster']: options.cluster ?? 'orders',
         [options.nodeIdTag ?? 'kafka-node-id']: String(id),

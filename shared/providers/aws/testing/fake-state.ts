@@ -19,6 +19,8 @@ export interface FakeInstance {
    * InvalidInstanceId and DescribeInstanceInformation does not list it).
    */
   agent?: 'online' | 'connection-lost' | 'unregistered';
+  /** DescribeInstances' LaunchTime (discovery asks SSM about the agents of recently launched instances only). */
+  launchTime?: Date;
 }
 
 export interface FakeTarget {
