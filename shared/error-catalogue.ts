@@ -44,6 +44,7 @@ import {
   SpecNotStored,
   SpecTooLarge,
   TargetGroupNameTaken,
+  TargetGroupStillInUse,
   TargetInvalid,
 } from './providers/aws/errors.ts';
 import { ProviderAdaptersUnavailable } from './providers/errors.ts';
@@ -153,6 +154,7 @@ export const ERROR_CATALOGUE = {
   TargetGroupNameTaken,
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
+  TargetGroupStillInUse,
   TargetInvalid,
   CommandTargetInvalid,
   CommandOutputTruncated,

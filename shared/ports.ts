@@ -89,6 +89,8 @@ export interface ObservedPorts {
   ports: { port: number; targets: ObservedTarget[]; resourceIds?: Readonly<Record<string, string>> }[];
   /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
   openPorts: number[];
+  /** Zones the load balancer serves, when it routes per zone (see ObservedLoadBalancer.zones). */
+  zones?: string[];
 }
 
 /**
@@ -113,6 +115,18 @@ export interface LoadBalancer {
    * spec's allowed principals) and returns what they enter; null when the spec does not ask for one. Idempotent.
    */
   ensureConsumerEndpoint?(spec: ClusterSpec): Promise<ConsumerEndpoint | null>;
+  /**
+   * Where to dial the load balancer per zone, for a load balancer whose nodes route only within their own zone
+   * (AWS NLB without cross-zone load balancing). Absent: `consumerAddress` reaches every target from anywhere.
+   */
+  consumerRoutes?(spec: ClusterSpec): Promise<ConsumerRoutes>;
+}
+
+export interface ConsumerRoutes {
+  /** Every zone's address: each bootstrap port is verified through each of them. */
+  bootstrap: string[];
+  /** Zone (id or name, as brokers carry it) → the address of the load balancer's node in that zone. */
+  byZone: Record<string, string>;
 }
 
 export interface ConsumerEndpoint {

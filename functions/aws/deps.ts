@@ -71,10 +71,10 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
 
   const discovery = lazyPort<BrokerDiscovery>(['discoverBrokers'], async () => {
     const { Ec2BrokerDiscovery } = await import('../../shared/providers/aws/discovery.ts');
-    return new Ec2BrokerDiscovery({ ec2: await ec2() });
+    return new Ec2BrokerDiscovery({ ec2: await ec2(), ssm: await ssm(), clock });
   });
   const loadBalancer = lazyPort<Required<LoadBalancer>>(
-    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint'],
+    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint', 'consumerRoutes'],
     async () => {
       const { AwsLoadBalancer } = await import('../../shared/providers/aws/load-balancer.ts');
       return new AwsLoadBalancer({

@@ -1,4 +1,4 @@
-import { clusterLock, equals, isTrue, item, literal, or, pollLoop, state } from './build.ts';
+import { and, clusterLock, equals, isTrue, item, lessThan, literal, or, pollLoop, state } from './build.ts';
 import type { Workflow } from './contract.ts';
 
 /*
@@ -60,6 +60,9 @@ const lock = clusterLock({
 });
 const onFailure = [lock.onFailure];
 
+/** How long an apply waits for new brokers whose SSM agent is not online yet (shared/plan/enrolment.ts). */
+export const ENROLMENT_WAIT = { seconds: 30, times: 20 } as const;
+
 /** Inside the per-broker loops the state is the item: its spec, plan, broker id and the loop's own progress. */
 const itemSpec = state('spec');
 const itemPlan = state('plan');
@@ -106,6 +109,7 @@ export const provision: Workflow = {
       at: ['outcome'],
       value: { pushed: [], restarted: [], targets: { endpoint: null } },
     },
+    { kind: 'set', id: 'InitEnrolmentWaits', at: ['enrolmentWaits'], value: { count: 0 } },
     {
       kind: 'task',
       id: S.discover,
@@ -130,11 +134,28 @@ export const provision: Workflow = {
       cases: [
         { when: equals(MODE, 'plan'), next: 'PlanOnly' },
         { when: equals(MODE, 'verify'), next: S.verify },
-        { when: equals(MODE, 'apply'), next: S.ensureTargets },
+        { when: equals(MODE, 'apply'), next: 'EnrolmentPending' },
       ],
       otherwise: 'InvalidMode',
     },
     { kind: 'succeed', id: 'PlanOnly', output: { mode: literal('plan'), plan } },
+    {
+      kind: 'choice',
+      id: 'EnrolmentPending',
+      note: `New brokers whose SSM agent is not online yet are left out of the plan: wait for them (${ENROLMENT_WAIT.times} × ${ENROLMENT_WAIT.seconds} s at most) and observe again, then go on without them.`,
+      cases: [
+        {
+          when: and(
+            isTrue(['planned', 'waitForEnrolment']),
+            lessThan(['enrolmentWaits', 'count'], ENROLMENT_WAIT.times),
+          ),
+          next: 'WaitForEnrolment',
+        },
+      ],
+      otherwise: S.ensureTargets,
+    },
+    { kind: 'wait', id: 'WaitForEnrolment', seconds: ENROLMENT_WAIT.seconds, next: 'CountEnrolmentWait' },
+    { kind: 'count', id: 'CountEnrolmentWait', counter: ['enrolmentWaits', 'count'], next: S.discover },
     ...pollLoop({
       task: {
         id: S.ensureTargets,
@@ -248,7 +269,9 @@ export const provision: Workflow = {
             progress: 'restarting the broker',
           },
           until: { id: 'RestartIssued', when: equals(['restart', 'phase'], 'done'), next: S.checkHealthy },
-          wait: { id: 'WaitRestart', seconds: 3 },
+          // 10 s (not 3): a restart takes about a minute, and every poll writes 9 history events; with 3 s a
+          // 48-broker roll went past Step Functions' 25,000-event limit (bench/aws-history.ts, docs/BENCHMARKS.md).
+          wait: { id: 'WaitRestart', seconds: 10 },
         }),
         ...pollLoop({
           task: {
@@ -259,7 +282,8 @@ export const provision: Workflow = {
             progress: 'checking the broker is back and healthy',
           },
           until: { id: 'BackAndHealthy', when: isTrue(['health', 'readiness', 'ready']), next: S.brokerRolled },
-          wait: { id: 'WaitHealthy', seconds: 5 },
+          // 30 s (not 5): catching up takes minutes; see WaitRestart.
+          wait: { id: 'WaitHealthy', seconds: 30 },
         }),
         { kind: 'succeed', id: S.brokerRolled, output: brokerId },
       ],

@@ -3,6 +3,7 @@ import { ReadinessStateSchema } from '../kafka/safety/readiness.ts';
 import { needsPush } from '../model/plan.ts';
 import { planSchema } from '../model/plan-schema.ts';
 import { nodeIdSchema } from '../model/schemas.ts';
+import { enrolment } from '../plan/enrolment.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
 import { parseSpec, parseSpecText } from '../spec/validate.ts';
@@ -132,7 +133,9 @@ export const tasks = {
   plan: task(z.strictObject({ spec: specInput, observed: observedStateSchema }), async (input) => {
     const plan = makePlan(input.spec, input.observed);
     const push = plan.brokers.filter(needsPush).map((broker) => broker.id);
-    return { plan, push };
+    // New brokers not ready to enrol (shared/plan/enrolment.ts): an apply waits for them, bounded, then goes on.
+    const { waiting } = enrolment(input.observed);
+    return { plan, push, enrolling: waiting, waitForEnrolment: waiting.length > 0 };
   }),
 
   /** Starts (progress null) or continues one LB phase; returns `done: false` while an operation runs. */
