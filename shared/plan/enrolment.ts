@@ -2,9 +2,10 @@ import type { ObservedState } from '../model/observed.ts';
 
 /**
  * Which discovered brokers the plan leaves out for now, and why (instance lifecycle):
- *  - a broker that is not running (pending, stopping, stopped): nothing is registered, pushed or restarted on it —
- *    RegisterTargets refuses such instances, and a command sent to one is never delivered. Its mapping is retired
- *    like a gone broker's (its port stays reserved for the cool-down, so it gets it back when it runs again);
+ *  - a NEW broker (no mapping yet) that is not running (pending, stopping, stopped): nothing is registered, pushed or
+ *    restarted on it — RegisterTargets refuses such instances, and a command sent to one is never delivered. A broker
+ *    already mapped is not left out: it keeps its ports, and the planner reports it as down (phases/broker-config.ts)
+ *    and registers nothing new for it (phases/lb-actions.ts), so it serves again as soon as it runs;
  *  - a NEW broker (no mapping yet) that is running but whose run-command agent is not online yet (AWS: SSM
  *    answers InvalidInstanceId until the agent has registered; nothing could be pushed to it).
  * `waiting` lists the brokers worth waiting for (pending, or new and not ready): an apply waits for them, bounded,
@@ -31,16 +32,22 @@ export function enrolment(observed: ObservedState): Enrolment {
     if (claimants.length > 1 && broker.state === 'running') continue;
     const state = broker.state;
     if (state === 'terminated') continue;
-    if (state !== undefined && state !== 'running' && state !== 'unknown') {
+    // A broker already mapped keeps its ports whatever its state: the planner reports it as down and leaves it alone.
+    if (mapped.has(id)) continue;
+    if (!instanceRuns(broker)) {
       excluded.set(id, `is ${state}: not registered, pushed or restarted until it runs`);
-      if (state === 'pending' && !mapped.has(id)) waiting.push(id);
+      if (state === 'pending') waiting.push(id);
       continue;
     }
-    if (mapped.has(id)) continue;
     if (broker.commandReady === false) {
       excluded.set(id, 'is new and its run-command agent (SSM) is not online yet: enrolled once it is');
       waiting.push(id);
     }
   }
   return { excluded, waiting: waiting.sort((a, b) => a - b) };
+}
+
+/** The instance runs, or does not say (the local provider, a cloud that cannot tell). */
+export function instanceRuns(broker: ObservedState['brokers'][number]): boolean {
+  return broker.state === undefined || broker.state === 'running' || broker.state === 'unknown';
 }

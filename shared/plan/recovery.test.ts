@@ -71,12 +71,39 @@ describe('plan: ports recovered from what running brokers advertise', () => {
   });
 });
 
-describe('plan: a broker that is down', () => {
-  it('is down when Kafka answers without it, or its instance is stopped: not pushed, not restarted, drift that needs a person', () => {
-    const brokers = [broker(1), broker(2), broker(3, { state: 'stopped' })];
+describe('plan: what is not a port move', () => {
+  it('a broker the ledger holds a port for, advertising a port no mapping routes to it, is repaired without opt-in', () => {
+    // Config management put broker 1 on port 9500; the ledger holds 9093 for it and nothing routes 9500 to it, so no
+    // consumer can be using 9500 through the load balancer.
     const result = plan(
       awsSpec(),
-      observedState(brokers, [], { kafka: { controllerId: 1, liveBrokers: [1] }, brokerConfigs: running({ 1: 9093 }) }),
+      observedState([broker(1)], [brokerMapping(broker(1), 9093)], { brokerConfigs: running({ 1: 9500 }) }),
+    );
+    expect(result.portMoves).toEqual([]);
+    expect(result.brokers[0]).toMatchObject({ restart: true });
+    expect(driftOf(result, { action: 'repair', allowPortMoves: false })).toMatchObject({ repair: true, held: [] });
+  });
+
+  it('a broker advertising another host than the load balancer’s is a listener change, not a port move', () => {
+    const views = desired(1, 9500);
+    views['EXTERNAL'] = { ...views['EXTERNAL']!, advertised: { host: 'kafka-1.old.internal', port: 9500 } };
+    const result = plan(awsSpec(), observedState([broker(1)], [], { brokerConfigs: { 1: { running: views } } }));
+    expect(result.portMoves).toEqual([]);
+    expect(result.warnings.filter((w) => w.startsWith('MOVES PORT: '))).toEqual([]);
+  });
+});
+
+describe('plan: a broker that is down', () => {
+  it('is down when Kafka answers without it, or its instance is stopped: not pushed, not restarted, drift that needs a person', () => {
+    // Broker 3 was mapped before its instance stopped, and its target has since been deregistered; broker 4, stopped
+    // too, never was mapped. RegisterTargets refuses a stopped instance: nothing is registered for either.
+    const brokers = [broker(1), broker(2), broker(3, { state: 'stopped' }), broker(4, { state: 'stopped' })];
+    const result = plan(
+      awsSpec(),
+      observedState(brokers, [brokerMapping(broker(3), 9095, { targets: [] })], {
+        kafka: { controllerId: 1, liveBrokers: [1] },
+        brokerConfigs: running({ 1: 9093 }),
+      }),
     );
     const byId = Object.fromEntries(result.brokers.map((b) => [b.id, b]));
     expect(byId[2]).toMatchObject({
@@ -90,7 +117,17 @@ describe('plan: a broker that is down', () => {
       reasons: [expect.stringContaining('broker 3 is down (instance stopped)')],
     });
     expect(result.restartOrder).toEqual([]);
-    expect(result.exposures[0]!.brokers.map((b) => b.id)).toEqual([1, 2, 3]); // they keep their ports
+    expect(result.exposures[0]!.brokers.map((b) => [b.id, b.port])).toEqual([
+      [1, 9093],
+      [2, 9094],
+      [3, 9095], // it keeps its port
+    ]);
+    const registered = result.actions.flatMap((a) => (a.kind === 'registerTargets' ? a.targets : []));
+    expect(registered.filter((t) => t.brokerId === 3 || t.brokerId === 4)).toEqual([]);
+    expect(byId[4]).toBeUndefined();
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/^broker 4 .* is stopped: not registered, pushed or restarted until it runs$/),
+    );
     expect(result.summary.inSync).toBe(false);
     const report = driftOf(result, { action: 'repair', allowPortMoves: false });
     expect(report.details.filter((d) => d.includes('is down'))).toHaveLength(2);

@@ -55,7 +55,7 @@ describe('instance lifecycle', () => {
     ]);
   });
 
-  it('a stopped broker is not registered, pushed to or restarted; its port stays reserved and it is reported', async () => {
+  it('a stopped broker keeps its port and registration, is reported down, and is not pushed to or restarted', async () => {
     bed = await AwsBed.start({ brokers: 3 });
     await bed.run('provision', { cluster: CLUSTER, mode: 'apply' });
     const stopped = bed.brokers.get(2)!;
@@ -64,10 +64,22 @@ describe('instance lifecycle', () => {
     bed.aws.resetCalls();
     const restartsBefore = bed.restartLog.length;
     const { output } = await bed.run('provision', { cluster: CLUSTER, mode: 'plan' });
-    const plan = (output as { plan: { warnings: string[]; actions: { kind: string; port?: number }[] } }).plan;
-    expect(plan.warnings.join('\n')).toMatch(/broker 2 .* is stopped: not registered, pushed or restarted/);
-    expect(plan.actions.filter((action) => action.kind === 'registerTargets')).toEqual([]);
-    expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'retireMapping', port: 9094 }));
+    const plan = (
+      output as {
+        plan: {
+          brokers: { id: number; configChange: string; restart: boolean; reasons: string[] }[];
+          actions: { kind: string; port?: number }[];
+          exposures: { brokers: { id: number; port: number }[] }[];
+        };
+      }
+    ).plan;
+    expect(plan.brokers.find((broker) => broker.id === 2)).toMatchObject({
+      configChange: 'down',
+      restart: false,
+      reasons: [expect.stringContaining('broker 2 is down (instance stopped)')],
+    });
+    expect(plan.actions).toEqual([]);
+    expect(plan.exposures[0]!.brokers.find((broker) => broker.id === 2)?.port).toBe(9094);
     expect(bed.aws.calls('ssm', 'SendCommand')).toEqual([]);
     expect(bed.restartLog.length).toBe(restartsBefore);
   });

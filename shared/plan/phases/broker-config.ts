@@ -13,7 +13,7 @@ import { BIND_HOST } from './types.ts';
  *    only if it differs); else `none`;
  *  - restart when the running broker (DescribeConfigs) differs; when the running config was not observed, restart
  *    whenever the file changes (or may change);
- *  - a broker that is down — its instance stopped or stopping, or Kafka answering without it among its live brokers —
+ *  - a broker that is down — its instance stopped, stopping or still pending, or Kafka answering without it among its live brokers —
  *    is `down`: neither pushed nor restarted (a restart would not bring it back, and the roll would wait on it until
  *    it times out). Its ports are kept; it gets its listeners when it is back. Only when Kafka answered at all can a
  *    broker be missing from it: with Kafka unreachable, nothing is known to be down.
@@ -100,7 +100,7 @@ export function planBroker(
 
 /** Why the broker is down, or undefined when it is up (or nothing says otherwise). */
 export function downReason(broker: DiscoveredBroker, observed: ObservedState): string | undefined {
-  if (broker.state === 'stopped' || broker.state === 'stopping')
+  if (broker.state === 'stopped' || broker.state === 'stopping' || broker.state === 'pending')
     return `broker ${broker.id} is down (instance ${broker.state})`;
   const live = observed.kafka?.liveBrokers;
   if (live !== undefined && !live.includes(broker.id)) {
