@@ -45,6 +45,7 @@ import {
   SpecNotStored,
   SpecTooLarge,
   TargetGroupNameTaken,
+  TargetGroupStillInUse,
   TargetInvalid,
 } from './providers/aws/errors.ts';
 import { ProviderAdaptersUnavailable } from './providers/errors.ts';
@@ -92,6 +93,7 @@ import {
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
   LockHeld,
+  LockLost,
   StepInputInvalid,
 } from './steps/errors.ts';
 import { TriggerEventInvalid } from './triggers/errors.ts';
@@ -117,6 +119,7 @@ export const ERROR_CATALOGUE = {
   BrokerIdentityMismatch,
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
+  LockLost,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,
@@ -173,6 +176,7 @@ export const ERROR_CATALOGUE = {
   TargetGroupNameTaken,
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
+  TargetGroupStillInUse,
   TargetInvalid,
   CommandTargetInvalid,
   CommandOutputTruncated,

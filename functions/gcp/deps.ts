@@ -63,7 +63,8 @@ export function createGcpStepDeps(clients: GcpDepsClients, options: GcpDepsOptio
     const { ComputeBrokerDiscovery } = await import('../../shared/providers/gcp/discovery.ts');
     return new ComputeBrokerDiscovery({ clients: await compute(), project });
   });
-  const loadBalancer = lazyPort<Required<LoadBalancer>>(
+  // No consumerRoutes: the PSC endpoint reaches every broker from any zone (no zonal load balancer nodes).
+  const loadBalancer = lazyPort<Omit<Required<LoadBalancer>, 'consumerRoutes'>>(
     ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint'],
     async () => {
       const { GcpLoadBalancer } = await import('../../shared/providers/gcp/load-balancer.ts');
@@ -74,7 +75,7 @@ export function createGcpStepDeps(clients: GcpDepsClients, options: GcpDepsOptio
     const { MetadataCommandChannel } = await import('../../shared/providers/gcp/metadata-command-channel.ts');
     return new MetadataCommandChannel({ clients: await compute(), project });
   });
-  const lock = lazyPort<ClusterLock>(['acquire', 'release'], async () => {
+  const lock = lazyPort<ClusterLock>(['acquire', 'release', 'holder', 'status', 'clear'], async () => {
     const { GcsClusterLock } = await import('../../shared/providers/gcp/lock.ts');
     return new GcsClusterLock({ bucket: await bucket(), clock });
   });

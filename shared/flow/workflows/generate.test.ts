@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { execute, loadWorkflow, type Value } from '../../../testkit/workflows/interpreter.ts';
 import { dispositionOfName, isErrorName } from '../../error-catalogue.ts';
+import type { DriftReport } from '../../steps/drift.ts';
 import { WORKFLOW_NAMES, WORKFLOWS } from '../index.ts';
 import { TASK_FUNCTIONS } from './functions.ts';
 import { renderWorkflowsYaml } from './generate.ts';
@@ -145,7 +146,16 @@ describe('executing the generated files', () => {
   it('drift with action repair reports it and starts provision in apply mode', async () => {
     script.set('brokerlink-discover', [discovered]);
     script.set('brokerlink-plan', [ok({ plan: { summary: { inSync: false } } })]);
-    script.set('brokerlink-report-drift', [ok({ drift: 2, details: ['endpoint 9094 detached'], action: 'repair' })]);
+    script.set('brokerlink-report-drift', [
+      ok({
+        cluster: 'orders',
+        drift: 2,
+        details: ['endpoint 9094 detached'],
+        action: 'repair',
+        repair: true,
+        held: [],
+      } satisfies DriftReport),
+    ]);
     script.set('executions', [
       ok({ name: 'projects/kafka-prod-1/locations/us-west1/workflows/brokerlink-provision/executions/e2' }),
     ]);

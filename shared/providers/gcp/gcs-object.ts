@@ -51,26 +51,34 @@ export async function readText(bucket: Bucket, name: string): Promise<string | n
   });
 }
 
-/** Writes under a generation precondition (0: must not exist); false when someone else wrote first (412). */
+/**
+ * Writes under a generation precondition (0: must not exist): the written object's generation (from the insert's
+ * answer), or undefined when someone else wrote first (412).
+ */
 export async function writeIfGeneration(
   bucket: Bucket,
   name: string,
   text: string,
   generation: number,
   contentType = 'application/json',
-): Promise<boolean> {
+): Promise<number | undefined> {
   return gcpCall('storage.objects.insert', async () => {
+    const file = bucket.file(name);
     try {
-      await bucket.file(name).save(text, {
+      await file.save(text, {
         resumable: false,
         contentType,
         preconditionOpts: { ifGenerationMatch: generation },
       });
-      return true;
     } catch (error) {
-      if (httpStatusOf(error) === 412) return false;
+      if (httpStatusOf(error) === 412) return undefined;
       throw error;
     }
+    const written = Number(file.metadata.generation);
+    if (!Number.isSafeInteger(written) || written <= 0) {
+      throw new TypeError(`storage.objects.insert of ${name} answered no object generation`);
+    }
+    return written;
   });
 }
 

@@ -76,8 +76,13 @@ export class GcsPortLedger implements PortLedger {
       const ledger = current === null ? emptyLedger(spec.cluster) : this.#parse(spec.cluster, current.text);
       const next = applyChange(ledger, change);
       if (next === null) return; // already so: nothing to write
-      if (await writeIfGeneration(this.#bucket, name, `${JSON.stringify(next, null, 1)}\n`, current?.generation ?? 0))
-        return;
+      const written = await writeIfGeneration(
+        this.#bucket,
+        name,
+        `${JSON.stringify(next, null, 1)}\n`,
+        current?.generation ?? 0,
+      );
+      if (written !== undefined) return;
       // Someone wrote between our read and our write: read again and apply the change to what is there now.
     }
     throw new GcpLedgerContended(
