@@ -1,13 +1,12 @@
 /**
- * Benchmark: Google Cloud API calls of a no-drift check of 48 brokers, through the real @google-cloud clients
- * against the stateful fakes (which count every request): load the spec (Cloud Storage), discover the brokers
- * (Compute aggregatedList by labels), list the NEG's port mappings, and check every PSC producer resource.
- * Prints one JSON line.
+ * Benchmark: Google Cloud API calls of the read side of an apply that finds 48 brokers converged, through the real
+ * @google-cloud clients against the stateful fakes (which count every request): load the spec (Cloud Storage),
+ * discover the brokers (Compute aggregatedList by labels), list the NEG's port mappings, and check every PSC
+ * producer resource (what ensureConsumerEndpoint reads). Prints one JSON line.
  *
  *   npx node bench/gcp-api-calls.ts
  *
- * Not counted (pending issue 8's load-balancer port): the ledger read for port retirement times (one Cloud Storage
- * read) — add 1 when it lands.
+ * The scheduled drift check itself, measured end to end on the bed, is bench/gcp-drift-calls.ts.
  */
 import { closeGcpClients, createGcpClients, createStorageClient } from '../shared/providers/gcp/clients.ts';
 import { ComputeBrokerDiscovery } from '../shared/providers/gcp/discovery.ts';

@@ -1,21 +1,29 @@
 /**
  * Benchmark: Cloud Workflows steps (what Workflows bills) of the generated files, executed by the bed's runner
  * (testkit/workflows) against scripted task functions over HTTP: a drift check without drift, a drift check that
- * finds drift and starts a repair, and provision in plan mode. Prints one JSON line.
+ * finds drift and starts a repair, and provision in plan mode. Provision in apply mode runs on the end-to-end bed
+ * (test/gcp/bed.ts: the real functions and adapters against fake Compute/Storage, test brokers, the metadata agent):
+ * the first apply of 3 brokers, and a re-run that changes nothing. Prints one JSON line.
  *
  *   npx node bench/gcp-workflow-steps.ts
- *
- * Provision in apply mode needs the load-balancer adapter on the start + poll port (issue 8), not landed yet.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLUSTER, GcpBed } from '../test/gcp/bed.ts';
 import { execute, loadWorkflow, type Value } from '../testkit/workflows/interpreter.ts';
 
 const answers: Record<string, unknown> = {
   'brokerlink-discover': { spec: { cluster: 'orders' }, observed: {} },
   'brokerlink-plan': { plan: { summary: { inSync: true } } },
-  'brokerlink-report-drift': { drift: 1, details: ['endpoint 9094 detached'], action: 'repair' },
+  'brokerlink-report-drift': {
+    cluster: 'orders',
+    drift: 1,
+    details: ['endpoint 9094 detached'],
+    action: 'repair',
+    repair: true,
+    held: [],
+  },
   executions: { name: 'projects/p/locations/l/workflows/brokerlink-provision/executions/e1' },
 };
 const server = createServer((req, res) => {
@@ -46,9 +54,25 @@ try {
   answers['brokerlink-plan'] = { plan: { summary: { inSync: false } } };
   const repair = await steps('drift-check', { cluster: 'orders' });
   const plan = await steps('provision', { cluster: 'orders', mode: 'plan', trigger: 'manual' });
+  const apply = await applySteps();
   process.stdout.write(
-    `${JSON.stringify({ figure: 'gcp-workflow-steps', driftCheckNoDrift: noDrift, driftCheckWithRepair: repair, provisionPlanMode: plan })}\n`,
+    `${JSON.stringify({ figure: 'gcp-workflow-steps', driftCheckNoDrift: noDrift, driftCheckWithRepair: repair, provisionPlanMode: plan, ...apply })}\n`,
   );
 } finally {
   server.close();
+}
+
+/** Provision in apply mode on the bed (hosts 127.0.2.201–250): 3 brokers from scratch, then a no-change re-run. */
+async function applySteps(): Promise<{ applyThreeBrokers: number; applyNoChange: number }> {
+  const bed = await GcpBed.start({ base: 200 });
+  try {
+    const run = async () => {
+      const result = await bed.run('provision', { cluster: CLUSTER, mode: 'apply' });
+      if (result.state !== 'SUCCEEDED') throw new Error(`apply failed: ${JSON.stringify(result.error)}`);
+      return result.steps;
+    };
+    return { applyThreeBrokers: await run(), applyNoChange: await run() };
+  } finally {
+    await bed.close();
+  }
 }
