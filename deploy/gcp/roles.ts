@@ -96,14 +96,18 @@ export const PRIVILEGE_GROUPS = {
       'compute.zoneOperations.get',
     ],
     predefinedRoles: ['roles/logging.logWriter'],
-    bucketRole: null,
+    // Read-only: before every push and restart the step checks the fence (locks/<cluster>.json still names this run).
+    bucketRole: 'roles/storage.objectViewer',
   },
   state: {
     roleId: 'brokerlinkState',
     title: 'brokerlink state',
-    description: 'Take and release the cluster lock; read specs (Cloud Storage only).',
+    description:
+      'Take and release the cluster lock; read specs (Cloud Storage); read the lock holder execution state.',
     serviceAccount: 'brokerlink-state',
-    permissions: ['compute.instances.get'],
+    // workflowexecutions.executions.get: a lock whose holder execution has ended (cancelled, failed without its
+    // release) is taken over at once instead of after its lease.
+    permissions: ['compute.instances.get', 'workflows.executions.get'],
     predefinedRoles: ['roles/logging.logWriter'],
     bucketRole: 'roles/storage.objectUser',
   },
