@@ -33,11 +33,18 @@ export interface GcpDepsClients {
   /** The state bucket (lock, specs, port ledger). */
   bucket: ClientSource<Bucket>;
   secretManager?: ClientSource<SecretManagerServiceClient>;
+  /**
+   * The Workflow Executions API, for the lock's live-holder check (a holder whose execution ended is taken over
+   * at once). Without it a holder is `unknown` and its lease decides.
+   */
+  executions?: ClientSource<ExecutionsClient>;
 }
 
 export interface GcpDepsOptions {
   /** The brokers' project (also of short `gcp-secretmanager:` references). */
   project: string;
+  /** The workflows' region (where the lock holder's execution is looked up). */
+  location?: string;
   clock?: Clock;
   /** Where log lines (drift reports) go; stdout by default. */
   write?: (line: string) => void;
@@ -77,7 +84,16 @@ export function createGcpStepDeps(clients: GcpDepsClients, options: GcpDepsOptio
   });
   const lock = lazyPort<ClusterLock>(['acquire', 'release', 'holder', 'status', 'clear'], async () => {
     const { GcsClusterLock } = await import('../../shared/providers/gcp/lock.ts');
-    return new GcsClusterLock({ bucket: await bucket(), clock });
+    const executions = clients.executions;
+    if (executions === undefined || options.location === undefined)
+      return new GcsClusterLock({ bucket: await bucket(), clock });
+    const { workflowExecutionState } = await import('../../shared/providers/gcp/execution-state.ts');
+    const client = await resolveClient(executions);
+    return new GcsClusterLock({
+      bucket: await bucket(),
+      clock,
+      executionState: workflowExecutionState(client, { project: options.project, location: options.location }),
+    });
   });
   const specs = lazyPort<SpecStore>(['load', 'save'], async () => {
     const { GcsSpecStore } = await import('../../shared/providers/gcp/spec-store.ts');
@@ -149,6 +165,7 @@ const clientsModule = once(() => import('../../shared/providers/gcp/clients.ts')
 const perContainer = once(() => {
   const config = readGcpConfig();
   const compute = once(async () => (await clientsModule()).createGcpClients());
+  const executions = once(async () => (await clientsModule()).createExecutionsClient());
   const bucket = once(async () =>
     (await clientsModule())
       .createStorageClient({ projectId: config.BROKERLINK_PROJECT })
@@ -160,11 +177,12 @@ const perContainer = once(() => {
         compute,
         bucket,
         secretManager: async () => (await clientsModule()).createSecretManagerClient(),
+        executions,
       },
-      { project: config.BROKERLINK_PROJECT },
+      { project: config.BROKERLINK_PROJECT, location: config.BROKERLINK_REGION },
     ),
     triggers: createGcpTriggerDeps(
-      { compute, bucket, executions: async () => (await clientsModule()).createExecutionsClient() },
+      { compute, bucket, executions },
       { project: config.BROKERLINK_PROJECT, location: config.BROKERLINK_REGION, bucketName: config.BROKERLINK_BUCKET },
     ),
   };

@@ -1,8 +1,9 @@
 /*
  * FAKE (test support): the Workflow Executions API as @google-cloud/workflows' ExecutionsClient speaks it with
  * `fallback: true` — create an execution (`argument` must be a JSON *string* of at most 32 KiB, labels of
- * lowercase keys/values ≤ 63 characters), list a workflow's executions with a `labels.KEY="VALUE"` filter (any
- * other filter is refused). Executions stay ACTIVE: what runs them is the test's business (`onCreate`).
+ * lowercase keys/values ≤ 63 characters), get one by name, list a workflow's executions with a `labels.KEY="VALUE"`
+ * filter (any other filter is refused). Executions stay ACTIVE until the test says otherwise (`state`): what runs
+ * them is the test's business (`onCreate`).
  */
 import { FakeHttpServer, GoogleApiError } from './http-fake.ts';
 
@@ -11,7 +12,7 @@ export interface FakeExecution {
   workflow: string;
   argument: unknown;
   labels: Record<string, string>;
-  state: 'ACTIVE' | 'SUCCEEDED' | 'FAILED';
+  state: 'ACTIVE' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 }
 
 const LABEL = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -61,6 +62,14 @@ export class FakeWorkflowExecutions {
       this.executions.push(execution);
       this.onCreate?.(execution);
       return { body: { name: execution.name, state: execution.state, argument: body.argument, labels } };
+    });
+    this.server.route('GET', '/v1/projects/{}/locations/{}/workflows/{}/executions/{}', (_r, [p, l, w, id]) => {
+      const name = `${parent(p!, l!, w!)}/executions/${id}`;
+      const execution = this.executions.find((e) => e.name === name);
+      if (execution === undefined) throw new GoogleApiError(404, 'notFound', `Resource '${name}' was not found`);
+      return {
+        body: { name, state: execution.state, argument: JSON.stringify(execution.argument), labels: execution.labels },
+      };
     });
     this.server.route('GET', '/v1/projects/{}/locations/{}/workflows/{}/executions', (r, [p, l, w]) => {
       parent(p!, l!, w!);
