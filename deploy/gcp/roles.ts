@@ -102,8 +102,7 @@ export const PRIVILEGE_GROUPS = {
   state: {
     roleId: 'brokerlinkState',
     title: 'brokerlink state',
-    description:
-      'Take and release the cluster lock; read specs (Cloud Storage); read the lock holder execution state.',
+    description: 'Take and release the cluster lock; read specs (Cloud Storage); read the lock holder execution state.',
     serviceAccount: 'brokerlink-state',
     // workflowexecutions.executions.get: a lock whose holder execution has ended (cancelled, failed without its
     // release) is taken over at once instead of after its lease.
