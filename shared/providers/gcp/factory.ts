@@ -1,5 +1,5 @@
 import type { ProviderFactory } from '../registry.ts';
-import { createGcpClients, createSecretManagerClient, createStorageClient } from './clients.ts';
+import { createExecutionsClient, createGcpClients, createSecretManagerClient, createStorageClient } from './clients.ts';
 import { GcpProviderNotConfigured } from './errors.ts';
 import { createGcpAdapters } from './index.ts';
 import { specObjectName } from './spec-store.ts';
@@ -25,9 +25,16 @@ export const gcpFactory: ProviderFactory<GcpFactoryOptions> = (spec, options) =>
       'set BROKERLINK_BUCKET to the state bucket of the brokerlink deployment (deploy/gcp config: bucket); it holds the port ledger, the lock and the specs',
     );
   const bucket = createStorageClient({ projectId: gcp.project }).bucket(bucketName);
+  // The lock's holder is looked up where the workflows run (deploy/gcp config: region; default the brokers').
+  const location = env['BROKERLINK_REGION'] || gcp.region;
   const adapters = createGcpAdapters(
-    { compute: createGcpClients(), bucket, secretManager: createSecretManagerClient() },
-    { project: gcp.project, env },
+    {
+      compute: createGcpClients(),
+      bucket,
+      secretManager: createSecretManagerClient(),
+      executions: createExecutionsClient(),
+    },
+    { project: gcp.project, location, env },
   );
   return {
     ...adapters,

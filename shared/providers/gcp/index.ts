@@ -7,9 +7,11 @@
  */
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import type { Bucket } from '@google-cloud/storage';
+import type { ExecutionsClient } from '@google-cloud/workflows';
 import type { Clock } from '../../ports.ts';
 import type { GcpClients } from './clients.ts';
 import { ComputeBrokerDiscovery } from './discovery.ts';
+import { workflowExecutionState } from './execution-state.ts';
 import { GcsPortLedger } from './ledger.ts';
 import { GcpLoadBalancer } from './load-balancer.ts';
 import { GcsClusterLock } from './lock.ts';
@@ -39,11 +41,15 @@ export interface GcpAdapterClients {
   /** The state bucket: cluster lock, specs, port ledger. */
   bucket: Bucket;
   secretManager?: SecretManagerServiceClient;
+  /** The Workflow Executions API: is a lock's holder execution still running? (absent: the lease decides) */
+  executions?: ExecutionsClient;
 }
 
 export interface GcpAdapterOptions {
   /** The project of the brokers (and of short `gcp-secretmanager:` references). */
   project: string;
+  /** The workflows' region (where a lock holder's execution is looked up); needed with `executions`. */
+  location?: string;
   clock?: Clock;
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -57,7 +63,13 @@ export function createGcpAdapters(clients: GcpAdapterClients, options: GcpAdapte
     loadBalancer: new GcpLoadBalancer({ clients: clients.compute, ledger }),
     ledger,
     commands: new MetadataCommandChannel({ clients: clients.compute, project }),
-    lock: new GcsClusterLock({ bucket: clients.bucket, ...clock }),
+    lock: new GcsClusterLock({
+      bucket: clients.bucket,
+      ...clock,
+      ...(clients.executions === undefined || options.location === undefined
+        ? {}
+        : { executionState: workflowExecutionState(clients.executions, { project, location: options.location }) }),
+    }),
     specs: new GcsSpecStore({ bucket: clients.bucket }),
     secrets: new GcpSecretResolver({
       project,
