@@ -4,8 +4,9 @@ import type { ProviderProfile } from '../profile.ts';
 export const alicloudProfile: ProviderProfile<'alicloud'> = {
   kind: 'alicloud',
   bootstrap: { model: 'fan-out' },
-  // 50 listeners per NLB by default, adjustable by quota request: the planner cannot see a raised quota.
-  listenerQuota: { limit: 50, adjustable: true },
+  // 50 listeners per NLB by default, adjustable by quota request; the spec's `listenerQuota` says what this
+  // account has (default 50), and the planner holds the spec to it.
+  listenerQuota: { limit: 50, adjustable: true, stated: (alicloud) => alicloud.listenerQuota },
   firewall: {
     model: 'security-group',
     consumerCidrs: (alicloud) => (alicloud.securityGroupId === undefined ? undefined : alicloud.consumerCidrs),
