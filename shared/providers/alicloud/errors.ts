@@ -1,0 +1,98 @@
+import { BrokerlinkError } from '../../errors.ts';
+
+/*
+ * Errors of the Alibaba Cloud adapters. Each declares what the orchestrator (CloudFlow, the local runner) does
+ * next: throttling and server faults are retried, an agent that has not come up yet is waited for, everything
+ * else needs a person or a new plan. The SDK error is kept as `cause`; `code` is Alibaba's error code.
+ */
+
+/** Alibaba throttled the call (Throttling, Throttling.User, …). Retry the step later. */
+export class AlicloudThrottled extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'AlicloudThrottled';
+  constructor(operation: string, code: string, options?: ErrorOptions) {
+    super(`${operation} was throttled by Alibaba Cloud (${code}); retry later`, {
+      ...options,
+      context: { operation, code },
+    });
+  }
+}
+
+/** Alibaba answered with a server-side fault (5xx, ServiceUnavailable) or could not be reached. Retry later. */
+export class AlicloudServiceUnavailable extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'AlicloudServiceUnavailable';
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(`${operation} failed on the Alibaba Cloud side: ${detail}`, { ...options, context: { operation } });
+  }
+}
+
+/** Any other Alibaba error (access denied, invalid parameter, quota …): `code` says which. */
+export class AlicloudCallFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudCallFailed';
+  readonly code: string;
+  constructor(operation: string, code: string, detail: string, options?: ErrorOptions) {
+    super(`${operation} failed: ${code}: ${detail}`, { ...options, context: { operation, code } });
+    this.code = code;
+  }
+}
+
+/** The instance's Cloud Assistant Agent is not running or not answering yet (right after boot). Wait, then retry. */
+export class CloudAssistantAgentNotReady extends BrokerlinkError {
+  static readonly disposition = 'wait';
+  override readonly name = 'CloudAssistantAgentNotReady';
+  constructor(instanceId: string, code: string, options?: ErrorOptions) {
+    super(`Cloud Assistant on ${instanceId} cannot take commands yet (${code}); brokerlink waits and tries again`, {
+      ...options,
+      context: { instanceId, code },
+    });
+  }
+}
+
+/**
+ * A value meant for a Cloud Assistant parameter is not of the inert alphabet (letters, digits, `. _ @ + / = -`).
+ * Cloud Assistant substitutes `{{ }}` parameters as plain text, so such a value would become shell code: it is
+ * refused before anything is sent.
+ */
+export class CloudAssistantValueUnsafe extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'CloudAssistantValueUnsafe';
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(`${field} ${problem}; nothing was sent to the broker`, { context: { field } });
+    this.field = field;
+  }
+}
+
+/** The command would exceed Cloud Assistant's 24 KB (Base64 content + parameters) limit. */
+export class CloudAssistantCommandTooLarge extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'CloudAssistantCommandTooLarge';
+  constructor(bytes: number, limit: number, what: string) {
+    super(
+      `${what} is ${bytes} bytes after Base64 encoding, over Cloud Assistant's ${limit}-byte limit; nothing was sent`,
+      {
+        context: { bytes, limit },
+      },
+    );
+  }
+}
+
+/** Cloud Assistant dropped part of the output (over 24 KB): the answer cannot be trusted, so the step stops. */
+export class CloudAssistantOutputDropped extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'CloudAssistantOutputDropped';
+  constructor(invokeId: string, dropped: number) {
+    super(
+      `Cloud Assistant invocation ${invokeId} dropped ${dropped} bytes of output (it keeps 24 KB); brokerlink does not act on a truncated answer`,
+      { context: { invokeId, dropped } },
+    );
+  }
+}
+
+/** The broker cannot be addressed through Cloud Assistant (no ECS instance id). */
+export class CloudAssistantTargetInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'CloudAssistantTargetInvalid';
+}
