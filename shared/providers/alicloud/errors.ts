@@ -96,3 +96,12 @@ export class CloudAssistantTargetInvalid extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'CloudAssistantTargetInvalid';
 }
+
+/** A secret reference could not be resolved (unknown KMS secret, unset variable, unsupported scheme). */
+export class AlicloudSecretUnavailable extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudSecretUnavailable';
+  constructor(reference: string, problem: string, options?: ErrorOptions) {
+    super(`secret ${reference} is unavailable: ${problem}`, { ...options, context: { reference } });
+  }
+}
