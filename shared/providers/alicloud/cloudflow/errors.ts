@@ -12,9 +12,15 @@ export class FlowExecutionFailed extends BrokerlinkError {
   override readonly name = 'FlowExecutionFailed';
   readonly error: string;
   readonly flowCause: string;
-  constructor(error: string, cause: string) {
-    super(`execution failed: ${error}: ${cause}`, { context: { error } });
+  /** The input of the Fail state that ended the execution (the flows put the step's error in `error`). */
+  readonly failInput: unknown;
+  constructor(error: string, cause: string, failInput?: unknown) {
+    const inner = (failInput as { error?: { Error?: string; Cause?: string } } | undefined)?.error;
+    super(`execution failed: ${error}: ${cause}${inner?.Error ? ` (${inner.Error}: ${inner.Cause ?? ''})` : ''}`, {
+      context: { error },
+    });
     this.error = error;
     this.flowCause = cause;
+    this.failInput = failInput;
   }
 }

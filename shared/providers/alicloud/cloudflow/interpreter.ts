@@ -138,10 +138,18 @@ const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(reso
 export async function runFlow(text: string, input: Record<string, unknown>, options: FlowRunOptions): Promise<unknown> {
   const flow = parseFlow(text);
   const context = { Execution: { Input: input, Name: options.executionName } };
+  let last: unknown;
+  const tracked = {
+    ...options,
+    onState: (event: { state: string; type: string; input: unknown }) => {
+      if (event.type === 'Fail') last = event.input;
+      options.onState?.(event);
+    },
+  };
   try {
-    return await runStates(flow, input, context, options);
+    return await runStates(flow, input, context, tracked);
   } catch (error) {
-    if (error instanceof TaskError) throw new FlowExecutionFailed(error.error, error.flowCause);
+    if (error instanceof TaskError) throw new FlowExecutionFailed(error.error, error.flowCause, last);
     throw error;
   }
 }
