@@ -27,6 +27,19 @@ import {
   PropertiesSyntaxError,
   UnsupportedListenerConfig,
 } from './properties/errors.ts';
+import { FdlUnsupported, FlowExecutionFailed } from './providers/alicloud/cloudflow/errors.ts';
+import {
+  AlicloudCallFailed,
+  AlicloudSecretUnavailable,
+  AlicloudServiceUnavailable,
+  AlicloudThrottled,
+  CloudAssistantAgentNotReady,
+  CloudAssistantCommandTooLarge,
+  CloudAssistantOutputDropped,
+  CloudAssistantTargetInvalid,
+  CloudAssistantValueUnsafe,
+} from './providers/alicloud/errors.ts';
+import { AlicloudSpecNotStored } from './providers/alicloud/oss-lock.ts';
 import {
   AwsCallFailed,
   AwsProviderNotConfigured,
@@ -86,6 +99,19 @@ import { TriggerEventInvalid } from './triggers/errors.ts';
  * no workflow ever sees them.
  */
 export const ERROR_CATALOGUE = {
+  // alicloud provider
+  AlicloudThrottled,
+  AlicloudServiceUnavailable,
+  AlicloudCallFailed,
+  AlicloudSecretUnavailable,
+  AlicloudSpecNotStored,
+  CloudAssistantAgentNotReady,
+  CloudAssistantValueUnsafe,
+  CloudAssistantCommandTooLarge,
+  CloudAssistantOutputDropped,
+  CloudAssistantTargetInvalid,
+  FdlUnsupported,
+  FlowExecutionFailed,
   // steps
   LockHeld,
   CommandFailed,

@@ -41,6 +41,8 @@ export class AlicloudCallFailed extends BrokerlinkError {
 /** The instance's Cloud Assistant Agent is not running or not answering yet (right after boot). Wait, then retry. */
 export class CloudAssistantAgentNotReady extends BrokerlinkError {
   static readonly disposition = 'wait';
+  /** A booting instance's agent registers within a few minutes: 20 tries 15 s apart. */
+  static readonly retryPolicy = { intervalSeconds: 15, maxAttempts: 20, backoffRate: 1 };
   override readonly name = 'CloudAssistantAgentNotReady';
   constructor(instanceId: string, code: string, options?: ErrorOptions) {
     super(`Cloud Assistant on ${instanceId} cannot take commands yet (${code}); brokerlink waits and tries again`, {

@@ -76,7 +76,7 @@ describe('OssClusterLock', () => {
 describe('OssSpecStore', () => {
   it('stores and loads the spec text, and names the object when none is stored', async () => {
     const specs = new OssSpecStore({ store: store() });
-    await expect(specs.load('orders')).rejects.toMatchObject({ name: 'SpecNotStored' });
+    await expect(specs.load('orders')).rejects.toMatchObject({ name: 'AlicloudSpecNotStored' });
     await specs.save('orders', 'cluster: orders\n');
     expect(await specs.load('orders')).toBe('cluster: orders\n');
     expect(oss.buckets.get('brokerlink-state')!.has('brokerlink/specs/orders.yaml')).toBe(true);

@@ -139,7 +139,7 @@ export class OssSpecStore implements SpecStore {
   }
   async load(cluster: string): Promise<string> {
     const body = await alicloudCall('oss:GetObject', () => this.#store.get(this.key(cluster)));
-    if (body === undefined) throw new SpecNotStored(cluster, this.key(cluster));
+    if (body === undefined) throw new AlicloudSpecNotStored(cluster, this.key(cluster));
     return body.toString('utf8');
   }
   async save(cluster: string, text: string): Promise<void> {
@@ -148,9 +148,9 @@ export class OssSpecStore implements SpecStore {
 }
 
 /** No spec is stored for this cluster: push one with `brokerlink push-spec`. */
-export class SpecNotStored extends BrokerlinkError {
+export class AlicloudSpecNotStored extends BrokerlinkError {
   static readonly disposition = 'fail';
-  override readonly name = 'SpecNotStored';
+  override readonly name = 'AlicloudSpecNotStored';
   constructor(cluster: string, key: string) {
     super(`no spec is stored for cluster "${cluster}" (OSS object ${key}); store one with brokerlink push-spec`, {
       context: { cluster, key },

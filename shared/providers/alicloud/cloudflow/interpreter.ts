@@ -55,15 +55,8 @@ interface Flow {
   States: FdlState[];
 }
 
-class TaskError extends Error {
-  readonly error: string;
-  readonly flowCause: string;
-  constructor(error: string, cause: string) {
-    super(`${error}: ${cause}`);
-    this.error = error;
-    this.flowCause = cause;
-  }
-}
+/** Inside a run, a state's error is a FlowExecutionFailed until a Retry or Catch handles it. */
+const TaskError = FlowExecutionFailed;
 
 const KNOWN_KEYS: Record<string, string[]> = {
   Pass: ['InputConstructor', 'OutputConstructor'],
@@ -149,7 +142,7 @@ export async function runFlow(text: string, input: Record<string, unknown>, opti
   try {
     return await runStates(flow, input, context, tracked);
   } catch (error) {
-    if (error instanceof TaskError) throw new FlowExecutionFailed(error.error, error.flowCause, last);
+    if (error instanceof FlowExecutionFailed) throw new FlowExecutionFailed(error.error, error.flowCause, last);
     throw error;
   }
 }

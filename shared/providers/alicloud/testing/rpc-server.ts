@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BrokerlinkError } from '../../../errors.ts';
 import { SignatureVerifier } from './acs3-signature.ts';
 
 export const FAKE_ACCESS_KEY_ID = 'LTAI5tFakeBrokerlinkTest';
@@ -17,7 +18,8 @@ export const FAKE_ACCESS_KEY_SECRET = 'fake-secret-for-the-alibaba-test-bed';
 export const FAKE_HOST = '127.0.3.1';
 
 /** An error the fake answers with, as the service documents it (HTTP status + Code). */
-export class FakeApiError extends Error {
+export class FakeApiError extends BrokerlinkError {
+  static readonly disposition = 'fail';
   override readonly name = 'FakeApiError';
   readonly status: number;
   readonly code: string;
