@@ -6,21 +6,23 @@ export class FdlUnsupported extends BrokerlinkError {
   override readonly name = 'FdlUnsupported';
 }
 
-/** An execution ended in a Fail state or with an uncaught error; `error` and `cause` are CloudFlow's. */
+/**
+ * An execution ended in a Fail state or with an error nothing caught. `code` and `detail` are CloudFlow's (a Fail
+ * state's `Code` and `Detail`, or the uncaught error's); `failInput` is the input of the Fail state that ended the
+ * execution, where brokerlink's flows keep the caught error (`error: { Code, Detail }`).
+ */
 export class FlowExecutionFailed extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'FlowExecutionFailed';
-  readonly error: string;
-  readonly flowCause: string;
-  /** The input of the Fail state that ended the execution (the flows put the step's error in `error`). */
+  readonly code: string;
+  readonly detail: string;
   readonly failInput: unknown;
-  constructor(error: string, cause: string, failInput?: unknown) {
-    const inner = (failInput as { error?: { Error?: string; Cause?: string } } | undefined)?.error;
-    super(`execution failed: ${error}: ${cause}${inner?.Error ? ` (${inner.Error}: ${inner.Cause ?? ''})` : ''}`, {
-      context: { error },
-    });
-    this.error = error;
-    this.flowCause = cause;
+  constructor(code: string, detail: string, failInput?: unknown, options?: { cause?: unknown }) {
+    const caught = (failInput as { error?: { Code?: unknown; Detail?: unknown } } | undefined)?.error;
+    const cause = typeof caught?.Detail === 'string' ? ` (${String(caught.Code)}: ${caught.Detail})` : '';
+    super(`execution failed: ${code}: ${detail}${cause}`, { context: { code }, cause: options?.cause });
+    this.code = code;
+    this.detail = detail;
     this.failInput = failInput;
   }
 }

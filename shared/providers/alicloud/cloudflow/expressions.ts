@@ -1,10 +1,13 @@
 /*
  * The part of CloudFlow's FDL expression language that brokerlink's flows use, written from the public FDL
- * reference ("Inputs and outputs", "Choice"):
- *  - paths: `$Input`, `$Output`, `$Item`, `$Context.Execution.Input`, `$Context.Execution.Name`, then `.field`
- *    and `[index]` steps;
+ * reference ("Inputs and outputs", "Data passing", "Choice", "Built-in functions"):
+ *  - paths: `$Input`, `$Output`, `$Item`, `$Context.Execution.Input`, `$Context.Execution.Name`,
+ *    `$Context.Current.Error.Code` / `.Detail`, then `.field` and `[index]` steps; a step into an absent value reads
+ *    as absent (and compares equal to `null`);
  *  - conditions (Choice): `==  !=  <  <=  >  >=`, `&&  ||`, prefix `!`, parentheses, string constants in double
  *    quotes or backticks, numbers, `true`, `false`, `null`;
+ *  - built-in functions (in constructors): `length(x)` (array, map or string), `get(array, index)`,
+ *    `intAdd(a, b)`. Their names and purpose are the reference's; the argument order is our reading of it;
  *  - constructors (InputConstructor, OutputConstructor, ItemConstructor, Parameters): a key ending in `.$` takes the
  *    value of its expression, other keys their literal value, recursively.
  * Anything else is refused with FdlUnsupported, so a flow cannot silently rely on something this interpreter
@@ -14,9 +17,34 @@ import { FdlUnsupported } from './errors.ts';
 
 export type Scope = Readonly<Record<string, unknown>>;
 
-type Token = { kind: 'path'; text: string } | { kind: 'literal'; value: unknown } | { kind: 'op'; text: string };
+type Token =
+  | { kind: 'path'; text: string }
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'op'; text: string }
+  | { kind: 'call'; name: string };
 
-const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')'];
+const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', ','];
+
+const BUILT_INS: Readonly<Record<string, (args: unknown[], source: string) => unknown>> = {
+  length: ([value], source) => {
+    if (typeof value === 'string' || Array.isArray(value)) return value.length;
+    if (value !== null && typeof value === 'object') return Object.keys(value).length;
+    throw new FdlUnsupported(`expression "${source}": length() of something that is not an array, map or string`);
+  },
+  get: ([collection, key], source) => {
+    if (Array.isArray(collection) && Number.isInteger(key)) return collection[key as number];
+    if (collection !== null && typeof collection === 'object' && typeof key === 'string') {
+      return (collection as Record<string, unknown>)[key];
+    }
+    throw new FdlUnsupported(`expression "${source}": get() needs an array and an index, or a map and a key`);
+  },
+  intAdd: ([a, b], source) => {
+    if (!Number.isInteger(a) || !Number.isInteger(b)) {
+      throw new FdlUnsupported(`expression "${source}": intAdd() adds two integers`);
+    }
+    return (a as number) + (b as number);
+  },
+};
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -53,6 +81,15 @@ function tokenize(source: string): Token[] {
       i += word[0].length;
       continue;
     }
+    const call = /^([A-Za-z][A-Za-z0-9]*)\s*\(/.exec(source.slice(i));
+    if (call !== null) {
+      if (!Object.hasOwn(BUILT_INS, call[1]!)) {
+        throw new FdlUnsupported(`expression "${source}": built-in function ${call[1]}() is outside the subset`);
+      }
+      tokens.push({ kind: 'call', name: call[1]! });
+      i += call[0].length;
+      continue;
+    }
     const op = OPERATORS.find((candidate) => source.startsWith(candidate, i));
     if (op === undefined) throw new FdlUnsupported(`expression "${source}": "${c}" is outside the supported subset`);
     tokens.push({ kind: 'op', text: op });
@@ -74,7 +111,9 @@ export function resolvePath(path: string, scope: Scope): unknown {
   return value;
 }
 
-/** Evaluates an expression (a path alone, or a condition). */
+const isOp = (token: Token | undefined, text: string) => token?.kind === 'op' && token.text === text;
+
+/** Evaluates an expression (a path, a built-in call, or a condition). */
 export function evaluate(source: string, scope: Scope): unknown {
   const tokens = tokenize(source);
   let at = 0;
@@ -85,9 +124,21 @@ export function evaluate(source: string, scope: Scope): unknown {
     if (token === undefined) throw new FdlUnsupported(`expression "${source}" ends early`);
     if (token.kind === 'literal') return token.value;
     if (token.kind === 'path') return resolvePath(token.text, scope);
+    if (token.kind === 'call') {
+      const args: unknown[] = [];
+      if (!isOp(peek(), ')')) {
+        for (;;) {
+          args.push(or());
+          if (!isOp(peek(), ',')) break;
+          take();
+        }
+      }
+      if (!isOp(take(), ')')) throw new FdlUnsupported(`expression "${source}": missing ")" after arguments`);
+      return BUILT_INS[token.name]!(args, source);
+    }
     if (token.text === '(') {
       const value = or();
-      if (take()?.kind !== 'op') throw new FdlUnsupported(`expression "${source}": missing ")"`);
+      if (!isOp(take(), ')')) throw new FdlUnsupported(`expression "${source}": missing ")"`);
       return value;
     }
     if (token.text === '!') return !primary();
@@ -99,11 +150,12 @@ export function evaluate(source: string, scope: Scope): unknown {
     if (next?.kind === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(next.text)) {
       take();
       const right = primary();
+      const same = left === right || (left == null && right === null);
       switch (next.text) {
         case '==':
-          return left === right || (left === undefined && right === null);
+          return same;
         case '!=':
-          return !(left === right || (left === undefined && right === null));
+          return !same;
         case '<':
           return (left as number) < (right as number);
         case '<=':
@@ -118,7 +170,7 @@ export function evaluate(source: string, scope: Scope): unknown {
   };
   const and = (): unknown => {
     let value = comparison();
-    while (peek()?.kind === 'op' && (peek() as { text: string }).text === '&&') {
+    while (isOp(peek(), '&&')) {
       take();
       const right = comparison();
       value = Boolean(value) && Boolean(right);
@@ -127,7 +179,7 @@ export function evaluate(source: string, scope: Scope): unknown {
   };
   function or(): unknown {
     let value = and();
-    while (peek()?.kind === 'op' && (peek() as { text: string }).text === '||') {
+    while (isOp(peek(), '||')) {
       take();
       const right = and();
       value = Boolean(value) || Boolean(right);
