@@ -107,7 +107,7 @@ describe('CloudAssistantChannel', () => {
           securityProtocol: 'PLAINTEXT',
         },
       ],
-      { path: propertiesPath() },
+      { path: propertiesPath(), expectedNodeId: 1 },
     );
     if (!write.changed) throw new Error('expected a change');
     const status = await run(1, write.command);
@@ -190,6 +190,7 @@ describe('CloudAssistantChannel', () => {
           action: 'read',
           path: `x'; touch ${canary}; '`,
           expectedSha256: '',
+          expectedNodeId: '',
           contentGzipBase64: '',
           systemdUnit: '',
           script: '',
@@ -207,6 +208,7 @@ describe('CloudAssistantChannel', () => {
       path: propertiesPath(),
       expectedSha256: 'a'.repeat(64),
       contentBase64: incompressible,
+      expectedNodeId: 1,
     };
     await expect(channel.start(target(1), command)).rejects.toMatchObject({ name: 'CloudAssistantCommandTooLarge' });
     expect(runCommandCalls()).toEqual([]);
@@ -224,6 +226,7 @@ describe('CloudAssistantChannel', () => {
       path: propertiesPath(),
       expectedSha256: read.sha256,
       contentBase64: Buffer.from(big).toString('base64'),
+      expectedNodeId: 1,
     };
     expect(await run(2, command)).toMatchObject({ state: 'succeeded' });
     expect(await readFile(join(bed, 'hosts', '2', 'config', 'server.properties'), 'utf8')).toBe(big);

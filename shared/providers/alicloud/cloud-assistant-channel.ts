@@ -138,6 +138,7 @@ export function commandParameters(command: BrokerCommand): CommandParameters {
     action: command.kind === 'read-config' ? 'read' : command.kind === 'write-config' ? 'write' : 'restart',
     path: '',
     expectedSha256: '',
+    expectedNodeId: '',
     contentGzipBase64: '',
     systemdUnit: '',
     script: '',
@@ -156,6 +157,7 @@ export function commandParameters(command: BrokerCommand): CommandParameters {
     values.path = command.path;
     if (command.kind === 'write-config') {
       values.expectedSha256 = command.expectedSha256;
+      values.expectedNodeId = String(command.expectedNodeId);
       values.contentGzipBase64 = gzipSync(Buffer.from(command.contentBase64, 'base64'), { level: 9 }).toString(
         'base64',
       );
