@@ -29,7 +29,10 @@ import {
 } from './properties/errors.ts';
 import { FdlUnsupported, FlowExecutionFailed } from './providers/alicloud/cloudflow/errors.ts';
 import {
+  AlicloudBrokerInstanceInvalid,
   AlicloudCallFailed,
+  AlicloudDuplicateNodeId,
+  AlicloudProviderNotConfigured,
   AlicloudSecretUnavailable,
   AlicloudServiceUnavailable,
   AlicloudThrottled,
@@ -110,6 +113,9 @@ export const ERROR_CATALOGUE = {
   CloudAssistantCommandTooLarge,
   CloudAssistantOutputDropped,
   CloudAssistantTargetInvalid,
+  AlicloudBrokerInstanceInvalid,
+  AlicloudDuplicateNodeId,
+  AlicloudProviderNotConfigured,
   FdlUnsupported,
   FlowExecutionFailed,
   // steps

@@ -107,3 +107,34 @@ export class AlicloudSecretUnavailable extends BrokerlinkError {
     super(`secret ${reference} is unavailable: ${problem}`, { ...options, context: { reference } });
   }
 }
+
+/** Instances carry brokerlink's tags but cannot be brokers as tagged (no or bad node id tag, no private address). */
+export class AlicloudBrokerInstanceInvalid extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudBrokerInstanceInvalid';
+  constructor(nodeIdTag: string, problems: readonly { instanceId: string; reason: string }[]) {
+    super(
+      `ECS instances selected as brokers cannot be used: ${problems.map((p) => `${p.instanceId}: ${p.reason}`).join('; ')}. ` +
+        `Fix the tags: every selected instance needs a "${nodeIdTag}" tag holding its Kafka node id.`,
+      { context: { nodeIdTag, instances: problems.map((p) => p.instanceId) } },
+    );
+  }
+}
+
+/** Two running ECS instances claim the same Kafka node id: which one is the broker is not for brokerlink to guess. */
+export class AlicloudDuplicateNodeId extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudDuplicateNodeId';
+  constructor(nodeId: number, instanceIds: readonly string[]) {
+    super(
+      `running ECS instances ${instanceIds.join(', ')} all claim Kafka node id ${nodeId}; untag the one that is not the broker`,
+      { context: { nodeId, instanceIds: [...instanceIds] } },
+    );
+  }
+}
+
+/** An Alibaba adapter was handed a spec without `provider.alicloud`. */
+export class AlicloudProviderNotConfigured extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudProviderNotConfigured';
+}

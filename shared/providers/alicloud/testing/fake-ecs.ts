@@ -100,10 +100,15 @@ export function ecsService(state: EcsState): RpcService {
         const ids = idsText === undefined ? undefined : (JSON.parse(idsText) as string[]);
         const tags = params.objects('Tag');
         const vpcId = params.get('VpcId');
+        const status = params.get('Status');
+        if (status !== undefined && !['Pending', 'Running', 'Starting', 'Stopping', 'Stopped'].includes(status)) {
+          throw new FakeApiError(400, 'InvalidStatus.ValueNotSupported', `Status ${status} is not supported.`);
+        }
         const matches = [...state.instances.values()].filter(
           (instance) =>
             (ids === undefined || ids.includes(instance.instanceId)) &&
             (vpcId === undefined || instance.vpcId === vpcId) &&
+            (status === undefined || instance.status === status) &&
             tags.every(
               (tag) =>
                 tag.Key !== undefined &&
