@@ -34,6 +34,7 @@ import {
   AlicloudDuplicateNodeId,
   AlicloudProviderNotConfigured,
   AlicloudSecretUnavailable,
+  AlicloudSecurityGroupQuotaExceeded,
   AlicloudServiceUnavailable,
   AlicloudThrottled,
   CloudAssistantAgentNotReady,
@@ -116,6 +117,7 @@ export const ERROR_CATALOGUE = {
   AlicloudBrokerInstanceInvalid,
   AlicloudDuplicateNodeId,
   AlicloudProviderNotConfigured,
+  AlicloudSecurityGroupQuotaExceeded,
   FdlUnsupported,
   FlowExecutionFailed,
   // steps

@@ -138,3 +138,16 @@ export class AlicloudProviderNotConfigured extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'AlicloudProviderNotConfigured';
 }
+
+/** Opening the consumer ports would pass the security group's rule quota (200 by default) even with ranged rules. */
+export class AlicloudSecurityGroupQuotaExceeded extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudSecurityGroupQuotaExceeded';
+  constructor(groupId: string, needed: number, options?: ErrorOptions) {
+    super(
+      `security group ${groupId} would need ${needed} rules, over its quota; remove unused rules or raise the ` +
+        'quota (Quota Center: rules per security group)',
+      { ...options, context: { groupId, needed } },
+    );
+  }
+}
