@@ -32,6 +32,7 @@ import {
   AlicloudBrokerInstanceInvalid,
   AlicloudCallFailed,
   AlicloudDuplicateNodeId,
+  AlicloudEndpointServiceNotReady,
   AlicloudProviderNotConfigured,
   AlicloudSecretUnavailable,
   AlicloudSecurityGroupQuotaExceeded,
@@ -118,6 +119,7 @@ export const ERROR_CATALOGUE = {
   AlicloudDuplicateNodeId,
   AlicloudProviderNotConfigured,
   AlicloudSecurityGroupQuotaExceeded,
+  AlicloudEndpointServiceNotReady,
   FdlUnsupported,
   FlowExecutionFailed,
   // steps

@@ -151,3 +151,18 @@ export class AlicloudSecurityGroupQuotaExceeded extends BrokerlinkError {
     );
   }
 }
+
+/**
+ * The endpoint service over the NLB is still being created (Creating, not Active), so its whitelist cannot take the
+ * consumer's account yet. Retried with its own policy: services become Active within minutes.
+ */
+export class AlicloudEndpointServiceNotReady extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  static readonly retryPolicy = { intervalSeconds: 10, maxAttempts: 18, backoffRate: 1 };
+  override readonly name = 'AlicloudEndpointServiceNotReady';
+  constructor(serviceId: string, status: string) {
+    super(`endpoint service ${serviceId} is ${status}, not Active yet; its whitelist is set once it is`, {
+      context: { serviceId, status },
+    });
+  }
+}

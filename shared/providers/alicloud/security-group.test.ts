@@ -25,7 +25,11 @@ describe('EcsSecurityGroupPorts (the real ECS client against the signed fake)', 
   it('opens 49 ports for two CIDRs with one ranged rule per CIDR, inside a 10-rule quota', async () => {
     const sg = await ports(10);
     for (let port = 9092; port <= 9140; port++) await sg.open(spec, port, CIDRS);
-    expect(rules().map((r) => [r.sourceCidrIp, r.portRange]).sort()).toEqual([
+    expect(
+      rules()
+        .map((r) => [r.sourceCidrIp, r.portRange])
+        .sort(),
+    ).toEqual([
       ['10.0.0.0/16', '9092/9140'],
       ['192.168.0.0/24', '9092/9140'],
     ]);
@@ -36,10 +40,12 @@ describe('EcsSecurityGroupPorts (the real ECS client against the signed fake)', 
     const sg = await ports();
     for (const port of [9092, 9093, 9094, 9095]) await sg.open(spec, port, CIDRS);
     await sg.close(spec, 9094, CIDRS);
-    expect(rules().filter((r) => r.sourceCidrIp === CIDRS[0]).map((r) => r.portRange).sort()).toEqual([
-      '9092/9093',
-      '9095/9095',
-    ]);
+    expect(
+      rules()
+        .filter((r) => r.sourceCidrIp === CIDRS[0])
+        .map((r) => r.portRange)
+        .sort(),
+    ).toEqual(['9092/9093', '9095/9095']);
     expect((await sg.openPorts(spec)).filter((p) => p <= 9095)).toEqual([9092, 9093, 9095]);
     // idempotent
     await sg.close(spec, 9094, CIDRS);
@@ -49,7 +55,14 @@ describe('EcsSecurityGroupPorts (the real ECS client against the signed fake)', 
 
   it('adds nothing where someone else’s broader rule admits the CIDR already', async () => {
     const sg = await ports();
-    rules().push({ ruleId: 'sgr-theirs', ipProtocol: 'all', portRange: '-1/-1', sourceCidrIp: CIDRS[0]!, policy: 'accept', description: 'vpc' });
+    rules().push({
+      ruleId: 'sgr-theirs',
+      ipProtocol: 'all',
+      portRange: '-1/-1',
+      sourceCidrIp: CIDRS[0]!,
+      policy: 'accept',
+      description: 'vpc',
+    });
     await sg.open(spec, 9092, [CIDRS[0]!]);
     expect(rules()).toHaveLength(1);
     expect(await sg.openPorts(spec)).toEqual([]); // the second CIDR is not admitted anywhere
@@ -58,7 +71,9 @@ describe('EcsSecurityGroupPorts (the real ECS client against the signed fake)', 
   it('fails with the quota named when even ranged rules do not fit', async () => {
     const sg = await ports(1);
     await sg.open(spec, 9092, [CIDRS[0]!]);
-    await expect(sg.open(spec, 9094, [CIDRS[0]!])).rejects.toMatchObject({ name: 'AlicloudSecurityGroupQuotaExceeded' });
+    await expect(sg.open(spec, 9094, [CIDRS[0]!])).rejects.toMatchObject({
+      name: 'AlicloudSecurityGroupQuotaExceeded',
+    });
   });
 
   it('coalesces ports into ranges', () => {

@@ -150,12 +150,14 @@ export class EcsSecurityGroupPorts {
     try {
       await this.#authorize(alicloud.region, groupId, add);
     } catch (error) {
-      if (!isAlicloudError(error, 'AuthorizationLimitExceed')) throw mapAlicloudError('ecs:AuthorizeSecurityGroup', error);
+      if (!isAlicloudError(error, 'AuthorizationLimitExceed'))
+        throw mapAlicloudError('ecs:AuthorizeSecurityGroup', error);
       await this.#revoke(alicloud.region, groupId, remove);
       try {
         await this.#authorize(alicloud.region, groupId, add);
       } catch (inner) {
-        if (!isAlicloudError(inner, 'AuthorizationLimitExceed')) throw mapAlicloudError('ecs:AuthorizeSecurityGroup', inner);
+        if (!isAlicloudError(inner, 'AuthorizationLimitExceed'))
+          throw mapAlicloudError('ecs:AuthorizeSecurityGroup', inner);
         throw new AlicloudSecurityGroupQuotaExceeded(groupId, rules.length - remove.length + add.length, {
           cause: inner,
         });
