@@ -8,6 +8,8 @@ import OSS from 'ali-oss';
 
 export interface ObjectStore {
   get(key: string): Promise<Buffer | undefined>;
+  /** The object and its version (the ETag, unquoted), or undefined when there is none. */
+  getVersioned(key: string): Promise<{ body: Buffer; version: string } | undefined>;
   put(key: string, body: Buffer | string): Promise<void>;
   /** False when the key already existed (nothing was written). */
   createIfAbsent(key: string, body: Buffer | string): Promise<boolean>;
@@ -47,6 +49,17 @@ export function ossObjectStore(client: OSS): ObjectStore {
       try {
         const answer = await client.get(key);
         return Buffer.isBuffer(answer.content) ? answer.content : Buffer.from(answer.content ?? '');
+      } catch (error) {
+        if (codeOf(error) === 'NoSuchKey') return undefined;
+        throw error;
+      }
+    },
+    async getVersioned(key) {
+      try {
+        const answer = await client.get(key);
+        const body = Buffer.isBuffer(answer.content) ? answer.content : Buffer.from(answer.content ?? '');
+        const etag = String((answer.res.headers as Record<string, string>).etag ?? '').replace(/"/g, '');
+        return { body, version: etag === '' ? 'unknown' : etag };
       } catch (error) {
         if (codeOf(error) === 'NoSuchKey') return undefined;
         throw error;
