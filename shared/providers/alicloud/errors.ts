@@ -166,3 +166,33 @@ export class AlicloudEndpointServiceNotReady extends BrokerlinkError {
     });
   }
 }
+
+/** An NLB job finished with Failed: the change did not happen; a person looks at the job in the console. */
+export class AlicloudJobFailed extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudJobFailed';
+}
+
+/** An NLB resource is being changed by another job (Conflict.Lock): try again once that job is done. */
+export class AlicloudResourceBusy extends BrokerlinkError {
+  static readonly disposition = 'retry';
+  override readonly name = 'AlicloudResourceBusy';
+}
+
+/** The NLB port is served by a listener that is not brokerlink's mapping for it: brokerlink does not take it over. */
+export class AlicloudListenerPortTaken extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudListenerPortTaken';
+}
+
+/** The server group brokerlink keeps for a port is missing (deleted by hand?): plan again. */
+export class AlicloudMappingNotFound extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudMappingNotFound';
+}
+
+/** The NLB has as many listeners as its quota allows (50 by default): raise it in Quota Center, then the spec. */
+export class AlicloudListenerQuotaExceeded extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudListenerQuotaExceeded';
+}

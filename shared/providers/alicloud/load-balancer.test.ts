@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LbAction, PlanTarget } from '../../model/plan.ts';
+import { createAlicloudClients } from './clients.ts';
+import { AlibabaLoadBalancer } from './load-balancer.ts';
+import { FAKE_VPC_ID, type FakeAlibaba, startFakeAlibaba } from './testing/fake-alibaba.ts';
+import type { FakeInstance } from './testing/fake-ecs.ts';
+import { alicloudSpec } from './testing/spec.ts';
+
+const instance = (n: number): FakeInstance => ({
+  instanceId: `i-t4nbroker${n}`,
+  privateIp: `10.0.${n}.11`,
+  zoneId: 'ap-southeast-1a',
+  vpcId: FAKE_VPC_ID,
+  vSwitchId: 'vsw-t4nbrokera',
+  status: 'Running',
+  tags: { 'brokerlink:cluster': 'orders', 'kafka-node-id': String(n) },
+});
+const target = (n: number): PlanTarget => ({
+  brokerId: n,
+  instanceId: `i-t4nbroker${n}`,
+  host: `10.0.${n}.11`,
+  port: 39092,
+});
+
+let fake: FakeAlibaba | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function nlb(jobPolls = 2) {
+  fake = await startFakeAlibaba({ instances: [1, 2, 3, 4].map(instance), jobPolls });
+  const clients = createAlicloudClients(fake.clientOptions);
+  return new AlibabaLoadBalancer({
+    nlb: clients.nlb,
+    ecs: clients.ecs,
+    privateLink: clients.privateLink,
+    pollIntervalMs: 1,
+  });
+}
+
+const spec = alicloudSpec();
+const createBootstrap: LbAction = {
+  kind: 'createMapping',
+  exposure: 'EXTERNAL',
+  role: 'bootstrap',
+  port: 9092,
+  targets: [1, 2, 3].map(target),
+};
+const createBroker = (n: number, port = 9092 + n): LbAction => ({
+  kind: 'createMapping',
+  exposure: 'EXTERNAL',
+  role: 'broker',
+  port,
+  brokerId: n,
+  targets: [target(n)],
+});
+
+describe('AlibabaLoadBalancer (the real OpenAPI clients against the signed fake NLB)', () => {
+  it('creates a server group, its servers and the listener as jobs it starts and polls; the tags are the ledger', async () => {
+    const lb = await nlb();
+    // start → pending job → poll running … → continue → start again: the next piece
+    const first = await lb.start(spec, createBroker(1));
+    expect(first).toMatchObject({ state: 'pending', operation: { id: expect.stringMatching(/^job-/) } });
+    if (first.state !== 'pending') throw new Error('expected a job');
+    // the operation crosses the workflow as JSON
+    const operation = JSON.parse(JSON.stringify(first.operation));
+    expect(await lb.poll(spec, operation)).toEqual({ state: 'running' });
+    expect(await lb.poll(spec, operation)).toEqual({ state: 'continue' });
+    await lb.apply(spec, createBroker(1));
+    for (const action of [
+      createBootstrap,
+      createBroker(2),
+      createBroker(3),
+      { kind: 'openPort', port: 9092, cidrs: ['10.0.0.0/16'] } as LbAction,
+    ]) {
+      await lb.apply(spec, action);
+    }
+    const observed = await lb.observe(spec);
+    expect(observed.openPorts).toEqual([9092]);
+    expect(observed.mappings.map(({ resourceIds: _, ...m }) => m)).toEqual([
+      {
+        exposure: 'EXTERNAL',
+        role: 'bootstrap',
+        port: 9092,
+        targets: [1, 2, 3].map((n) => ({ id: `i-t4nbroker${n}`, port: 39092 })),
+      },
+      ...[1, 2, 3].map((n) => ({
+        exposure: 'EXTERNAL',
+        role: 'broker',
+        port: 9092 + n,
+        brokerId: n,
+        targets: [{ id: `i-t4nbroker${n}`, port: 39092 }],
+      })),
+    ]);
+    expect([...fake!.nlb.listeners.values()].map((l) => [l.port, l.status]).sort()).toEqual([
+      [9092, 'Running'],
+      [9093, 'Running'],
+      [9094, 'Running'],
+      [9095, 'Running'],
+    ]);
+    // idempotent: starting an action in effect changes nothing
+    const calls = fake!.gateway.calls.length;
+    expect(await lb.start(spec, createBroker(2))).toEqual({ state: 'done' });
+    expect(
+      fake!.gateway.calls.slice(calls).filter((c) => !c.action.startsWith('List') && !c.action.startsWith('Describe')),
+    ).toEqual([]);
+  });
+
+  it('registers and deregisters brokers, retires a port (no server, stamped) and revives it', async () => {
+    const lb = await nlb(1);
+    await lb.apply(spec, createBootstrap);
+    await lb.apply(spec, createBroker(4));
+    await lb.apply(spec, {
+      kind: 'registerTargets',
+      exposure: 'EXTERNAL',
+      role: 'bootstrap',
+      port: 9092,
+      targets: [target(4)],
+    });
+    await lb.apply(spec, {
+      kind: 'deregisterTargets',
+      exposure: 'EXTERNAL',
+      role: 'bootstrap',
+      port: 9092,
+      targets: [{ id: 'i-t4nbroker1', port: 39092 }],
+    });
+    await lb.apply(spec, {
+      kind: 'retireMapping',
+      exposure: 'EXTERNAL',
+      port: 9096,
+      brokerId: 4,
+      retiredAt: '2026-12-01T00:00:00.000Z',
+    });
+    let observed = await lb.observe(spec);
+    expect(observed.mappings.find((m) => m.port === 9092)?.targets.map((t) => t.id)).toEqual([
+      'i-t4nbroker2',
+      'i-t4nbroker3',
+      'i-t4nbroker4',
+    ]);
+    expect(observed.mappings.find((m) => m.port === 9096)).toMatchObject({
+      targets: [],
+      retiredAt: '2026-12-01T00:00:00.000Z',
+    });
+    await lb.apply(spec, { kind: 'reviveMapping', exposure: 'EXTERNAL', port: 9096, brokerId: 4 });
+    await lb.apply(spec, {
+      kind: 'registerTargets',
+      exposure: 'EXTERNAL',
+      role: 'broker',
+      port: 9096,
+      targets: [target(4)],
+    });
+    observed = await lb.observe(spec);
+    expect(observed.mappings.find((m) => m.port === 9096)).toMatchObject({
+      brokerId: 4,
+      targets: [{ id: 'i-t4nbroker4' }],
+    });
+    expect(observed.mappings.find((m) => m.port === 9096)?.retiredAt).toBeUndefined();
+  });
+
+  it('deletes a mapping: the listener first, then the server group; the port leaves the ledger', async () => {
+    const lb = await nlb(1);
+    await lb.apply(spec, createBroker(1));
+    await lb.apply(spec, { kind: 'deleteMapping', exposure: 'EXTERNAL', port: 9093, brokerId: 1 });
+    expect(fake!.nlb.listeners.size).toBe(0);
+    expect(fake!.nlb.serverGroups.size).toBe(0);
+    expect((await lb.observe(spec)).mappings).toEqual([]);
+    // deleting again is a no-op
+    await lb.apply(spec, { kind: 'deleteMapping', exposure: 'EXTERNAL', port: 9093, brokerId: 1 });
+  });
+
+  it('does not take over a port another listener serves, and names the listener quota when the NLB is full', async () => {
+    const lb = await nlb(0);
+    fake!.nlb.listeners.set('lsn-theirs', {
+      listenerId: 'lsn-theirs',
+      loadBalancerId: spec.provider.alicloud!.loadBalancerId,
+      port: 9093,
+      protocol: 'TCP',
+      serverGroupId: 'sgp-theirs',
+      status: 'Running',
+      description: 'someone else',
+      tags: {},
+    });
+    await expect(lb.apply(spec, createBroker(1))).rejects.toMatchObject({ name: 'AlicloudListenerPortTaken' });
+    fake!.nlb.listenerQuota = 1;
+    await expect(lb.apply(spec, createBroker(2))).rejects.toMatchObject({ name: 'AlicloudListenerQuotaExceeded' });
+  });
+
+  it('answers the NLB’s DNS name as the consumer address', async () => {
+    const lb = await nlb();
+    expect(await lb.consumerAddress(spec)).toBe(
+      `${spec.provider.alicloud!.loadBalancerId}.ap-southeast-1.nlb.aliyuncsslbintl.com`,
+    );
+  });
+});

@@ -1,0 +1,198 @@
+import type { ClusterSpec } from '../../spec/schema.ts';
+import { alicloudCall, isAlicloudError, mapAlicloudError } from './alicloud-call.ts';
+import type { RpcProduct, RpcRequest } from './clients.ts';
+import { AlicloudListenerQuotaExceeded, AlicloudResourceBusy } from './errors.ts';
+import { alicloudProvider } from './spec.ts';
+
+/*
+ * The NLB 2022-04-30 objects brokerlink keeps, read and changed through the OpenAPI client (form body, as the NLB
+ * SDKs send it). One mapping = one TCP listener on the consumer port → one server group of type Instance
+ * (`brokerlink-<cluster>-<exposure>-<port>`), tagged with the port ledger (./nlb-ledger.ts). Every change is an
+ * asynchronous job: the call returns a JobId that GetJobStatus reports Processing, then Succeeded or Failed; a
+ * resource a job is changing refuses other changes with Conflict.Lock (→ AlicloudResourceBusy, retried).
+ */
+
+export const LEDGER_TAGS = {
+  cluster: 'brokerlink:cluster',
+  exposure: 'brokerlink:exposure',
+  role: 'brokerlink:role',
+  port: 'brokerlink:port',
+  brokerId: 'brokerlink:broker-id',
+  retiredAt: 'brokerlink:retired-at',
+} as const;
+
+export interface NlbServer {
+  serverId: string;
+  port: number;
+  status: string;
+}
+
+export interface NlbServerGroup {
+  serverGroupId: string;
+  name: string;
+  status: string;
+  tags: Record<string, string>;
+}
+
+export interface NlbListener {
+  listenerId: string;
+  port: number;
+  serverGroupId: string;
+  status: string;
+}
+
+/** Server group names: 2-128 characters, starting with a letter; brokerlink's are unique per cluster and port. */
+export function serverGroupName(cluster: string, exposure: string, port: number): string {
+  return `brokerlink-${cluster}-${exposure}-${port}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+}
+
+export function mappingTags(
+  cluster: string,
+  exposure: string,
+  role: 'broker' | 'bootstrap',
+  port: number,
+  brokerId?: number,
+): Record<string, string> {
+  return {
+    [LEDGER_TAGS.cluster]: cluster,
+    [LEDGER_TAGS.exposure]: exposure,
+    [LEDGER_TAGS.role]: role,
+    [LEDGER_TAGS.port]: String(port),
+    ...(brokerId === undefined ? {} : { [LEDGER_TAGS.brokerId]: String(brokerId) }),
+  };
+}
+
+const tagsOf = (list: unknown): Record<string, string> =>
+  Object.fromEntries(
+    ((list ?? []) as { Key?: string; Value?: string }[]).flatMap((tag) =>
+      tag.Key ? [[tag.Key, tag.Value ?? '']] : [],
+    ),
+  );
+
+export class NlbObjects {
+  readonly #nlb: RpcProduct;
+  constructor(nlb: RpcProduct) {
+    this.#nlb = nlb;
+  }
+
+  /** One call, mapped: Conflict.Lock is a busy resource (retried), a full NLB its listener quota. */
+  async call(action: string, request: RpcRequest): Promise<Record<string, unknown>> {
+    try {
+      return await this.#nlb.call(action, request);
+    } catch (error) {
+      if (isAlicloudError(error, 'Conflict.Lock')) {
+        throw new AlicloudResourceBusy(`nlb:${action}: the resource is being changed by another job`, { cause: error });
+      }
+      if (isAlicloudError(error, 'QuotaExceeded.ListenersNum')) {
+        throw new AlicloudListenerQuotaExceeded(`nlb:${action}: ${(error as Error).message}`, { cause: error });
+      }
+      throw mapAlicloudError(`nlb:${action}`, error);
+    }
+  }
+
+  async #paged<T>(action: string, request: RpcRequest, key: string): Promise<T[]> {
+    const out: T[] = [];
+    let token: string | undefined;
+    do {
+      const answer = await this.call(action, { ...request, MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+      out.push(...((answer[key] ?? []) as T[]));
+      token = (answer.NextToken as string | undefined) || undefined;
+    } while (token !== undefined);
+    return out;
+  }
+
+  /** The cluster's server groups (by their cluster tag), with their tags: one call per 100 groups. */
+  async serverGroups(spec: ClusterSpec): Promise<NlbServerGroup[]> {
+    const groups = await this.#paged<Record<string, unknown>>(
+      'ListServerGroups',
+      { RegionId: alicloudProvider(spec).region, Tag: [{ Key: LEDGER_TAGS.cluster, Value: spec.cluster }] },
+      'ServerGroups',
+    );
+    return groups.map((group) => ({
+      serverGroupId: String(group.ServerGroupId),
+      name: String(group.ServerGroupName),
+      status: String(group.ServerGroupStatus),
+      tags: tagsOf(group.Tags),
+    }));
+  }
+
+  async serverGroupNamed(spec: ClusterSpec, name: string): Promise<NlbServerGroup | undefined> {
+    const answer = await this.call('ListServerGroups', {
+      RegionId: alicloudProvider(spec).region,
+      ServerGroupNames: [name],
+      MaxResults: 10,
+    });
+    const group = ((answer.ServerGroups ?? []) as Record<string, unknown>[])[0];
+    return group === undefined
+      ? undefined
+      : {
+          serverGroupId: String(group.ServerGroupId),
+          name: String(group.ServerGroupName),
+          status: String(group.ServerGroupStatus),
+          tags: tagsOf(group.Tags),
+        };
+  }
+
+  async servers(spec: ClusterSpec, serverGroupId: string): Promise<NlbServer[]> {
+    const servers = await this.#paged<Record<string, unknown>>(
+      'ListServerGroupServers',
+      { RegionId: alicloudProvider(spec).region, ServerGroupId: serverGroupId },
+      'Servers',
+    );
+    return servers.map((server) => ({
+      serverId: String(server.ServerId),
+      port: Number(server.Port),
+      status: String(server.Status),
+    }));
+  }
+
+  /** The NLB's listeners (at most 50 by default: one page). */
+  async listeners(spec: ClusterSpec): Promise<NlbListener[]> {
+    const alicloud = alicloudProvider(spec);
+    const listeners = await this.#paged<Record<string, unknown>>(
+      'ListListeners',
+      { RegionId: alicloud.region, LoadBalancerIds: [alicloud.loadBalancerId] },
+      'Listeners',
+    );
+    return listeners.map((listener) => ({
+      listenerId: String(listener.ListenerId),
+      port: Number(listener.ListenerPort),
+      serverGroupId: String(listener.ServerGroupId),
+      status: String(listener.ListenerStatus),
+    }));
+  }
+
+  async tag(spec: ClusterSpec, serverGroupId: string, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length === 0) return;
+    await this.call('TagResources', {
+      RegionId: alicloudProvider(spec).region,
+      ResourceType: 'servergroup',
+      ResourceId: [serverGroupId],
+      Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+  }
+
+  async untag(spec: ClusterSpec, serverGroupId: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.call('UntagResources', {
+      RegionId: alicloudProvider(spec).region,
+      ResourceType: 'servergroup',
+      ResourceId: [serverGroupId],
+      TagKey: keys,
+    });
+  }
+
+  async jobStatus(jobId: string): Promise<string> {
+    const answer = await alicloudCall('nlb:GetJobStatus', () => this.#nlb.call('GetJobStatus', { JobId: jobId }));
+    return String(answer.Status);
+  }
+
+  async dnsName(spec: ClusterSpec): Promise<string> {
+    const alicloud = alicloudProvider(spec);
+    const answer = await this.call('GetLoadBalancerAttribute', {
+      RegionId: alicloud.region,
+      LoadBalancerId: alicloud.loadBalancerId,
+    });
+    return String(answer.DNSName);
+  }
+}
