@@ -1,5 +1,5 @@
 import { cataloguedError } from '../../shared/error-catalogue.ts';
-import { FOREACH_VALUE_KEY, fdlFunctionName } from '../../shared/flow/fdl/generate.ts';
+import { FDL_PREFIX, FOREACH_VALUE_KEY, fdlFunctionName } from '../../shared/flow/fdl/generate.ts';
 import { UnexpectedError } from '../../shared/handlers/errors.ts';
 import type { FcHandler } from '../../shared/providers/alicloud/cloudflow/interpreter.ts';
 import type { StepDeps } from '../../shared/steps/deps.ts';
@@ -21,6 +21,8 @@ import { isTaskName, type TaskName, tasks } from '../../shared/steps/tasks.ts';
  * iteration that ends with a single value hands it on as `{ forEachValue: value }` (shared/flow/fdl/generate.ts);
  * a top-level list of such wrappers in a task's body is unwrapped here before the task sees it.
  */
+
+export const FUNCTION_PREFIX = FDL_PREFIX;
 
 export function functionName(task: TaskName): string {
   return fdlFunctionName(task);

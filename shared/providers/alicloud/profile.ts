@@ -11,6 +11,13 @@ export const alicloudProfile: ProviderProfile<'alicloud'> = {
     model: 'security-group',
     consumerCidrs: (alicloud) => (alicloud.securityGroupId === undefined ? undefined : alicloud.consumerCidrs),
   },
+  // deploy/alicloud lets the functions run Cloud Assistant commands only on instances carrying this tag (RAM
+  // condition acs:ResourceTag/brokerlink:cluster): RunCommand is root on the instance.
+  commandScope: {
+    tag: 'brokerlink:cluster',
+    tagCommand:
+      'aliyun ecs TagResources --RegionId <region> --ResourceType instance --ResourceId.1 <instance-id> --Tag.1.Key brokerlink:cluster --Tag.1.Value <cluster>',
+  },
   nouns: {
     loadBalancer: 'network load balancer',
     mapping: 'listener',
