@@ -16,7 +16,7 @@ import {
 } from './triggers.ts';
 
 /*
- * The Function Compute 3.0 entry points (runtime nodejs20, one code package; deploy/alicloud sets each function's
+ * The Function Compute 3.0 entry points (runtime nodejs20, one code package; tools/alicloud sets each function's
  * handler):
  *  - `index.handler` for every task function `brokerlink-<task>`: the task is the function's own name
  *    (context.function.name), so one handler serves all of them;

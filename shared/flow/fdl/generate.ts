@@ -18,7 +18,7 @@ import { retryRules, samePolicy } from '../errors.ts';
 
 /*
  * The CloudFlow generator: a workflow of the flow contract → Flow Definition Language (FDL v1), the files
- * statemachines/<name>.fdl.yaml that deploy/alicloud installs and shared/providers/alicloud/cloudflow/interpreter.ts
+ * statemachines/<name>.fdl.yaml that tools/alicloud installs and shared/providers/alicloud/cloudflow/interpreter.ts
  * executes in tests. Everything CloudFlow-specific lives here (the interpreter's header cites the documentation
  * each rule rests on):
  *

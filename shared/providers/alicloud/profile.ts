@@ -11,7 +11,7 @@ export const alicloudProfile: ProviderProfile<'alicloud'> = {
     model: 'security-group',
     consumerCidrs: (alicloud) => (alicloud.securityGroupId === undefined ? undefined : alicloud.consumerCidrs),
   },
-  // deploy/alicloud lets the functions run Cloud Assistant commands only on instances carrying this tag (RAM
+  // tools/alicloud lets the functions run Cloud Assistant commands only on instances carrying this tag (RAM
   // condition acs:ResourceTag/brokerlink:cluster): RunCommand is root on the instance.
   commandScope: {
     tag: 'brokerlink:cluster',

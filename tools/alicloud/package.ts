@@ -1,0 +1,41 @@
+/**
+ * Builds the Function Compute code package: functions/alicloud/index.ts bundled with esbuild for the nodejs20
+ * runtime (CommonJS, every dependency inside: the FC runtime brings no Alibaba SDK), zipped as index.js.
+ * `npm run package:alicloud` writes dist/alicloud/brokerlink-fc.zip and prints its SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+import { zip } from './zip.ts';
+
+export const PACKAGE_FILE = new URL('../../dist/alicloud/brokerlink-fc.zip', import.meta.url);
+
+export async function bundle(): Promise<Buffer> {
+  const result = await build({
+    entryPoints: [new URL('../../functions/alicloud/index.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+    // ali-oss's urllib requires proxy-agent only when an HTTP proxy is configured (not on Function Compute).
+    external: ['proxy-agent'],
+  });
+  return Buffer.from(result.outputFiles[0]!.contents);
+}
+
+export async function packageFunctions(): Promise<{ zip: Buffer; sha256: string }> {
+  const code = await bundle();
+  const archive = zip([{ name: 'index.js', data: code }]);
+  return { zip: archive, sha256: createHash('sha256').update(archive).digest('hex') };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { zip: archive, sha256 } = await packageFunctions();
+  await mkdir(new URL('.', PACKAGE_FILE), { recursive: true });
+  await writeFile(PACKAGE_FILE, archive);
+  process.stdout.write(`wrote dist/alicloud/brokerlink-fc.zip (${archive.length} bytes, sha256 ${sha256})\n`);
+}
