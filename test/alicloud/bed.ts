@@ -131,7 +131,7 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
   };
   const results = new Map<FakeExecution, Promise<unknown>>();
   const fake = await startFakeAlibaba({
-    instances: [1, 2, 3].filter((id) => lab.brokers.has(id)).map((id) => instanceOf(lab, id)),
+    instances: [...lab.brokers.keys()].map((id) => instanceOf(lab, id)),
     mountPoint,
     jobPolls: 2,
     extraServices: [cloudFlowService(flows)],

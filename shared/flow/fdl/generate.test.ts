@@ -96,7 +96,7 @@ describe('CloudFlow files generated from the flow contract', () => {
     expect(states.find((s) => s.Name === 'RollingRestartNext')?.Type).toBe('Choice');
     expect(states.some((s) => s.Type === 'Map' && s.Name === 'RollingRestart')).toBe(false);
     const push = states.find((s) => s.Name === 'PushConfig')!;
-    expect(push).toMatchObject({ Type: 'Map', MaxConcurrency: 5, ItemsPath: '$Input.planned.push' });
+    expect(push).toMatchObject({ Type: 'Map', MaxConcurrency: 5, ItemsPath: '$Global.planned.push' });
   });
 
   it('leaves every ARN for the deploy to fill in, and refuses region and account ids that are not ids', () => {

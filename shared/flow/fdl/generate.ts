@@ -125,6 +125,10 @@ interface Scope {
   readonly writable: (path: StatePath) => StatePath;
   readonly item?: string;
   readonly loop?: SequentialLoop;
+  /** A Map's item fields read in place (from a global document) rather than copied into each item. */
+  readonly mapAliases?: ReadonlyMap<string, StatePath>;
+  /** The workflow's own document (where global variables are written). */
+  readonly root?: boolean;
 }
 
 interface SequentialLoop {
@@ -137,12 +141,62 @@ interface SequentialLoop {
 
 const identity = (path: StatePath) => path;
 
+/**
+ * The large documents the workflows keep: the discovered state (spec + what was observed), the plan, and the config
+ * pushes' results (each with its diff). With 48 brokers they are 20, 50 and 100 KB, so in CloudFlow's state
+ * document (64 KiB per state's input and output) they would not fit; they live in CloudFlow's global variables
+ * instead ($Global, 256 KiB per value: "Global variables"), named by their path (`outcome.pushed` →
+ * `$Global.outcome_pushed`), written whole by the one step that makes them (a GlobalConstructor) and read as
+ * `$Global.<name>…`. Nothing inside a Map writes them.
+ */
+export const GLOBAL_PATHS: readonly StatePath[] = [['discovered'], ['planned'], ['outcome', 'pushed']];
+const GLOBAL = '$Global';
+
+const startsWith = (path: StatePath, prefix: StatePath) => prefix.every((segment, i) => path[i] === segment);
+const globalOf = (path: StatePath) => GLOBAL_PATHS.find((g) => startsWith(path, g));
+const globalName = (path: StatePath) => path.join('_');
+
 function rootScope(workflow: Workflow): Scope {
   const shape = new Shape();
   for (const key of Object.keys(workflow.input)) shape.add([key]);
-  const scope: Scope = { shape, path: identity, writable: identity };
+  const path = (p: StatePath): StatePath => {
+    const g = globalOf(p);
+    return g === undefined ? p : [GLOBAL, globalName(g), ...p.slice(g.length)];
+  };
+  const writable = (p: StatePath): StatePath => {
+    if (globalOf(p) !== undefined)
+      throw new TypeError(`${p.join('.')} is global: only the step that makes it writes it, whole`);
+    return p;
+  };
+  const scope: Scope = { shape, path, writable, root: true };
   collect(workflow.steps, scope);
   return scope;
+}
+
+/** The global variable a top-level step writes whole, if its result goes to one. */
+function globalResult(resultAt: StatePath | null, scope: Scope): string | undefined {
+  if (resultAt === null || scope.root !== true) return undefined;
+  const g = globalOf(resultAt);
+  if (g === undefined) return undefined;
+  if (g.length !== resultAt.length) throw new TypeError(`${resultAt.join('.')} is inside a global document`);
+  return globalName(g);
+}
+
+/** A set step's literal split: the global parts of its value go to $Global, the rest to the state document. */
+function splitGlobals(at: StatePath, value: Json, scope: Scope): { state: Json; globals: Record<string, Json> } {
+  const globals: Record<string, Json> = {};
+  const strip = (path: StatePath, v: Json): Json => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const out: Record<string, Json> = {};
+    for (const [key, inner] of Object.entries(v)) {
+      const child = [...path, key];
+      const name = globalResult(child, scope);
+      if (name !== undefined) globals[name] = inner;
+      else out[key] = strip(child, inner);
+    }
+    return out;
+  };
+  return { state: strip(at, value), globals };
 }
 
 function sequentialScope(step: ForEachStep, outer: Scope): Scope {
@@ -168,10 +222,25 @@ function sequentialScope(step: ForEachStep, outer: Scope): Scope {
   return { shape: outer.shape, path, writable, loop: { step, loopKey, itemKey, outer } };
 }
 
-function mapScope(step: ForEachStep): Scope {
+/** A Map's items: their own documents; item fields read from a global document are read there, not copied. */
+function mapScope(step: ForEachStep, outer: Scope): Scope {
   const shape = new Shape();
-  for (const name of Object.keys(step.item)) shape.add([name]);
-  const scope: Scope = { shape, path: identity, writable: identity };
+  const aliases = new Map<string, StatePath>();
+  for (const [name, value] of Object.entries(step.item)) {
+    const mapped = value.kind === 'state' ? outer.path(value.path) : undefined;
+    if (mapped?.[0] === GLOBAL) aliases.set(name, mapped);
+    else shape.add([name]);
+  }
+  const path = (inner: StatePath): StatePath => {
+    const alias = aliases.get(inner[0]!);
+    return alias === undefined ? inner : [...alias, ...inner.slice(1)];
+  };
+  const writable = (inner: StatePath): StatePath => {
+    if (aliases.has(inner[0]!))
+      throw new TypeError(`${step.id}: the loop body writes ${inner.join('.')}, which it reads from outside the loop`);
+    return inner;
+  };
+  const scope: Scope = { shape, path, writable, mapAliases: aliases };
   collect(step.steps, scope);
   return scope;
 }
@@ -187,11 +256,11 @@ function collect(steps: readonly Step[], scope: Scope): void {
     };
     switch (step.kind) {
       case 'task':
-        write(step.resultAt);
+        if (globalResult(step.resultAt, scope) === undefined) write(step.resultAt);
         for (const rule of step.catch ?? []) write(rule.errorAt);
         break;
       case 'set':
-        scope.shape.addValue(scope.writable(step.at), step.value);
+        scope.shape.addValue(scope.writable(step.at), splitGlobals(step.at, step.value, scope).state);
         break;
       case 'count':
         write(step.counter);
@@ -201,7 +270,7 @@ function collect(steps: readonly Step[], scope: Scope): void {
         break;
       case 'forEach': {
         if (scope.loop !== undefined) throw new TypeError(`${step.id}: a loop inside a one-at-a-time loop`);
-        write(step.resultAt);
+        if (globalResult(step.resultAt, scope) === undefined) write(step.resultAt);
         for (const rule of step.catch ?? []) write(rule.errorAt);
         if (step.concurrency === 1) {
           const inner = sequentialScope(step, scope);
@@ -213,7 +282,7 @@ function collect(steps: readonly Step[], scope: Scope): void {
             }
           }
         } else {
-          mapScopes.set(step, mapScope(step));
+          mapScopes.set(step, mapScope(step, scope));
         }
         break;
       }
@@ -226,6 +295,10 @@ function collect(steps: readonly Step[], scope: Scope): void {
 // ------------------------------------------------------------------------------------------ expressions
 
 function pathExpr(path: StatePath): string {
+  if (path[0] === GLOBAL) {
+    for (const segment of path.slice(1)) checkSegment(segment);
+    return [GLOBAL, ...path.slice(1)].join('.');
+  }
   for (const segment of path) checkSegment(segment);
   return path.length === 0 ? '$Input' : `$Input.${path.join('.')}`;
 }
@@ -416,9 +489,12 @@ function stateOf(step: Step, next: string | undefined, scope: Scope): FdlState[]
             body: fieldsConstructor(step.input, scope),
           },
           OutputConstructor:
-            step.resultAt === null
+            step.resultAt === null || globalResult(step.resultAt, scope) !== undefined
               ? rebuild(scope.shape, null)
               : rebuild(scope.shape, scope.writable(step.resultAt), { expr: '$Output.Body' }),
+          ...(globalResult(step.resultAt, scope) === undefined
+            ? {}
+            : { GlobalConstructor: { [`${globalResult(step.resultAt, scope)}.$`]: '$Output.Body' } }),
           Retry: retry(step),
           ...catches(rules, scope, own === undefined && loop !== undefined ? loop.outer : scope),
           ...then(next),
@@ -437,16 +513,19 @@ function stateOf(step: Step, next: string | undefined, scope: Scope): FdlState[]
       ];
     case 'wait':
       return [{ Name: step.id, Type: 'Wait', ...description(step), Seconds: step.seconds, ...then(next) }];
-    case 'set':
+    case 'set': {
+      const { state, globals } = splitGlobals(step.at, step.value, scope);
       return [
         {
           Name: step.id,
           Type: 'Pass',
           ...description(step),
-          OutputConstructor: rebuild(scope.shape, scope.writable(step.at), { literal: step.value }),
+          OutputConstructor: rebuild(scope.shape, scope.writable(step.at), { literal: state }),
+          ...(Object.keys(globals).length === 0 ? {} : { GlobalConstructor: globals }),
           ...then(next),
         },
       ];
+    }
     case 'count':
       return [
         {
@@ -606,10 +685,21 @@ function map(step: ForEachStep, next: string | undefined, outer: Scope): FdlStat
     Type: 'Map',
     ...description(step),
     ItemsPath: pathExpr(outer.path(step.items)),
-    ItemConstructor: complete(inner.shape, fieldsConstructor(step.item, { ...outer, item: '$Item' })),
+    ItemConstructor: complete(
+      inner.shape,
+      fieldsConstructor(
+        Object.fromEntries(Object.entries(step.item).filter(([name]) => !inner.mapAliases?.has(name))),
+        { ...outer, item: '$Item' },
+      ),
+    ),
     MaxConcurrency: step.concurrency,
     Processor: { StartAt: step.steps[0]!.id, States: emit(step.steps, inner, []) },
-    OutputConstructor: rebuild(outer.shape, outer.writable(step.resultAt), { expr: '$Output.Items' }),
+    ...(globalResult(step.resultAt, outer) === undefined
+      ? { OutputConstructor: rebuild(outer.shape, outer.writable(step.resultAt), { expr: '$Output.Items' }) }
+      : {
+          OutputConstructor: rebuild(outer.shape, null),
+          GlobalConstructor: { [`${globalResult(step.resultAt, outer)}.$`]: '$Output.Items' },
+        }),
     ...catches(step.catch, outer, outer),
     ...then(next),
   };

@@ -1,7 +1,7 @@
 /*
  * The part of CloudFlow's FDL expression language that brokerlink's flows use, written from the public FDL
  * reference ("Inputs and outputs", "Data passing", "Choice", "Built-in functions"):
- *  - paths: `$Input`, `$Output`, `$Item`, `$Context.Execution.Input`, `$Context.Execution.Name`,
+ *  - paths: `$Input`, `$Output`, `$Item`, `$Global`, `$Context.Execution.Input`, `$Context.Execution.Name`,
  *    `$Context.Current.Error.Code` / `.Detail`, then `.field` and `[index]` steps; a step into an absent value reads
  *    as absent (and compares equal to `null`);
  *  - conditions (Choice): `==  !=  <  <=  >  >=`, `&&  ||`, prefix `!`, parentheses, string constants in double

@@ -44,6 +44,11 @@
  *    (the config push); the one-at-a-time rolling restart is a plain Choice/Pass loop (shared/flow/fdl/), so its
  *    safety does not rest on either assumption. A failed iteration fails the Map; iterations not started do not start.
  *  - "Built-in functions": `length`, `get`, `intAdd` (./expressions.ts).
+ *  - "Global variables" (alibabacloud.com/help/en/serverless-workflow/latest/global-io): `$Global`, readable in every
+ *    state's constructors, Parameters and (our reading) Choice conditions; a state's GlobalConstructor merges into
+ *    it when the state ends (its `$Output` is the task's raw output; an OutputConstructor sees $Global as it was
+ *    before); keys at most 128 bytes, values at most 256 KiB. brokerlink keeps the discovered state and the plan
+ *    there (they pass 64 KiB together at 48 brokers) and never writes $Global inside a Map, as the page advises.
  * Differences from the service: Wait and Retry intervals are scaled down for tests (`waitMs`, `retryMs`); there is
  * no execution history, no event-count limit and no execution timeout.
  */
@@ -103,11 +108,21 @@ const terminalErrors = new WeakSet<FlowExecutionFailed>();
 
 const COMMON = ['Name', 'Type', 'Description', 'Next', 'End'];
 const ALLOWED: Record<string, string[]> = {
-  Pass: ['InputConstructor', 'OutputConstructor'],
-  Task: ['Action', 'TaskMode', 'Parameters', 'Retry', 'Catch', 'InputConstructor', 'OutputConstructor'],
+  Pass: ['InputConstructor', 'OutputConstructor', 'GlobalConstructor'],
+  Task: [
+    'Action',
+    'TaskMode',
+    'Parameters',
+    'Retry',
+    'Catch',
+    'InputConstructor',
+    'OutputConstructor',
+    'GlobalConstructor',
+  ],
   Choice: ['Branches', 'Default', 'InputConstructor'],
   Wait: ['Seconds', 'InputConstructor', 'OutputConstructor'],
   Map: [
+    'GlobalConstructor',
     'ItemsPath',
     'ItemConstructor',
     'Processor',
@@ -228,13 +243,19 @@ const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(reso
 interface Execution {
   readonly options: FlowRunOptions;
   readonly context: { Execution: { Name: string; Input: unknown } };
+  /** CloudFlow's global variables ($Global): execution-wide, merged into by GlobalConstructors. */
+  readonly global: Record<string, unknown>;
   /** The input of the last Fail state entered (what the execution failed with). */
   failInput?: unknown;
 }
 
 export async function runFlow(text: string, input: Record<string, unknown>, options: FlowRunOptions): Promise<unknown> {
   const flow = parseFlow(text);
-  const execution: Execution = { options, context: { Execution: { Name: options.executionName, Input: input } } };
+  const execution: Execution = {
+    options,
+    context: { Execution: { Name: options.executionName, Input: input } },
+    global: {},
+  };
   try {
     return await runStates(flow, limit(input, 'the execution input'), execution);
   } catch (error) {
@@ -248,8 +269,31 @@ export async function runFlow(text: string, input: Record<string, unknown>, opti
 function scopeOf(execution: Execution, state: FdlState, input: unknown, extra: Scope = {}): Scope {
   return {
     Input: input,
+    Global: execution.global,
     Context: { ...execution.context, Current: { Name: state.Name, Input: input, ...extra } },
   };
+}
+
+export const GLOBAL_KEY_LIMIT = 128;
+export const GLOBAL_VALUE_LIMIT = 256 * 1024;
+
+/** "Global variables": $Global = merge($Global, GlobalConstructor), where $Output is the task's raw output. */
+function assignGlobals(execution: Execution, state: FdlState, scope: Scope, output: unknown): void {
+  if (state.GlobalConstructor === undefined) return;
+  const values = construct(state.GlobalConstructor, { ...scope, Output: output }) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(values)) {
+    if (Buffer.byteLength(key) > GLOBAL_KEY_LIMIT)
+      throw stateError('FnF.GlobalLimitExceeded', `global key ${key} is too long`, true);
+    const size = Buffer.byteLength(JSON.stringify(value ?? null));
+    if (size > GLOBAL_VALUE_LIMIT) {
+      throw stateError(
+        'FnF.GlobalLimitExceeded',
+        `global ${key} of ${state.Name} is ${size} bytes; CloudFlow allows 256 KiB`,
+        true,
+      );
+    }
+    execution.global[key] = value;
+  }
 }
 
 async function runStates(flow: Flow, input: unknown, execution: Execution): Promise<unknown> {
@@ -272,6 +316,7 @@ async function runStates(flow: Flow, input: unknown, execution: Execution): Prom
       case 'Wait':
         if (state.Type === 'Wait') await sleep(options.waitMs ?? 0);
         output = state.OutputConstructor === undefined ? stateInput : construct(state.OutputConstructor, scope);
+        assignGlobals(execution, state, scope, stateInput);
         if (state.Type === 'Succeed') return limit(output, `the output of ${state.Name}`);
         break;
       case 'Fail':
@@ -298,6 +343,7 @@ async function runStates(flow: Flow, input: unknown, execution: Execution): Prom
             state.OutputConstructor === undefined
               ? outcome.value
               : construct(state.OutputConstructor, { ...scope, Output: outcome.value });
+          assignGlobals(execution, state, scope, outcome.value);
         }
         break;
       }
