@@ -139,7 +139,6 @@ interface SequentialLoop {
   readonly outer: Scope;
 }
 
-const identity = (path: StatePath) => path;
 
 /**
  * The large documents the workflows keep: the discovered state (spec + what was observed), the plan, and the config
