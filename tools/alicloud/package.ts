@@ -27,8 +27,12 @@ export async function bundle(): Promise<Buffer> {
   return Buffer.from(result.outputFiles[0]!.contents);
 }
 
+let built: Promise<Buffer> | undefined;
+
+/** The package of this checkout (built once per process: the sources do not change while it runs). */
 export async function packageFunctions(): Promise<{ zip: Buffer; sha256: string }> {
-  const code = await bundle();
+  built ??= bundle();
+  const code = await built;
   const archive = zip([{ name: 'index.js', data: code }]);
   return { zip: archive, sha256: createHash('sha256').update(archive).digest('hex') };
 }
