@@ -23,8 +23,6 @@ export interface AlicloudDepsOptions {
   statePrefix?: string;
   log: TriggerLog;
   clock?: Clock;
-  /** `apply`'s pause between NLB job polls (ms), until the start + poll port lands. */
-  nlbPollIntervalMs?: number;
   kafka?: StepDeps['kafka'];
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -45,7 +43,6 @@ export function createAlicloudStepDeps(clients: AlicloudClients, options: Aliclo
     nlb: clients.nlb,
     ecs: clients.ecs,
     privateLink: clients.privateLink,
-    ...(options.nlbPollIntervalMs === undefined ? {} : { pollIntervalMs: options.nlbPollIntervalMs }),
   });
   const commands = new CloudAssistantChannel({ ecs: clients.ecs, region: options.region });
   const lock: ClusterLock = new OssClusterLock({ store: options.state, prefix: options.statePrefix, clock });
@@ -56,6 +53,7 @@ export function createAlicloudStepDeps(clients: AlicloudClients, options: Aliclo
     return {
       discovery,
       loadBalancer,
+      ledger: loadBalancer.ledger,
       commands,
       lock,
       secrets,

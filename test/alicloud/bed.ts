@@ -148,7 +148,7 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
   );
   const clients = createAlicloudClients(fake.clientOptions);
   const log = memoryLog();
-  const deps = createAlicloudStepDeps(clients, { region: FAKE_REGION, state, log, nlbPollIntervalMs: 2 });
+  const deps = createAlicloudStepDeps(clients, { region: FAKE_REGION, state, log });
 
   let forwarder: PortForwarder | undefined;
   let served = '';

@@ -139,7 +139,6 @@ interface SequentialLoop {
   readonly outer: Scope;
 }
 
-
 /**
  * The large documents the workflows keep: the discovered state (spec + what was observed), the plan, and the config
  * pushes' results (each with its diff). With 48 brokers they are 20, 50 and 100 KB, so in CloudFlow's state

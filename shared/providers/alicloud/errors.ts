@@ -196,3 +196,14 @@ export class AlicloudListenerQuotaExceeded extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'AlicloudListenerQuotaExceeded';
 }
+
+/** Operator mode needs the OSS bucket that holds specs and locks: the deploy's --bucket. */
+export class AlicloudStateBucketMissing extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'AlicloudStateBucketMissing';
+  constructor() {
+    super(
+      'set BROKERLINK_STATE_BUCKET to the OSS bucket brokerlink was deployed with (npm run deploy:alicloud --bucket)',
+    );
+  }
+}

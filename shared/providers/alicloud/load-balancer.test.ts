@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
+import { driven } from '../testing/drive.ts';
 import { createAlicloudClients } from './clients.ts';
 import { AlibabaLoadBalancer } from './load-balancer.ts';
 import { FAKE_VPC_ID, type FakeAlibaba, startFakeAlibaba } from './testing/fake-alibaba.ts';
@@ -31,11 +32,15 @@ afterEach(async () => {
 async function nlb(jobPolls = 2) {
   fake = await startFakeAlibaba({ instances: [1, 2, 3, 4].map(instance), jobPolls });
   const clients = createAlicloudClients(fake.clientOptions);
-  return new AlibabaLoadBalancer({
+  const loadBalancer = new AlibabaLoadBalancer({
     nlb: clients.nlb,
     ecs: clients.ecs,
     privateLink: clients.privateLink,
-    pollIntervalMs: 1,
+  });
+  // As the applyLoadBalancer step drives it: start, poll to the end, start again on continue, record the ledger.
+  return Object.assign(driven({ loadBalancer, ledger: loadBalancer.ledger }, { pollDelayMs: 1 }), {
+    start: loadBalancer.start.bind(loadBalancer),
+    poll: loadBalancer.poll.bind(loadBalancer),
   });
 }
 

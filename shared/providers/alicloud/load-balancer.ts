@@ -1,7 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ObservedLoadBalancer, ObservedMapping, ObservedTarget } from '../../model/observed.ts';
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
-import type { ConsumerEndpoint, LoadBalancer } from '../../ports.ts';
+import type {
+  ConsumerEndpoint,
+  LbOperation,
+  LbOperationStatus,
+  LbProgress,
+  LedgerEntry,
+  LoadBalancer,
+  ObservedPorts,
+} from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import type { EcsClient, RpcProduct } from './clients.ts';
 import { PrivateLinkEndpointService } from './endpoint-service.ts';
@@ -11,7 +17,7 @@ import {
   AlicloudMappingNotFound,
   AlicloudResourceBusy,
 } from './errors.ts';
-import { ledgerChangeOf, type NlbLedgerEntry, NlbTagLedger } from './nlb-ledger.ts';
+import { NlbTagLedger } from './nlb-ledger.ts';
 import { LEDGER_TAGS, mappingTags, type NlbObjects, NlbObjects as Objects, serverGroupName } from './nlb-objects.ts';
 import { EcsSecurityGroupPorts } from './security-group.ts';
 import { alicloudProvider } from './spec.ts';
@@ -27,39 +33,17 @@ import { alicloudProvider } from './spec.ts';
  * the next missing piece of the action (create the server group; add or remove servers; create the listener;
  * delete listener then group) and returns its job as the operation; `poll` asks GetJobStatus, and a finished job
  * says `continue`, so the next `start` takes the next piece or finds the action in effect and says `done`. It
- * never trusts a step it did not see finish. While the flow contract on main still calls `apply(spec, action)`,
- * `apply` drives start/poll itself (pausing `pollIntervalMs` between polls, bounded by `maxPolls`): the one place a
- * function still waits, gone when the start + poll port lands. `observe` returns the planner's view (ledger joined
- * with the servers); `observePorts(spec, ledger)` is the new port's half of it.
+ * never trusts a step it did not see finish. The waiting is the workflow's (EnsureTargets / RegisterBrokers poll
+ * loops); no function sleeps.
  *
- * observe() cost for n mappings: ListServerGroups (1 per 100) + ListListeners (1) + ListServerGroupServers (n) +
- * DescribeSecurityGroupAttribute (1).
+ * observe(spec, ledger) cost for n mappings: ListListeners (1) + ListServerGroupServers (n) +
+ * DescribeSecurityGroupAttribute (1); the ledger read before it is ListServerGroups (1 per 100 groups).
  */
-
-export interface NlbOperation {
-  /** The NLB JobId. */
-  id: string;
-  scope?: Readonly<Record<string, string>>;
-}
-export type NlbProgress = { state: 'done' } | { state: 'pending'; operation: NlbOperation };
-export type NlbOperationStatus =
-  | { state: 'running' }
-  | { state: 'done' }
-  | { state: 'continue' }
-  | { state: 'failed'; message: string; code?: string };
-
-export interface ObservedNlbPorts {
-  ports: { port: number; targets: ObservedTarget[]; resourceIds?: Readonly<Record<string, string>> }[];
-  openPorts: number[];
-}
 
 export interface AlibabaLoadBalancerOptions {
   nlb: RpcProduct;
   ecs: EcsClient;
   privateLink: RpcProduct;
-  /** `apply` only: pause between GetJobStatus polls (default 1000 ms) and how many polls at most (default 300). */
-  pollIntervalMs?: number;
-  maxPolls?: number;
 }
 
 const targetKey = (serverId: string, port: number) => `${serverId}:${port}`;
@@ -69,25 +53,21 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
   readonly ledger: NlbTagLedger;
   readonly #ports: EcsSecurityGroupPorts;
   readonly #endpoint: PrivateLinkEndpointService;
-  readonly #pollIntervalMs: number;
-  readonly #maxPolls: number;
 
   constructor(options: AlibabaLoadBalancerOptions) {
     this.#objects = new Objects(options.nlb);
     this.ledger = new NlbTagLedger(this.#objects);
     this.#ports = new EcsSecurityGroupPorts({ ecs: options.ecs });
     this.#endpoint = new PrivateLinkEndpointService({ privateLink: options.privateLink, nlb: options.nlb });
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.#maxPolls = options.maxPolls ?? 300;
   }
 
   // ------------------------------------------------------------------------------------------------- observe
 
   /** The load balancer at the ledger's ports: what each port's listener forwards to, and the open ports. */
-  async observePorts(spec: ClusterSpec, ledger: readonly NlbLedgerEntry[]): Promise<ObservedNlbPorts> {
+  async observe(spec: ClusterSpec, ledger: readonly LedgerEntry[]): Promise<ObservedPorts> {
     const [listeners, openPorts] = await Promise.all([this.#objects.listeners(spec), this.#ports.openPorts(spec)]);
     const byPort = new Map(listeners.map((listener) => [listener.port, listener]));
-    const ports: ObservedNlbPorts['ports'] = [];
+    const ports: ObservedPorts['ports'] = [];
     for (const entry of ledger) {
       const listener = byPort.get(entry.port);
       const groupId = entry.adapterData?.serverGroupId;
@@ -105,28 +85,9 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     return { ports, openPorts };
   }
 
-  async observe(spec: ClusterSpec): Promise<ObservedLoadBalancer> {
-    const entries = await this.ledger.read(spec);
-    const observed = await this.observePorts(spec, entries);
-    const served = new Map(observed.ports.map((port) => [port.port, port]));
-    const mappings = entries.map((entry): ObservedMapping => {
-      const port = served.get(entry.port);
-      return {
-        exposure: entry.exposure,
-        role: entry.role,
-        port: entry.port,
-        targets: [...(port?.targets ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.port - b.port)),
-        ...(entry.brokerId === undefined ? {} : { brokerId: entry.brokerId }),
-        ...(entry.retiredAt === undefined ? {} : { retiredAt: entry.retiredAt }),
-        ...(port?.resourceIds === undefined ? {} : { resourceIds: port.resourceIds }),
-      };
-    });
-    return { mappings, openPorts: observed.openPorts };
-  }
-
   // -------------------------------------------------------------------------------------------- start + poll
 
-  async start(spec: ClusterSpec, action: LbAction): Promise<NlbProgress> {
+  async start(spec: ClusterSpec, action: LbAction): Promise<LbProgress> {
     switch (action.kind) {
       case 'openPort':
         await this.#ports.open(spec, action.port, action.cidrs);
@@ -159,37 +120,25 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     }
   }
 
-  async poll(_spec: ClusterSpec, operation: NlbOperation): Promise<NlbOperationStatus> {
+  async poll(spec: ClusterSpec, operation: LbOperation): Promise<LbOperationStatus> {
+    const waiting = operation.scope?.waitFor;
+    if (waiting !== undefined) {
+      // A resource another job (one this execution did not start, or lost track of) is changing: wait until it is
+      // settled, then the next start looks again.
+      const current =
+        waiting === 'serverGroup'
+          ? (await this.#objects.serverGroupById(spec, operation.id))?.status
+          : (await this.#objects.listeners(spec)).find((listener) => listener.listenerId === operation.id)?.status;
+      const busy = current === 'Creating' || current === 'Configuring' || current === 'Provisioning';
+      return busy ? { state: 'running' } : { state: 'continue' };
+    }
     const status = await this.#objects.jobStatus(operation.id);
     if (status === 'Succeeded') return { state: 'continue' };
     if (status === 'Failed') return { state: 'failed', message: `NLB job ${operation.id} failed`, code: 'Job.Failed' };
     return { state: 'running' };
   }
 
-  /** Carries out one action completely (start, poll until its jobs are done, record the ledger part). */
-  async apply(spec: ClusterSpec, action: LbAction): Promise<void> {
-    let polls = 0;
-    for (;;) {
-      const started = await this.start(spec, action);
-      if (started.state === 'done') break;
-      let status = await this.poll(spec, started.operation);
-      while (status.state === 'running') {
-        polls += 1;
-        if (polls > this.#maxPolls) {
-          throw new AlicloudJobFailed(`NLB job ${started.operation.id} still running after ${this.#maxPolls} polls`);
-        }
-        await sleep(this.#pollIntervalMs);
-        status = await this.poll(spec, started.operation);
-      }
-      if (status.state === 'failed')
-        throw new AlicloudJobFailed(`${action.kind} on port ${action.port}: ${status.message}`);
-      if (status.state === 'done') break;
-    }
-    const change = ledgerChangeOf(action);
-    if (change !== undefined) await this.ledger.record(spec, change);
-  }
-
-  async #createMapping(spec: ClusterSpec, action: Extract<LbAction, { kind: 'createMapping' }>): Promise<NlbProgress> {
+  async #createMapping(spec: ClusterSpec, action: Extract<LbAction, { kind: 'createMapping' }>): Promise<LbProgress> {
     const alicloud = alicloudProvider(spec);
     const name = serverGroupName(spec.cluster, action.exposure, action.port);
     const group = await this.#objects.serverGroupNamed(spec, name);
@@ -211,7 +160,12 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     if (theirs !== undefined && theirs !== spec.cluster) {
       throw new AlicloudListenerPortTaken(`server group ${name} belongs to cluster ${theirs}`);
     }
-    const servers = await this.#addServers(spec, group.serverGroupId, action.targets);
+    if (group.status !== 'Available') return waitFor('serverGroup', group.serverGroupId);
+    const servers = await busyMeansWait(
+      this.#addServers(spec, group.serverGroupId, action.targets),
+      'serverGroup',
+      group.serverGroupId,
+    );
     if (servers.state !== 'done') return servers;
     const listeners = await this.#objects.listeners(spec);
     const listener = listeners.find((candidate) => candidate.port === action.port);
@@ -233,9 +187,7 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
           'brokerlink does not take it over — free the port or change the spec’s port range',
       );
     }
-    if (listener.status !== 'Running') {
-      throw new AlicloudResourceBusy(`listener ${listener.listenerId} on port ${action.port} is ${listener.status}`);
-    }
+    if (listener.status !== 'Running') return waitFor('listener', listener.listenerId);
     return { state: 'done' };
   }
 
@@ -243,15 +195,16 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     spec: ClusterSpec,
     exposure: string,
     port: number,
-    run: (serverGroupId: string) => Promise<NlbProgress>,
-  ): Promise<NlbProgress> {
+    run: (serverGroupId: string) => Promise<LbProgress>,
+  ): Promise<LbProgress> {
     const name = serverGroupName(spec.cluster, exposure, port);
     const group = await this.#objects.serverGroupNamed(spec, name);
     if (group === undefined) throw new AlicloudMappingNotFound(`no server group ${name} for ${exposure} port ${port}`);
-    return run(group.serverGroupId);
+    if (group.status !== 'Available') return waitFor('serverGroup', group.serverGroupId);
+    return busyMeansWait(run(group.serverGroupId), 'serverGroup', group.serverGroupId);
   }
 
-  async #addServers(spec: ClusterSpec, serverGroupId: string, targets: readonly PlanTarget[]): Promise<NlbProgress> {
+  async #addServers(spec: ClusterSpec, serverGroupId: string, targets: readonly PlanTarget[]): Promise<LbProgress> {
     const present = new Set(
       (await this.#objects.servers(spec, serverGroupId)).map((server) => targetKey(server.serverId, server.port)),
     );
@@ -284,7 +237,7 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     spec: ClusterSpec,
     serverGroupId: string,
     doomed: (server: { serverId: string; port: number }) => boolean,
-  ): Promise<NlbProgress> {
+  ): Promise<LbProgress> {
     const servers = (await this.#objects.servers(spec, serverGroupId)).filter(
       (server) => server.status !== 'Removing' && doomed(server),
     );
@@ -299,18 +252,23 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
     return pending(answer);
   }
 
-  async #deleteMapping(spec: ClusterSpec, exposure: string, port: number): Promise<NlbProgress> {
+  async #deleteMapping(spec: ClusterSpec, exposure: string, port: number): Promise<LbProgress> {
     const region = alicloudProvider(spec).region;
     const name = serverGroupName(spec.cluster, exposure, port);
     const group = await this.#objects.serverGroupNamed(spec, name);
     const listener = (await this.#objects.listeners(spec)).find((candidate) => candidate.port === port);
     if (listener !== undefined && group !== undefined && listener.serverGroupId === group.serverGroupId) {
-      return pending(await this.#objects.call('DeleteListener', { RegionId: region, ListenerId: listener.listenerId }));
+      if (listener.status !== 'Running') return waitFor('listener', listener.listenerId);
+      const deleting = this.#objects.call('DeleteListener', { RegionId: region, ListenerId: listener.listenerId });
+      return busyMeansWait(deleting.then(pending), 'listener', listener.listenerId);
     }
     if (group !== undefined) {
-      return pending(
-        await this.#objects.call('DeleteServerGroup', { RegionId: region, ServerGroupId: group.serverGroupId }),
-      );
+      if (group.status !== 'Available') return waitFor('serverGroup', group.serverGroupId);
+      const deleting = this.#objects.call('DeleteServerGroup', {
+        RegionId: region,
+        ServerGroupId: group.serverGroupId,
+      });
+      return busyMeansWait(deleting.then(pending), 'serverGroup', group.serverGroupId);
     }
     return { state: 'done' };
   }
@@ -326,7 +284,26 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
   }
 }
 
-function pending(answer: Record<string, unknown>): NlbProgress {
+/** An operation that waits for a resource another job is changing to settle (polled by its status). */
+function waitFor(kind: 'serverGroup' | 'listener', id: string): LbProgress {
+  return { state: 'pending', operation: { id, scope: { waitFor: kind } } };
+}
+
+/** Conflict.Lock on a resource: wait for it instead of failing (a re-run while an earlier job still runs). */
+async function busyMeansWait(
+  started: Promise<LbProgress>,
+  kind: 'serverGroup' | 'listener',
+  id: string,
+): Promise<LbProgress> {
+  try {
+    return await started;
+  } catch (error) {
+    if (error instanceof AlicloudResourceBusy) return waitFor(kind, id);
+    throw error;
+  }
+}
+
+function pending(answer: Record<string, unknown>): LbProgress {
   const jobId = answer.JobId;
   if (typeof jobId !== 'string' || jobId === '') throw new AlicloudJobFailed('the NLB answered without a JobId');
   return { state: 'pending', operation: { id: jobId } };

@@ -1,4 +1,4 @@
-import type { LbAction } from '../../model/plan.ts';
+import type { LedgerChange, LedgerEntry, PortLedger } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { AlicloudListenerPortTaken, AlicloudMappingNotFound } from './errors.ts';
 import { LEDGER_TAGS, mappingTags, type NlbObjects, serverGroupName } from './nlb-objects.ts';
@@ -8,63 +8,17 @@ import { LEDGER_TAGS, mappingTags, type NlbObjects, serverGroupName } from './nl
  * retired-at). A server group is created with its tags (nothing of brokerlink's exists untagged) and deleted with
  * its listener, so `assign` confirms and repairs the tags of a group, and `release` finds nothing left to do.
  * read(): one ListServerGroups call per 100 groups, filtered by the cluster tag.
- *
- * The entry and change shapes are the port ledger's of the ports engineer's interface (LedgerEntry, LedgerChange in
- * shared/ports.ts once it lands on main); until then they are declared here with the same fields.
  */
 
-export interface NlbLedgerEntry {
-  exposure: string;
-  role: 'broker' | 'bootstrap';
-  port: number;
-  brokerId?: number;
-  retiredAt?: string;
-  adapterData?: Readonly<Record<string, string>>;
-}
-
-export type NlbLedgerChange =
-  | { kind: 'assign'; exposure: string; role: 'broker' | 'bootstrap'; port: number; brokerId?: number }
-  | { kind: 'retire'; exposure: string; port: number; brokerId: number; retiredAt: string }
-  | { kind: 'revive'; exposure: string; port: number; brokerId: number }
-  | { kind: 'release'; exposure: string; port: number };
-
-/** The ledger part of a load balancer action (the same rule as the ports engineer's ledgerChangeOf). */
-export function ledgerChangeOf(action: LbAction): NlbLedgerChange | undefined {
-  switch (action.kind) {
-    case 'createMapping':
-      return {
-        kind: 'assign',
-        exposure: action.exposure,
-        role: action.role,
-        port: action.port,
-        ...(action.brokerId === undefined ? {} : { brokerId: action.brokerId }),
-      };
-    case 'retireMapping':
-      return {
-        kind: 'retire',
-        exposure: action.exposure,
-        port: action.port,
-        brokerId: action.brokerId,
-        retiredAt: action.retiredAt,
-      };
-    case 'reviveMapping':
-      return { kind: 'revive', exposure: action.exposure, port: action.port, brokerId: action.brokerId };
-    case 'deleteMapping':
-      return { kind: 'release', exposure: action.exposure, port: action.port };
-    default:
-      return undefined;
-  }
-}
-
-export class NlbTagLedger {
+export class NlbTagLedger implements PortLedger {
   readonly #objects: NlbObjects;
   constructor(objects: NlbObjects) {
     this.#objects = objects;
   }
 
-  async read(spec: ClusterSpec): Promise<NlbLedgerEntry[]> {
+  async read(spec: ClusterSpec): Promise<LedgerEntry[]> {
     const groups = await this.#objects.serverGroups(spec);
-    const entries: NlbLedgerEntry[] = [];
+    const entries: LedgerEntry[] = [];
     for (const group of groups) {
       const tags = group.tags;
       const role = tags[LEDGER_TAGS.role];
@@ -85,7 +39,7 @@ export class NlbTagLedger {
     return entries.sort((a, b) => a.port - b.port);
   }
 
-  async record(spec: ClusterSpec, change: NlbLedgerChange): Promise<void> {
+  async record(spec: ClusterSpec, change: LedgerChange): Promise<void> {
     // The server group goes with its mapping (deleteMapping removes both): no entry is left to release.
     if (change.kind === 'release') return;
     const name = serverGroupName(spec.cluster, change.exposure, change.port);

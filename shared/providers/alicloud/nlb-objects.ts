@@ -133,6 +133,23 @@ export class NlbObjects {
         };
   }
 
+  async serverGroupById(spec: ClusterSpec, serverGroupId: string): Promise<NlbServerGroup | undefined> {
+    const answer = await this.call('ListServerGroups', {
+      RegionId: alicloudProvider(spec).region,
+      ServerGroupIds: [serverGroupId],
+      MaxResults: 10,
+    });
+    const group = ((answer.ServerGroups ?? []) as Record<string, unknown>[])[0];
+    return group === undefined
+      ? undefined
+      : {
+          serverGroupId: String(group.ServerGroupId),
+          name: String(group.ServerGroupName),
+          status: String(group.ServerGroupStatus),
+          tags: tagsOf(group.Tags),
+        };
+  }
+
   async servers(spec: ClusterSpec, serverGroupId: string): Promise<NlbServer[]> {
     const servers = await this.#paged<Record<string, unknown>>(
       'ListServerGroupServers',

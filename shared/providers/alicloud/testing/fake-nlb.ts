@@ -4,7 +4,8 @@
  * the resource is locked, Configuring, until GetJobStatus has been polled `jobPolls` times and reports Succeeded;
  * another change to a locked resource answers Conflict.Lock), DryRun answers DryRunOperation and changes nothing,
  * at most `listenerQuota` listeners per NLB (50 by default), at most 200 servers per AddServersToServerGroup call,
- * one listener per port, a server group in use by a listener cannot be deleted. Parameters arrive as a form body
+ * one listener per port, a server group in use by a listener cannot be deleted; a job nobody polls finishes on its
+ * own after `jobMs`. Parameters arrive as a form body
  * (the NLB SDKs' convention), which the gateway enforces.
  */
 import { randomBytes } from 'node:crypto';
@@ -59,7 +60,9 @@ export interface FakeLoadBalancer {
 interface Job {
   jobId: string;
   pollsLeft: number;
+  startedAt: number;
   finish: () => void;
+  done?: boolean;
 }
 
 export interface NlbState {
@@ -69,6 +72,8 @@ export interface NlbState {
   listeners: Map<string, FakeListener>;
   jobs: Map<string, Job>;
   jobPolls: number;
+  /** A job nobody polls finishes on its own after this long, as the service's jobs do (default 300 ms). */
+  jobMs?: number;
   listenerQuota: number;
   ecs: EcsState;
 }
@@ -92,7 +97,10 @@ function startJob(state: NlbState, lock: { lockedBy?: string }, finish: () => vo
   const job: Job = {
     jobId,
     pollsLeft: state.jobPolls,
+    startedAt: Date.now(),
     finish: () => {
+      if (job.done) return;
+      job.done = true;
       lock.lockedBy = undefined;
       finish();
     },
@@ -162,7 +170,34 @@ function groupJson(state: NlbState, group: FakeServerGroup) {
   };
 }
 
+/** Jobs finish on their own in time: before any call, the ones older than `jobMs` are done. */
+function settleOldJobs(state: NlbState): void {
+  const now = Date.now();
+  for (const job of state.jobs.values()) {
+    if (!job.done && now - job.startedAt >= (state.jobMs ?? 300)) {
+      job.pollsLeft = 0;
+      job.finish();
+    }
+  }
+}
+
 export function nlbService(state: NlbState): RpcService {
+  const service = nlbActions(state);
+  return {
+    ...service,
+    actions: Object.fromEntries(
+      Object.entries(service.actions).map(([name, handler]) => [
+        name,
+        (params: RpcParams, call: Parameters<typeof handler>[1]) => {
+          settleOldJobs(state);
+          return handler(params, call);
+        },
+      ]),
+    ),
+  };
+}
+
+function nlbActions(state: NlbState): RpcService {
   return {
     product: 'Nlb',
     version: '2022-04-30',
@@ -172,11 +207,11 @@ export function nlbService(state: NlbState): RpcService {
         const jobId = params.required('JobId');
         const job = state.jobs.get(jobId);
         if (job === undefined) throw new FakeApiError(404, 'ResourceNotFound.job', `The job ${jobId} does not exist.`);
-        if (job.pollsLeft > 0) {
+        if (!job.done && job.pollsLeft > 0) {
           job.pollsLeft -= 1;
           if (job.pollsLeft > 0) return { Status: 'Processing' };
-          job.finish();
         }
+        job.finish();
         return { Status: 'Succeeded' };
       },
 
