@@ -68,6 +68,7 @@ import {
   SpecNotStored,
   SpecTooLarge,
   TargetGroupNameTaken,
+  TargetGroupStillInUse,
   TargetInvalid,
 } from './providers/aws/errors.ts';
 import { ProviderAdaptersUnavailable } from './providers/errors.ts';
@@ -94,6 +95,7 @@ import {
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
   LockHeld,
+  LockLost,
   StepInputInvalid,
 } from './steps/errors.ts';
 import { TriggerEventInvalid } from './triggers/errors.ts';
@@ -143,6 +145,7 @@ export const ERROR_CATALOGUE = {
   BrokerIdentityMismatch,
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
+  LockLost,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,
@@ -199,6 +202,7 @@ export const ERROR_CATALOGUE = {
   TargetGroupNameTaken,
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
+  TargetGroupStillInUse,
   TargetInvalid,
   CommandTargetInvalid,
   CommandOutputTruncated,

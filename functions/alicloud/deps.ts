@@ -3,6 +3,7 @@ import { systemClock } from '../../shared/ports.ts';
 import type { AlicloudClients } from '../../shared/providers/alicloud/clients.ts';
 import { CloudAssistantChannel } from '../../shared/providers/alicloud/cloud-assistant-channel.ts';
 import { EcsBrokerDiscovery } from '../../shared/providers/alicloud/discovery.ts';
+import { cloudFlowExecutionStatus } from '../../shared/providers/alicloud/execution-status.ts';
 import { AlibabaLoadBalancer } from '../../shared/providers/alicloud/load-balancer.ts';
 import { OssClusterLock, OssSpecStore } from '../../shared/providers/alicloud/oss-lock.ts';
 import type { ObjectStore } from '../../shared/providers/alicloud/oss-store.ts';
@@ -45,7 +46,12 @@ export function createAlicloudStepDeps(clients: AlicloudClients, options: Aliclo
     privateLink: clients.privateLink,
   });
   const commands = new CloudAssistantChannel({ ecs: clients.ecs, region: options.region });
-  const lock: ClusterLock = new OssClusterLock({ store: options.state, prefix: options.statePrefix, clock });
+  const lock: ClusterLock = new OssClusterLock({
+    store: options.state,
+    prefix: options.statePrefix,
+    clock,
+    executionStatus: cloudFlowExecutionStatus(clients.cloudFlow),
+  });
   const specs = new OssSpecStore({ store: options.state, prefix: options.statePrefix });
   const notifier = logNotifier(options.log);
   return () => {

@@ -146,7 +146,7 @@ describe('spec change: EventBridge OSS object events', () => {
     const event = ossEvent('brokerlink/specs/orders.yaml');
     const first = await onSpecObjectEvent(event, deps);
     expect(first).toMatchObject({ started: true });
-    expect((first as { name: string }).name).toMatch(/^spec-orders-v[0-9A-F]{32}$/);
+    expect((first as { name: string }).name).toMatch(/^spec-orders-v[0-9A-F]{32}-[A-Za-z0-9_-]{1,13}$/);
     expect(await onSpecObjectEvent(event, deps)).toMatchObject({ alreadyStarted: true });
     expect(flows.executions).toHaveLength(1);
     expect(flows.executions[0]!.input).toEqual({

@@ -19,6 +19,11 @@ export interface DiscoveredBroker {
   az?: string;
   azId?: string;
   state?: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
+  /**
+   * Whether the run-command channel can reach the host now (AWS: its SSM agent is registered and Online). False:
+   * commands would be refused (InvalidInstanceId) or never delivered. Absent: the provider does not say.
+   */
+  commandReady?: boolean;
 }
 
 export type TargetHealth = 'healthy' | 'unhealthy' | 'initial' | 'draining' | 'unused' | 'unknown';
@@ -50,6 +55,11 @@ export interface ObservedLoadBalancer {
   mappings: ObservedMapping[];
   /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
   openPorts: number[];
+  /**
+   * Zones the load balancer serves (AWS: the NLB's subnets' zones, by id and by name), when it routes per zone.
+   * A broker in another zone cannot be reached by consumers: the planner refuses it. Absent: no such limit.
+   */
+  zones?: string[];
 }
 
 /** A listener as a broker has it: bind address, advertised address and security protocol. */
@@ -73,5 +83,10 @@ export interface ObservedState {
   /** Keyed by node id as a string. A missing entry means "not known": the push step reads the file anyway. */
   brokerConfigs?: Readonly<Record<string, ObservedBrokerConfig>>;
   /** From Kafka, when reachable: the active controller and node roles, for restart ordering. */
-  kafka?: { controllerId?: number | null; nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>> };
+  kafka?: {
+    controllerId?: number | null;
+    nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>>;
+    /** The brokers Kafka's metadata lists as live: a discovered broker missing here is down, not misconfigured. */
+    liveBrokers?: readonly number[];
+  };
 }

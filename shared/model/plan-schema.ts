@@ -103,7 +103,7 @@ export const planSchema = z.strictObject({
       instanceId: z.string().optional(),
       ...zoned,
       desiredListeners: z.array(desiredListener),
-      configChange: z.enum(['none', 'update', 'unknown', 'pending']),
+      configChange: z.enum(['none', 'update', 'unknown', 'pending', 'down']),
       restart: z.boolean(),
       reasons: z.array(z.string()),
     }),
@@ -111,6 +111,18 @@ export const planSchema = z.strictObject({
   actions: z.array(lbAction),
   restartOrder: z.array(nodeId),
   pending: z.array(z.strictObject({ exposure: z.string(), placeholders: z.array(z.string()), message: z.string() })),
+  portMoves: z.array(z.strictObject({ exposure: z.string(), brokerId: nodeId, from: port, to: port })).default([]),
+  unmanaged: z
+    .array(
+      z.strictObject({
+        port,
+        listener: z.string(),
+        role: z.enum(['broker', 'bootstrap']),
+        insideRangeOf: z.string(),
+        why: z.string(),
+      }),
+    )
+    .default([]),
   warnings: z.array(z.string()),
   summary: z.strictObject({
     lbActions: z.number().int().min(0),

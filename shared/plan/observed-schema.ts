@@ -33,6 +33,7 @@ const discoveredBroker = z.strictObject({
   az: z.string().min(1).optional(),
   azId: z.string().min(1).optional(),
   state: z.enum(['pending', 'running', 'stopping', 'stopped', 'terminated', 'unknown']).optional(),
+  commandReady: z.boolean().optional(),
 });
 
 const observedTarget = z.strictObject({
@@ -66,6 +67,7 @@ export const observedStateSchema = z.strictObject({
   loadBalancer: z.strictObject({
     mappings: z.array(observedMapping),
     openPorts: z.array(port),
+    zones: z.array(z.string().min(1)).optional(),
   }),
   brokerConfigs: z
     .record(
@@ -82,6 +84,7 @@ export const observedStateSchema = z.strictObject({
           z.array(z.enum(['broker', 'controller'], { error: 'must be "broker" or "controller"' })),
         )
         .optional(),
+      liveBrokers: z.array(nodeId).optional(),
     })
     .optional(),
 });

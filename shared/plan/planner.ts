@@ -9,6 +9,7 @@ import { brokerConfigs } from './phases/broker-config.ts';
 import { checkBrokerCapacity, checkListenerCapacity } from './phases/capacity.ts';
 import { planInputs } from './phases/inputs.ts';
 import { loadBalancerActions, orderedActions } from './phases/lb-actions.ts';
+import { portMoves, portMoveWarning } from './phases/port-moves.ts';
 import { portRegistry } from './phases/port-registry.ts';
 import { restartOrder } from './phases/restart-order.ts';
 
@@ -22,7 +23,7 @@ export { lbStages } from './phases/lb-actions.ts';
  * A flat chain of phases, one file each in ./phases/, each returning its result to the next (the rules live in
  * each phase's file):
  *   inputs → (brokers fit?) → port registry → load balancer actions → capacity → advertised addresses
- *   → broker config → restart order
+ *   → broker config → restart order → port moves
  * Problems are collected and reported at once, at three points: the inputs, the bootstrap ports (in the
  * registry), the rendered addresses. Capacity that is exceeded is CapacityExceeded with the figures.
  */
@@ -45,6 +46,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
     observed,
   );
   const actions = orderedActions(registry.actions, lb.actions);
+  const moves = portMoves(plannedBrokers, observed);
 
   return {
     version: 1,
@@ -56,7 +58,9 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
     actions,
     restartOrder: order,
     pending: advertised.pending,
-    warnings: [...new Set([...inputs.warnings, ...registry.warnings])].sort(byText),
+    portMoves: moves,
+    unmanaged: registry.unmanaged,
+    warnings: [...new Set([...inputs.warnings, ...registry.warnings, ...moves.map(portMoveWarning)])].sort(byText),
     summary: {
       lbActions: actions.length,
       configChanges: plannedBrokers.filter(needsPush).length,
@@ -67,7 +71,9 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
         actions.length === 0 &&
         !plannedBrokers.some((b) => b.configChange === 'update') &&
         order.length === 0 &&
-        advertised.pending.length === 0,
+        advertised.pending.length === 0 &&
+        !plannedBrokers.some((b) => b.configChange === 'down') &&
+        registry.unmanaged.length === 0,
     },
   };
 }

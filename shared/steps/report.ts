@@ -19,6 +19,8 @@ export interface ProvisionReport {
   }[];
   changes: { lbActions: number; configsWritten: number[]; restarted: number[] };
   pending: string[];
+  /** The plan's warnings: what was left out and why (e.g. a stopped broker, a new one whose agent is not online). */
+  warnings: string[];
   verified: boolean | null;
 }
 
@@ -56,6 +58,7 @@ export async function buildReport(
       restarted: [...(outcome.restarted ?? [])],
     },
     pending: plan.pending.map((item) => item.message),
+    warnings: [...plan.warnings],
     verified: outcome.verified ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { createAlicloudClients } from './clients.ts';
 import { CloudAssistantChannel } from './cloud-assistant-channel.ts';
 import { EcsBrokerDiscovery } from './discovery.ts';
 import { AlicloudStateBucketMissing } from './errors.ts';
+import { cloudFlowExecutionStatus } from './execution-status.ts';
 import { AlibabaLoadBalancer } from './load-balancer.ts';
 import { OssClusterLock, OssSpecStore } from './oss-lock.ts';
 import { createOssClient, ossObjectStore } from './oss-store.ts';
@@ -36,7 +37,11 @@ export const alicloudFactory: ProviderFactory<AlicloudFactoryOptions> = (spec, o
     loadBalancer,
     ledger: loadBalancer.ledger,
     commands: new CloudAssistantChannel({ ecs: clients.ecs, region }),
-    lock: new OssClusterLock({ store: state, prefix: options.statePrefix }),
+    lock: new OssClusterLock({
+      store: state,
+      prefix: options.statePrefix,
+      executionStatus: cloudFlowExecutionStatus(clients.cloudFlow),
+    }),
     secrets: new AlicloudSecretResolver({ kms: clients.kms, env: process.env }),
     specs,
     specStoreLocation: (cluster) => `OSS oss://${bucket}/${specs.key(cluster)} (${region})`,

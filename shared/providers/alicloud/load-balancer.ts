@@ -1,6 +1,7 @@
 import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import type {
   ConsumerEndpoint,
+  ConsumerRoutes,
   LbOperation,
   LbOperationStatus,
   LbProgress,
@@ -12,6 +13,7 @@ import type { ClusterSpec } from '../../spec/schema.ts';
 import type { EcsClient, RpcProduct } from './clients.ts';
 import { PrivateLinkEndpointService } from './endpoint-service.ts';
 import {
+  AlicloudCallFailed,
   AlicloudJobFailed,
   AlicloudListenerPortTaken,
   AlicloudMappingNotFound,
@@ -281,6 +283,31 @@ export class AlibabaLoadBalancer implements Required<LoadBalancer> {
 
   ensureConsumerEndpoint(spec: ClusterSpec): Promise<ConsumerEndpoint | null> {
     return this.#endpoint.ensure(spec);
+  }
+
+  /**
+   * Where verification dials the NLB. With cross-zone load balancing on (NLB's default) the DNS name reaches every
+   * server from any zone: no routes (every check goes through `consumerAddress`). With it off, a zone's node
+   * reaches only that zone's servers, so each broker port is dialled at its broker's zone's address and each
+   * bootstrap port at every zone's — the way a consumer's endpoint in each zone reaches them. A zone without an
+   * address cannot be verified: refused, never skipped.
+   */
+  async consumerRoutes(spec: ClusterSpec): Promise<ConsumerRoutes> {
+    const attribute = await this.#objects.attribute(spec);
+    if (attribute.crossZoneEnabled) return { bootstrap: [], byZone: {} };
+    const byZone: Record<string, string> = {};
+    for (const zone of attribute.zones) {
+      if (zone.privateIPv4Address === undefined) {
+        throw new AlicloudCallFailed(
+          'nlb:GetLoadBalancerAttribute',
+          'NoZoneAddress',
+          `zone ${zone.zoneId} of NLB ${alicloudProvider(spec).loadBalancerId} has no private IPv4 address; ` +
+            'cross-zone load balancing is off, so each zone must be dialled at its own address',
+        );
+      }
+      byZone[zone.zoneId] = zone.privateIPv4Address;
+    }
+    return { bootstrap: Object.values(byZone), byZone };
   }
 }
 

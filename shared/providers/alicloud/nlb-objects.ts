@@ -205,11 +205,39 @@ export class NlbObjects {
   }
 
   async dnsName(spec: ClusterSpec): Promise<string> {
+    return (await this.attribute(spec)).dnsName;
+  }
+
+  /**
+   * GetLoadBalancerAttribute: the DNS name, whether cross-zone load balancing is on (CrossZoneEnabled, on unless
+   * turned off), and per zone its private IPv4 address (ZoneMappings[].LoadBalancerAddresses[].PrivateIPv4Address).
+   */
+  async attribute(spec: ClusterSpec): Promise<NlbAttribute> {
     const alicloud = alicloudProvider(spec);
     const answer = await this.call('GetLoadBalancerAttribute', {
       RegionId: alicloud.region,
       LoadBalancerId: alicloud.loadBalancerId,
     });
-    return String(answer.DNSName);
+    const mappings = Array.isArray(answer.ZoneMappings) ? (answer.ZoneMappings as Record<string, unknown>[]) : [];
+    return {
+      dnsName: String(answer.DNSName),
+      crossZoneEnabled: answer.CrossZoneEnabled !== false && answer.CrossZoneEnabled !== 'false',
+      zones: mappings.map((mapping) => {
+        const addresses = Array.isArray(mapping.LoadBalancerAddresses)
+          ? (mapping.LoadBalancerAddresses as Record<string, unknown>[])
+          : [];
+        const address = addresses.find((entry) => typeof entry.PrivateIPv4Address === 'string')?.PrivateIPv4Address;
+        return {
+          zoneId: String(mapping.ZoneId),
+          ...(typeof address === 'string' ? { privateIPv4Address: address } : {}),
+        };
+      }),
+    };
   }
+}
+
+export interface NlbAttribute {
+  dnsName: string;
+  crossZoneEnabled: boolean;
+  zones: { zoneId: string; privateIPv4Address?: string }[];
 }

@@ -53,7 +53,8 @@ export interface FakeLoadBalancer {
   loadBalancerId: string;
   vpcId: string;
   dnsName: string;
-  zones: { zoneId: string; vSwitchId: string }[];
+  /** privateIPv4Address: the zone's NLB address (ZoneMappings[].LoadBalancerAddresses). */
+  zones: { zoneId: string; vSwitchId: string; privateIPv4Address?: string }[];
   crossZoneEnabled: boolean;
 }
 
@@ -228,7 +229,13 @@ function nlbActions(state: NlbState): RpcService {
           VpcId: lb.vpcId,
           AddressType: 'Intranet',
           CrossZoneEnabled: lb.crossZoneEnabled,
-          ZoneMappings: lb.zones.map((zone) => ({ ZoneId: zone.zoneId, VSwitchId: zone.vSwitchId })),
+          ZoneMappings: lb.zones.map((zone) => ({
+            ZoneId: zone.zoneId,
+            VSwitchId: zone.vSwitchId,
+            ...(zone.privateIPv4Address === undefined
+              ? {}
+              : { LoadBalancerAddresses: [{ PrivateIPv4Address: zone.privateIPv4Address }] }),
+          })),
         };
       },
 
