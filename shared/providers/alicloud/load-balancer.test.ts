@@ -41,6 +41,7 @@ async function nlb(jobPolls = 2) {
   return Object.assign(driven({ loadBalancer, ledger: loadBalancer.ledger }, { pollDelayMs: 1 }), {
     start: loadBalancer.start.bind(loadBalancer),
     poll: loadBalancer.poll.bind(loadBalancer),
+    consumerRoutes: loadBalancer.consumerRoutes.bind(loadBalancer),
   });
 }
 
@@ -196,5 +197,28 @@ describe('AlibabaLoadBalancer (the real OpenAPI clients against the signed fake 
     expect(await lb.consumerAddress(spec)).toBe(
       `${spec.provider.alicloud!.loadBalancerId}.ap-southeast-1.nlb.aliyuncsslbintl.com`,
     );
+  });
+
+  it('verifies through the DNS name alone while cross-zone load balancing is on (the NLB default)', async () => {
+    const lb = await nlb();
+    expect(await lb.consumerRoutes(spec)).toEqual({ bootstrap: [], byZone: {} });
+  });
+
+  it('with cross-zone load balancing off, dials each zone at its own NLB address, and refuses a zone without one', async () => {
+    const lb = await nlb();
+    const balancer = fake!.nlb.loadBalancers.get(spec.provider.alicloud!.loadBalancerId)!;
+    balancer.crossZoneEnabled = false;
+    balancer.zones.forEach((zone, n) => {
+      zone.privateIPv4Address = `10.0.${n}.200`;
+    });
+    expect(await lb.consumerRoutes(spec)).toEqual({
+      bootstrap: ['10.0.0.200', '10.0.1.200', '10.0.2.200'],
+      byZone: { 'ap-southeast-1a': '10.0.0.200', 'ap-southeast-1b': '10.0.1.200', 'ap-southeast-1c': '10.0.2.200' },
+    });
+    delete balancer.zones[1]!.privateIPv4Address;
+    await expect(lb.consumerRoutes(spec)).rejects.toMatchObject({
+      name: 'AlicloudCallFailed',
+      message: /zone ap-southeast-1b .* has no private IPv4 address/,
+    });
   });
 });

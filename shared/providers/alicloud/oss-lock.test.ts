@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../ports.ts';
+import { createAlicloudClients } from './clients.ts';
+import { cloudFlowExecutionStatus } from './execution-status.ts';
 import { OssClusterLock, OssSpecStore } from './oss-lock.ts';
 import { createOssClient, ossObjectStore } from './oss-store.ts';
+import { startFakeAlibaba } from './testing/fake-alibaba.ts';
+import { type CloudFlowState, cloudFlowService } from './testing/fake-cloudflow.ts';
 import { type FakeOss, startFakeOss } from './testing/fake-oss.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from './testing/rpc-server.ts';
 
@@ -70,6 +74,61 @@ describe('OssClusterLock', () => {
     const lock = new OssClusterLock({ store: store('wrong-secret'), clock });
     await expect(lock.acquire('orders', 'a', 600)).rejects.toMatchObject({ name: 'AlicloudCallFailed' });
     expect(oss.buckets.get('brokerlink-state')!.size).toBe(0);
+  });
+});
+
+describe('OssClusterLock with the holder’s CloudFlow execution (DescribeExecution on the fake fnf API)', () => {
+  const flows: CloudFlowState = { flows: new Set(['brokerlink-provision']), executions: [] };
+  let stop: () => Promise<void> = async () => undefined;
+  let lock: () => OssClusterLock;
+  beforeAll(async () => {
+    const alibaba = await startFakeAlibaba({ extraServices: [cloudFlowService(flows)] });
+    stop = () => alibaba.close();
+    const executionStatus = cloudFlowExecutionStatus(createAlicloudClients(alibaba.clientOptions).cloudFlow);
+    lock = () => new OssClusterLock({ store: store(), clock, executionStatus });
+  });
+  afterAll(async () => {
+    await stop();
+  });
+  const execution = (name: string, status: 'Running' | 'Succeeded' | 'Failed') =>
+    flows.executions.push({
+      flowName: 'brokerlink-provision',
+      name,
+      input: {},
+      status,
+      startedTime: new Date(now).toISOString(),
+    });
+
+  it('keeps the lock of a running execution, and takes over at once from one that ended without releasing', async () => {
+    execution('exec-running', 'Running');
+    expect((await lock().acquire('orders', 'exec-running', 3600)).acquired).toBe(true);
+    expect(await lock().status('orders')).toMatchObject({ state: 'running', expired: false });
+    expect(await lock().acquire('orders', 'exec-next', 3600)).toMatchObject({
+      acquired: false,
+      holder: 'exec-running',
+      status: { state: 'running', detail: 'CloudFlow execution exec-running is Running' },
+    });
+    flows.executions.find((e) => e.name === 'exec-running')!.status = 'Failed';
+    const taken = await lock().acquire('orders', 'exec-next', 3600);
+    expect(taken).toMatchObject({
+      acquired: true,
+      owner: 'exec-next',
+      tookOver: { holder: { owner: 'exec-running' }, state: 'gone', expired: false },
+    });
+    expect(await lock().clear('orders', { force: false })).toMatchObject({ cleared: false });
+  });
+
+  it('waits for the lease of a holder CloudFlow does not know (a CLI run, another account): unknown, not gone', async () => {
+    expect((await lock().acquire('orders', 'local-provision-1', 60)).acquired).toBe(true);
+    expect(await lock().acquire('orders', 'exec-next', 60)).toMatchObject({
+      acquired: false,
+      status: { state: 'unknown', expired: false },
+    });
+    now += 61_000;
+    expect(await lock().acquire('orders', 'exec-next', 60)).toMatchObject({
+      acquired: true,
+      tookOver: { state: 'unknown', expired: true },
+    });
   });
 });
 
