@@ -170,6 +170,34 @@ describe('Alibaba bed: drift', () => {
 });
 
 describe('Alibaba bed: safety', () => {
+  it('a stopped broker keeps its port and server, is reported down, and is not pushed to or restarted', async () => {
+    bed = await startBed();
+    await applied(bed);
+    const before = serverGroupsByPort(bed);
+    await bed.lab.brokers.get(2)!.broker.close();
+    bed.fake.ecs.instances.get('i-t4nbed2')!.status = 'Stopped';
+    const callsBefore = bed.fake.gateway.calls.length;
+    const changesBefore = bed.nlbChanges().length;
+    const out = (await bed.execute('provision', { cluster: 'orders', mode: 'plan', trigger: 'manual' })) as {
+      plan: {
+        brokers: { id: number; configChange: string; restart: boolean; reasons: string[] }[];
+        actions: unknown[];
+        exposures: { brokers: { id: number; port: number }[] }[];
+      };
+    };
+    expect(out.plan.brokers.find((broker) => broker.id === 2)).toMatchObject({
+      configChange: 'down',
+      restart: false,
+      reasons: [expect.stringContaining('broker 2 is down (instance stopped)')],
+    });
+    expect(out.plan.actions).toEqual([]);
+    expect(out.plan.exposures[0]!.brokers.find((broker) => broker.id === 2)?.port).toBe(bed.lab.ports.from + 1);
+    expect(bed.nlbChanges().length).toBe(changesBefore);
+    expect(bed.fake.gateway.calls.slice(callsBefore).filter((call) => call.action === 'RunCommand')).toEqual([]);
+    expect(serverGroupsByPort(bed)).toEqual(before);
+    expect(restartCounts(bed.lab)).toEqual({ 1: 1, 2: 1, 3: 1 });
+  });
+
   it('stops the roll at a broker that never becomes healthy: BrokerNotReady, later brokers untouched, lock released', async () => {
     bed = await startBed({ rollout: { healthTimeoutSeconds: 10, healthyChecks: 1 } });
     const b = bed;

@@ -140,6 +140,12 @@ export function functionPolicy(scope: PolicyScope): PolicyDocument {
         Action: ['fnf:StartExecution'],
         Resource: [`acs:fnf:${region}:${uid}:flow/brokerlink-*`],
       },
+      {
+        // The lock's holder check: has the provision execution holding the lock ended (oss-lock.ts)?
+        Effect: 'Allow',
+        Action: ['fnf:DescribeExecution'],
+        Resource: [`acs:fnf:${region}:${uid}:flow/brokerlink-provision/execution/*`],
+      },
     ],
   };
 }

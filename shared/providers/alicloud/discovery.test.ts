@@ -59,7 +59,7 @@ describe('EcsBrokerDiscovery (the real ECS client against the signed fake)', () 
     ]);
   });
 
-  it('leaves out stopped instances, other clusters and other VPCs, and pages through many', async () => {
+  it('finds instances in every state, and leaves out other clusters and other VPCs, paging through many', async () => {
     const many = Array.from({ length: 7 }, (_, i) => instance(i + 1));
     const brokers = await discover(
       [
@@ -70,7 +70,34 @@ describe('EcsBrokerDiscovery (the real ECS client against the signed fake)', () 
       ],
       3,
     );
-    expect(brokers.map((b) => b.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(brokers.map((b) => b.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 20]);
+    expect(brokers.find((b) => b.id === 20)).toMatchObject({ instanceId: 'i-t4nbroker20', state: 'stopped' });
+  });
+
+  it('says each ECS status as the planner’s state, and prefers the running instance of a replaced broker', async () => {
+    const brokers = await discover([
+      instance(1, { status: 'Pending' }),
+      instance(2, { status: 'Starting' }),
+      instance(3, { status: 'Stopping' }),
+      instance(4, { status: 'Stopped' }),
+      instance(5, { status: 'Stopped', instanceId: 'i-t4nold5' }),
+      instance(5),
+    ]);
+    expect(brokers.map((b) => [b.id, b.state, b.instanceId])).toEqual([
+      [1, 'pending', 'i-t4nbroker1'],
+      [2, 'pending', 'i-t4nbroker2'],
+      [3, 'stopping', 'i-t4nbroker3'],
+      [4, 'stopped', 'i-t4nbroker4'],
+      [5, 'running', 'i-t4nbroker5'],
+    ]);
+  });
+
+  it('refuses two stopped instances claiming one node id when none runs', async () => {
+    const error = await discover([
+      instance(1, { status: 'Stopped' }),
+      instance(2, { status: 'Stopped', tags: { 'brokerlink:cluster': 'orders', 'kafka-node-id': '1' } }),
+    ]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AlicloudDuplicateNodeId', message: /stopped ECS instances/ });
   });
 
   it('refuses instances without a usable node id tag, naming each instance and the tag', async () => {

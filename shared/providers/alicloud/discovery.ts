@@ -14,14 +14,26 @@ const { DescribeInstancesRequest, DescribeInstancesRequestTag } = commonJs(ecsNa
 
 /*
  * Broker discovery on ECS: DescribeInstances in the spec's region and VPC, filtered by the spec's tags
- * (`Tag.N.Key/Value`, every tag must match) and `Status=Running` — only running instances are brokers; a stopped
- * one drops out of the plan and its port cools down (the ledger keeps it for the broker's return). Paged with
- * NextToken, 100 per page. The node id is the `nodeIdTag` tag; the host is the instance's VPC private address; the
+ * (`Tag.N.Key/Value`, every tag must match), every status (Pending, Starting, Running, Stopping, Stopped → pending,
+ * pending, running, stopping, stopped). The planner decides what a state means (shared/plan/enrolment.ts): a
+ * mapped broker that is not running keeps its ports and is reported down — never pushed to, restarted or
+ * deregistered —, a new one is left out until it runs. One instance per node id: a running instance beats
+ * non-running ones (the usual replacement), a tie in the best state is refused. Paged with NextToken, 100 per page. The node id is the `nodeIdTag` tag; the host is the instance's VPC private address; the
  * zone is the instance's ZoneId (Alibaba zone ids, e.g. ap-southeast-1a, are what the endpoint service and the
  * advertised pattern's <az> use, so az and azId are the same value).
  */
 
 const MAX_NODE_ID = 2147483647;
+
+type DiscoveredState = 'pending' | 'running' | 'stopping' | 'stopped';
+const ECS_STATES: Readonly<Record<string, DiscoveredState>> = {
+  Pending: 'pending',
+  Starting: 'pending',
+  Running: 'running',
+  Stopping: 'stopping',
+  Stopped: 'stopped',
+};
+const STATE_RANK: Record<DiscoveredState, number> = { running: 0, pending: 1, stopping: 2, stopped: 3 };
 const PAGE_SIZE = 100;
 
 export interface EcsDiscoveryOptions {
@@ -51,33 +63,39 @@ export class EcsBrokerDiscovery implements BrokerDiscovery {
     const selector = spec.brokers.discover;
     if (selector === undefined) return (spec.brokers.static ?? []).map((broker) => ({ ...broker }));
     const alicloud = alicloudProvider(spec);
-    const instances = await this.#running(alicloud.region, alicloud.vpcId, selector.tags);
+    const instances = await this.#instances(alicloud.region, alicloud.vpcId, selector.tags);
     const invalid: { instanceId: string; reason: string }[] = [];
-    const byId = new Map<number, DiscoveredBroker[]>();
+    const byId = new Map<number, (DiscoveredBroker & { state: DiscoveredState })[]>();
     for (const instance of instances) {
       const parsed = parseInstance(instance, selector.nodeIdTag);
       if ('reason' in parsed) invalid.push(parsed);
       else byId.set(parsed.id, [...(byId.get(parsed.id) ?? []), parsed]);
     }
     if (invalid.length > 0) throw new AlicloudBrokerInstanceInvalid(selector.nodeIdTag, invalid);
+    const chosen: DiscoveredBroker[] = [];
     for (const [id, group] of byId) {
-      if (group.length > 1)
+      const sorted = [...group].sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state]);
+      const best = sorted[0]!;
+      const tied = sorted.filter((broker) => broker.state === best.state);
+      if (tied.length > 1) {
         throw new AlicloudDuplicateNodeId(
           id,
-          group.map((broker) => broker.instanceId!),
+          tied.map((broker) => broker.instanceId!),
+          best.state,
         );
+      }
+      chosen.push(best);
     }
-    return [...byId.values()].map((group) => group[0]!).sort((a, b) => a.id - b.id);
+    return chosen.sort((a, b) => a.id - b.id);
   }
 
-  async #running(region: string, vpcId: string, tags: Readonly<Record<string, string>>): Promise<EcsInstance[]> {
+  async #instances(region: string, vpcId: string, tags: Readonly<Record<string, string>>): Promise<EcsInstance[]> {
     const out: EcsInstance[] = [];
     let nextToken: string | undefined;
     do {
       const request = new DescribeInstancesRequest({
         regionId: region,
         vpcId,
-        status: 'Running',
         maxResults: this.#pageSize,
         tag: Object.entries(tags).map(([key, value]) => new DescribeInstancesRequestTag({ key, value })),
         ...(nextToken === undefined ? {} : { nextToken }),
@@ -86,15 +104,14 @@ export class EcsBrokerDiscovery implements BrokerDiscovery {
       out.push(...((answer.body?.instances?.instance ?? []) as EcsInstance[]));
       nextToken = answer.body?.nextToken || undefined;
     } while (nextToken !== undefined);
-    // The API filters by status; an instance that changed state between pages is dropped here all the same.
-    return out.filter((instance) => instance.status === 'Running');
+    return out;
   }
 }
 
 function parseInstance(
   instance: EcsInstance,
   nodeIdTag: string,
-): DiscoveredBroker | { instanceId: string; reason: string } {
+): (DiscoveredBroker & { state: DiscoveredState }) | { instanceId: string; reason: string } {
   const instanceId = instance.instanceId ?? '(no instance id)';
   const tags: Record<string, string> = {};
   for (const tag of instance.tags?.tag ?? []) if (tag.tagKey !== undefined) tags[tag.tagKey] = tag.tagValue ?? '';
@@ -105,12 +122,14 @@ function parseInstance(
   }
   const host = instance.vpcAttributes?.privateIpAddress?.ipAddress?.[0];
   if (host === undefined || host === '') return { instanceId, reason: 'no VPC private IP address' };
+  const state = ownValue(ECS_STATES, instance.status ?? '');
+  if (state === undefined) return { instanceId, reason: `unexpected status ${quoted(String(instance.status))}` };
   const zone = instance.zoneId;
   return {
     id: Number(raw.trim()),
     host,
     instanceId,
-    state: 'running',
+    state,
     ...(zone === undefined || zone === '' ? {} : { az: zone, azId: zone }),
   };
 }

@@ -125,10 +125,10 @@ export class AlicloudBrokerInstanceInvalid extends BrokerlinkError {
 export class AlicloudDuplicateNodeId extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'AlicloudDuplicateNodeId';
-  constructor(nodeId: number, instanceIds: readonly string[]) {
+  constructor(nodeId: number, instanceIds: readonly string[], state = 'running') {
     super(
-      `running ECS instances ${instanceIds.join(', ')} all claim Kafka node id ${nodeId}; untag the one that is not the broker`,
-      { context: { nodeId, instanceIds: [...instanceIds] } },
+      `${state} ECS instances ${instanceIds.join(', ')} all claim Kafka node id ${nodeId}; untag the one that is not the broker`,
+      { context: { nodeId, instanceIds: [...instanceIds], state } },
     );
   }
 }
