@@ -44,7 +44,7 @@ try {
       ok: check.drift === 0,
       byOperation,
       applyMs,
-      note: 'one drift-check execution: ledger = ListServerGroups (tags), ListServerGroupServers per mapping, one ListListeners, the security group rules, discovery, the spec from OSS',
+      note: 'one drift-check execution: ledger = ListServerGroups (tags), one region-wide ListServerGroupServers (100 servers a page; per group past n/4 pages), one ListListeners, the security group rules, discovery, the spec from OSS',
     }),
   );
 } finally {

@@ -221,4 +221,57 @@ describe('AlibabaLoadBalancer (the real OpenAPI clients against the signed fake 
       message: /zone ap-southeast-1b .* has no private IPv4 address/,
     });
   });
+
+  it('observes every mapping’s servers with one region-wide listing, and group by group when the region holds many others', async () => {
+    const lb = await nlb();
+    for (const action of [createBootstrap, createBroker(1), createBroker(2), createBroker(3), createBroker(4)]) {
+      await lb.apply(spec, action);
+    }
+    // A server someone added by hand to brokerlink's group for broker 2: the observation must show it.
+    const listener = [...fake!.nlb.listeners.values()].find((l) => l.port === 9094)!;
+    fake!.nlb.serverGroups.get(listener.serverGroupId)!.servers.push({
+      serverId: 'i-t4nstranger',
+      serverType: 'Ecs',
+      serverIp: '10.0.9.9',
+      port: 39092,
+      weight: 100,
+      status: 'Available',
+    });
+    const listings = async () => {
+      const before = fake!.gateway.calls.length;
+      const observed = await lb.observe(spec);
+      const calls = fake!.gateway.calls.slice(before).filter((c) => c.action === 'ListServerGroupServers').length;
+      return { calls, mappings: observed.mappings.map(({ port, targets }) => ({ port, targets })) };
+    };
+    const regionWide = await listings();
+    expect(regionWide.calls).toBe(1);
+    expect(regionWide.mappings.find((m) => m.port === 9094)?.targets).toEqual([
+      { id: 'i-t4nbroker2', port: 39092 },
+      { id: 'i-t4nstranger', port: 39092 },
+    ]);
+    // Another workload's groups fill the region with 250 servers: past the page budget, one listing per group.
+    for (let g = 0; g < 5; g++) {
+      fake!.nlb.serverGroups.set(`sgp-other${g}`, {
+        serverGroupId: `sgp-other${g}`,
+        name: `other-${g}`,
+        type: 'Ip',
+        protocol: 'TCP',
+        vpcId: FAKE_VPC_ID,
+        status: 'Available',
+        servers: Array.from({ length: 50 }, (_, n) => ({
+          serverId: `10.1.${g}.${n}`,
+          serverType: 'Ip' as const,
+          serverIp: `10.1.${g}.${n}`,
+          port: 80,
+          weight: 100,
+          status: 'Available' as const,
+        })),
+        tags: {},
+        healthCheck: {},
+      });
+    }
+    const crowded = await listings();
+    expect(crowded.calls).toBe(1 + 5);
+    expect(crowded.mappings).toEqual(regionWide.mappings);
+  });
 });

@@ -382,12 +382,18 @@ function nlbActions(state: NlbState): RpcService {
 
       ListServerGroupServers(params) {
         checkRegion(state, params);
-        const group = groupOf(state, params);
+        // ServerGroupId is optional: without it, the servers of every server group in the region.
+        const groups =
+          params.get('ServerGroupId') === undefined ? [...state.serverGroups.values()] : [groupOf(state, params)];
         const ids = params.strings('ServerIds');
-        const matches = group.servers.filter((server) => ids.length === 0 || ids.includes(server.serverId));
+        const matches = groups.flatMap((group) =>
+          group.servers
+            .filter((server) => ids.length === 0 || ids.includes(server.serverId))
+            .map((server) => ({ group, server })),
+        );
         const { slice, NextToken } = page(matches, params);
         return {
-          Servers: slice.map((server) => ({
+          Servers: slice.map(({ group, server }) => ({
             ServerGroupId: group.serverGroupId,
             ServerId: server.serverId,
             ServerType: server.serverType,
