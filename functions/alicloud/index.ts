@@ -26,6 +26,10 @@ import {
  *   BROKERLINK_REGION        the region (default: FC's ALIBABA_CLOUD_REGION)
  *   BROKERLINK_STATE_BUCKET  the OSS bucket of specs and locks
  *   BROKERLINK_STATE_PREFIX  key prefix inside it (default brokerlink/)
+ *   BROKERLINK_LOCAL_ENDPOINT, BROKERLINK_LOCAL_OSS_ENDPOINT
+ *                            local fakes of the Alibaba APIs and of OSS, for running this very package on a test
+ *                            bed (test/alicloud/package.test.ts); loopback addresses only, so they can never send a
+ *                            deployed function's calls anywhere else. Never set by tools/alicloud.
  */
 
 const configSchema = z.object({
@@ -35,6 +39,17 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._/-]*$/)
     .default('brokerlink/'),
+  BROKERLINK_LOCAL_ENDPOINT: z
+    .string()
+    .regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/, 'must be a loopback host:port (a local fake), or unset')
+    .optional(),
+  BROKERLINK_LOCAL_OSS_ENDPOINT: z
+    .string()
+    .regex(
+      /^http:\/\/127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/,
+      'must be http://<loopback>:<port> (a local fake), or unset',
+    )
+    .optional(),
 });
 
 export function functionConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -66,15 +81,20 @@ function wired(context: Context) {
   const credentials = context.credentials;
   const key = `${credentials?.accessKeyId}:${credentials?.securityToken}`;
   if (cached?.key !== key) {
+    const local = config.BROKERLINK_LOCAL_ENDPOINT;
     const clients = createAlicloudClients({
       region: config.BROKERLINK_REGION,
       ...(credentials ? { credentials } : {}),
+      ...(local === undefined ? {} : { endpoint: local, protocol: 'http' as const }),
     });
     const state = ossObjectStore(
       createOssClient({
         region: config.BROKERLINK_REGION,
         bucket: config.BROKERLINK_STATE_BUCKET,
         ...(credentials ? { credentials } : {}),
+        ...(config.BROKERLINK_LOCAL_OSS_ENDPOINT === undefined
+          ? {}
+          : { endpoint: config.BROKERLINK_LOCAL_OSS_ENDPOINT }),
       }),
     );
     const deps = createAlicloudStepDeps(clients, {

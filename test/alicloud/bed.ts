@@ -26,7 +26,7 @@ import { fdlFlowName, renderDeployedFlow } from '../../shared/flow/fdl/generate.
 import type { WorkflowName } from '../../shared/flow/index.ts';
 import { type PortForwarder, type PortMapping, startPortForwarder } from '../../shared/net/port-forwarder.ts';
 import { createAlicloudClients } from '../../shared/providers/alicloud/clients.ts';
-import { runFlow } from '../../shared/providers/alicloud/cloudflow/interpreter.ts';
+import { type FcHandler, runFlow } from '../../shared/providers/alicloud/cloudflow/interpreter.ts';
 import { OssSpecStore } from '../../shared/providers/alicloud/oss-lock.ts';
 import { createOssClient, type ObjectStore, ossObjectStore } from '../../shared/providers/alicloud/oss-store.ts';
 import {
@@ -58,6 +58,11 @@ const PROPERTIES = '/etc/kafka/server.properties';
 
 export interface BedOptions extends LabOptions {
   uniqueName?: string | null;
+  /**
+   * The Function Compute functions the flows call, made from the bed's endpoints (default: the task handlers of
+   * functions/alicloud over the bed's dependencies, in this process).
+   */
+  functions?: (endpoints: { alibaba: string; oss: string }) => Promise<Record<string, FcHandler>>;
 }
 
 export interface Bed {
@@ -149,6 +154,7 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
   const clients = createAlicloudClients(fake.clientOptions);
   const log = memoryLog();
   const deps = createAlicloudStepDeps(clients, { region: FAKE_REGION, state, log });
+  const packaged = await options.functions?.({ alibaba: fake.clientOptions.endpoint!, oss: oss.endpoint });
 
   let forwarder: PortForwarder | undefined;
   let served = '';
@@ -226,7 +232,7 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
       // One set of dependencies per execution, as one warm Function Compute instance would hold.
       const stepDeps = deps();
       return runFlow(await deployed(workflow), input, {
-        functions: taskFunctions(() => stepDeps),
+        functions: packaged ?? taskFunctions(() => stepDeps),
         executionName: name ?? `bed-${workflow}-${executions}`,
         waitMs: 10,
         startExecution: async (flowName, executionName, childInput) => {

@@ -5,8 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 import { zip } from './zip.ts';
+
+// The Lambda bundles' plugins, for the same two reasons: the writer script is read from beside its module
+// (inlined at build time), and @platformatic/wasm-utils reads a .wasm file beside its own (its `bundled` form
+// embeds it). A code package holds index.js only: any such read would fail on Function Compute.
+const plugins = createRequire(import.meta.url)('../../functions/aws/esbuild-plugins.cjs') as Plugin[];
 
 export const PACKAGE_FILE = new URL('../../dist/alicloud/brokerlink-fc.zip', import.meta.url);
 
@@ -23,6 +29,11 @@ export async function bundle(): Promise<Buffer> {
     legalComments: 'none',
     // ali-oss's urllib requires proxy-agent only when an HTTP proxy is configured (not on Function Compute).
     external: ['proxy-agent'],
+    plugins,
+    // CommonJS has no import.meta: @platformatic/kafka calls createRequire(import.meta.url) when its schema
+    // registry module loads (and for the optional native crc32c); the bundle's own file URL stands in for it.
+    define: { 'import.meta.url': '__brokerlinkModuleUrl' },
+    banner: { js: 'var __brokerlinkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
   return Buffer.from(result.outputFiles[0]!.contents);
 }
