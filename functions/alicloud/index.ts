@@ -79,7 +79,8 @@ let cached: { key: string; clients: AlicloudClients; state: ObjectStore; deps: (
 function wired(context: Context) {
   const config = functionConfig();
   const credentials = context.credentials;
-  const key = `${credentials?.accessKeyId}:${credentials?.securityToken}`;
+  // The environment is fixed for a function instance; keyed by it all the same, so a changed one is never served old clients.
+  const key = JSON.stringify([config, credentials?.accessKeyId, credentials?.securityToken]);
   if (cached?.key !== key) {
     const local = config.BROKERLINK_LOCAL_ENDPOINT;
     const clients = createAlicloudClients({

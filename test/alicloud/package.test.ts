@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { functionName } from '../../functions/alicloud/task-handler.ts';
 import type { FcContext, FcHandler } from '../../shared/providers/alicloud/cloudflow/interpreter.ts';
 import { FAKE_REGION } from '../../shared/providers/alicloud/testing/fake-alibaba.ts';
@@ -20,6 +20,15 @@ import { restartCounts } from '../e2e/helpers.ts';
 import { type Bed, BUCKET, startBed } from './bed.ts';
 
 type PackageHandler = (event: Buffer, context: FcContext & { credentials?: unknown }) => Promise<unknown>;
+const credentials = { accessKeyId: FAKE_ACCESS_KEY_ID, accessKeySecret: FAKE_ACCESS_KEY_SECRET };
+const triggerContext = (name: string) => ({
+  requestId: `request-${name}`,
+  function: { name, handler: `index.${name}`, memory: 512, timeout: 60 },
+  region: FAKE_REGION,
+  accountId: '1234567890123456',
+  credentials,
+});
+type PackageExports = { handler: PackageHandler; onSpecObjectEvent: PackageHandler };
 
 const ENV = [
   'BROKERLINK_REGION',
@@ -29,6 +38,7 @@ const ENV = [
 ];
 let dir: string;
 let handler: PackageHandler;
+let onSpecObjectEvent: PackageHandler;
 let bed: Bed | undefined;
 const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
 
@@ -42,11 +52,17 @@ beforeAll(async () => {
     zipFile,
     dir,
   ]);
-  handler = (createRequire(import.meta.url)(join(dir, 'index.js')) as { handler: PackageHandler }).handler;
+  const exported = createRequire(import.meta.url)(join(dir, 'index.js')) as PackageExports;
+  handler = exported.handler;
+  onSpecObjectEvent = exported.onSpecObjectEvent;
 }, 120_000);
 
-afterAll(async () => {
+afterEach(async () => {
   await bed?.close();
+  bed = undefined;
+});
+
+afterAll(async () => {
   for (const name of ENV) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
@@ -60,7 +76,6 @@ async function packagedFunctions(endpoints: { alibaba: string; oss: string }): P
   process.env.BROKERLINK_STATE_BUCKET = BUCKET;
   process.env.BROKERLINK_LOCAL_ENDPOINT = endpoints.alibaba;
   process.env.BROKERLINK_LOCAL_OSS_ENDPOINT = endpoints.oss;
-  const credentials = { accessKeyId: FAKE_ACCESS_KEY_ID, accessKeySecret: FAKE_ACCESS_KEY_SECRET };
   return Object.fromEntries(
     Object.keys(tasks)
       .filter(isTaskName)
@@ -90,6 +105,38 @@ describe('the Function Compute package (the zip deploy uploads) on the Alibaba b
     const changes = bed.nlbChanges().length;
     expect(await apply()).not.toBeInstanceOf(Error);
     expect(bed.nlbChanges().length).toBe(changes);
+    expect(restartCounts(bed.lab)).toEqual({ 1: 1, 2: 1, 3: 1 });
+  }, 120_000);
+
+  it('the late unique name through the package: no broker touched while it is unknown; its spec-change event (the package’s onSpecObjectEvent) brings one push and one restart per broker', async () => {
+    bed = await startBed({ uniqueName: null, functions: packagedFunctions });
+    const waiting = (await bed.execute('provision', {
+      cluster: 'orders',
+      mode: 'apply',
+      trigger: 'manual',
+      waitForLock: false,
+    })) as { report: { pending: string[] } };
+    if (waiting instanceof Error) throw waiting;
+    expect(waiting.report.pending.join(' ')).toMatch(/<unique_name> of exposure EXTERNAL is not known yet/);
+    expect(restartCounts(bed.lab)).toEqual({ 1: 0, 2: 0, 3: 0 });
+
+    const spec = bed.spec();
+    spec.exposures[0]!.placeholders = { unique_name: 'dvs6nl5jgveztmla3pxkxgh76i' };
+    await bed.pushSpec(spec);
+    const event = {
+      id: 'oss-evt-package-1',
+      source: 'acs.oss',
+      type: 'oss:ObjectCreated:PutObject',
+      data: { oss: { bucket: { name: BUCKET }, object: { key: 'brokerlink/specs/orders.yaml' } } },
+    };
+    expect(
+      await onSpecObjectEvent(Buffer.from(JSON.stringify(event)), triggerContext('onSpecObjectEvent')),
+    ).toMatchObject({ started: true });
+    const [execution] = await bed.started();
+    const done = (await execution!.result) as { verification: { ok: boolean }; report: { pending: string[] } };
+    if (done instanceof Error) throw done;
+    expect(done.verification.ok).toBe(true);
+    expect(done.report.pending).toEqual([]);
     expect(restartCounts(bed.lab)).toEqual({ 1: 1, 2: 1, 3: 1 });
   }, 120_000);
 });
