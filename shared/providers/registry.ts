@@ -8,6 +8,7 @@ import type {
   SpecStore,
 } from '../ports.ts';
 import { type ClusterSpec, type ProviderKind, providerKind } from '../spec/schema.ts';
+import type { AlicloudFactoryOptions } from './alicloud/factory.ts';
 import type { AwsFactoryOptions } from './aws/factory.ts';
 import { ProviderAdaptersUnavailable } from './errors.ts';
 import type { GcpFactoryOptions } from './gcp/factory.ts';
@@ -39,6 +40,7 @@ export interface ProviderOptions {
   local?: LocalFactoryOptions;
   aws?: AwsFactoryOptions;
   gcp?: GcpFactoryOptions;
+  alicloud?: AlicloudFactoryOptions;
 }
 
 export type ProviderFactory<O> = (spec: ClusterSpec, options: O) => ProviderAdapters;
@@ -52,7 +54,7 @@ const FACTORIES: { readonly [K in ProviderKind]: (() => Promise<ProviderFactory<
   local: async () => (await import('./local/factory.ts')).localFactory,
   aws: async () => (await import('./aws/factory.ts')).awsFactory,
   gcp: async () => (await import('./gcp/factory.ts')).gcpFactory,
-  alicloud: undefined,
+  alicloud: async () => (await import('./alicloud/factory.ts')).alicloudFactory,
 };
 
 /** Whether brokerlink can observe and change the spec's provider (not only plan for it). */

@@ -1,10 +1,12 @@
 /**
- * Writes statemachines/<workflow>.asl.yaml (Step Functions) and <workflow>.workflows.yaml (Cloud Workflows) from the flow contract (shared/flow/): `npm run generate:workflows`.
+ * Writes statemachines/<workflow>.asl.yaml (Step Functions), <workflow>.workflows.yaml (Cloud Workflows) and
+ * <workflow>.fdl.yaml (CloudFlow) from the flow contract (shared/flow/): `npm run generate:workflows`.
  * `--check` writes nothing and exits 1 when a committed file differs from what the contract generates.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderAslYaml } from '../../shared/flow/asl/generate.ts';
 import { flowProblems } from '../../shared/flow/check.ts';
+import { renderFdlYaml } from '../../shared/flow/fdl/generate.ts';
 import { WORKFLOW_NAMES, WORKFLOWS } from '../../shared/flow/index.ts';
 import { renderWorkflowsYaml } from '../../shared/flow/workflows/generate.ts';
 
@@ -18,20 +20,22 @@ for (const name of WORKFLOW_NAMES) {
     failed = true;
     continue;
   }
-  // Step Functions (AWS) and Cloud Workflows (Google Cloud) files, both from the same contract.
-  for (const [suffix, text] of [
-    ['asl.yaml', renderAslYaml(workflow)],
-    ['workflows.yaml', renderWorkflowsYaml(workflow)],
+  // Step Functions (AWS), Cloud Workflows (Google Cloud) and CloudFlow (Alibaba Cloud) files, all from the same contract.
+  for (const [extension, render] of [
+    ['asl', renderAslYaml],
+    ['workflows', renderWorkflowsYaml],
+    ['fdl', renderFdlYaml],
   ] as const) {
-    const file = new URL(`../../statemachines/${name}.${suffix}`, import.meta.url);
+    const file = new URL(`../../statemachines/${name}.${extension}.yaml`, import.meta.url);
+    const text = render(workflow);
     const committed = await readFile(file, 'utf8').catch(() => '');
     if (committed === text) continue;
     if (check) {
-      process.stderr.write(`statemachines/${name}.${suffix} is not what the flow contract generates\n`);
+      process.stderr.write(`statemachines/${name}.${extension}.yaml is not what the flow contract generates\n`);
       failed = true;
     } else {
       await writeFile(file, text);
-      process.stdout.write(`wrote statemachines/${name}.${suffix}\n`);
+      process.stdout.write(`wrote statemachines/${name}.${extension}.yaml\n`);
     }
   }
 }
