@@ -94,6 +94,26 @@ describe('--json: one JSON document on stdout, errors included', () => {
     });
   });
 
+  it('for an unknown command, or none, naming the commands there are', async () => {
+    for (const argv of [['nosuch', AWS_SPEC, '--json'], ['--json'], ['help', 'nosuch', '--json']]) {
+      const result = await run(argv);
+      expect(result.code, argv.join(' ')).toBe(EXIT.usage);
+      expect(result.out, argv.join(' ')).toHaveLength(1);
+      expect(documentOf(result.stdout)).toMatchObject({
+        ok: false,
+        error: {
+          name: 'UsageError',
+          message: expect.stringMatching(/^unknown command "(nosuch|--json)"$/),
+          exitCode: EXIT.usage,
+          commands: expect.arrayContaining(['validate', 'apply', 'unlock']),
+        },
+      });
+    }
+    // Without --json the answer stays on stderr, and `--json` after `--` is an argument, not the flag.
+    expect((await run(['nosuch'])).out).toEqual([]);
+    expect((await run(['nosuch', '--', '--json'])).out).toEqual([]);
+  });
+
   it('for an unreadable spec file, with exit 3', async () => {
     for (const name of ['validate', 'plan', 'apply', 'verify', 'drift']) {
       const result = await run([name, join(dir, 'missing.yaml'), '--json']);
