@@ -271,6 +271,7 @@ describe("a failed run's last line", () => {
     causes.record(failedAt('AdvanceConfigPush', 'ConfigConflict', 'the file changed')); // handled: a retry
     causes.record(failedAt('CheckHealthy', 'BrokerNotReady', 'broker 3 not back after 300 s'));
     causes.record(failedAt('RollingRestart', 'States.TaskFailed', 'an iteration failed'));
+    causes.record(failedAt('StartRepair', 'StateMachineFailed', 'the repair failed')); // a drift run's repair
     const explained = causes.explain(new StateMachineFailed('States.Timeout', 'the execution timed out')) as Error;
     expect(explained).toBeInstanceOf(StateMachineFailed);
     expect((explained as InstanceType<typeof StateMachineFailed>).error).toBe('BrokerNotReady');
