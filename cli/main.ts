@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { StateMachineFailed } from '../shared/orchestration/errors.ts';
 import { COMMANDS, type CommandEntry, commandHelp, findCommand } from './catalog.ts';
-import { EXIT, exitCodeOf, ProblemFound, ScriptExited, UsageError } from './errors.ts';
+import { EXIT, exitCodeOf, LockNotCleared, ProblemFound, ScriptExited, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
 
 /*
@@ -68,7 +68,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
       catalogue?.isErrorName(name) ? catalogue.dispositionOfName(name) : undefined,
     );
     if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
-    else if (!(error instanceof ProblemFound) && !(error instanceof ScriptExited)) {
+    else if (!(error instanceof ProblemFound || error instanceof LockNotCleared || error instanceof ScriptExited)) {
       const named = error as Error;
       io.err(`${named.name ?? 'Error'}: ${named.message}`);
     }

@@ -205,6 +205,8 @@ describe('exit codes: one per condition, from every command', () => {
     expect(failed('LockHeld')).toBe(EXIT.locked);
     expect(failed('LockLost')).toBe(EXIT.locked);
     expect(exitCodeOf(new LockLost({ cluster: 'c', owner: 'o', generation: 1, step: 's' }))).toBe(EXIT.locked);
+    const { LockNotCleared } = await import('./errors.ts');
+    expect(exitCodeOf(new LockNotCleared('lock not cleared'))).toBe(EXIT.locked); // unlock: its holder still runs
     expect(failed('LocalStateInvalid')).toBe(EXIT.failure);
     expect(failed('AwsThrottled')).toBe(EXIT.failure);
     expect(failed('States.Timeout')).toBe(EXIT.problem);
