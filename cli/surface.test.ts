@@ -186,6 +186,42 @@ describe('exit codes: one per condition, from every command', () => {
     expect(codes).toEqual({ plan: EXIT.failure, verify: EXIT.failure, drift: EXIT.failure, apply: EXIT.failure });
   });
 
+  it('unlock that leaves a live holder’s lock in place exits 4, as an apply that meets the lock does', async () => {
+    const spec = join(dir, 'locked.yaml');
+    await writeFile(
+      spec,
+      [
+        'cluster: locked',
+        'provider: { local: { stateFile: locked-lb.json } }',
+        'brokers:',
+        '  static: [{ id: 1, host: 127.0.9.1 }]',
+        '  propertiesPath: /etc/kafka/server.properties',
+        '  restart: { systemdUnit: kafka.service }',
+        'kafka: { bootstrap: ["127.0.9.1:1"], requestTimeoutMs: 100 }',
+        'exposures:',
+        '  - { brokerPort: 39092, bootstrapPort: 19092, brokerPorts: { from: 19093, to: 19099 }, advertisedListenerPattern: "<broker_id>.example.com:<port>" }',
+        '',
+      ].join('\n'),
+    );
+    const { createLocalClusterLock } = await import('../shared/providers/local/lock.ts');
+    const lock = createLocalClusterLock({ stateFile: join(dir, 'locked-lb.json') });
+    expect(await lock.acquire('locked', 'local:provision:running', 3600)).toMatchObject({ acquired: true });
+    try {
+      const refused = await run(['unlock', spec]);
+      expect(refused.code).toBe(EXIT.locked);
+      expect(refused.stdout).toContain('not cleared: its holder is still running');
+      expect(refused.stderr).toBe('');
+      const json = await run(['unlock', spec, '--json']);
+      expect(json.code).toBe(EXIT.locked);
+      expect(documentOf(json.stdout)).toMatchObject({ cluster: 'locked', cleared: false });
+      expect((await lock.status('locked'))?.holder.owner).toBe('local:provision:running');
+      expect(await run(['unlock', spec, '--force'])).toMatchObject({ code: EXIT.ok });
+      expect(await lock.status('locked')).toBeUndefined();
+    } finally {
+      await lock.release('locked', 'local:provision:running');
+    }
+  });
+
   it('maps each condition to its code', async () => {
     const { exitCodeOf } = await import('./errors.ts');
     const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
