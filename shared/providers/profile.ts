@@ -81,6 +81,18 @@ export interface ProviderNouns {
   commandChannel: string;
 }
 
+/**
+ * What a discovery tag may look like where the cloud selects by something narrower than free-form tags (Google
+ * Cloud: instance labels). A tag that can never match would silently select nothing, so the spec refuses it.
+ */
+export interface DiscoveryTagRule {
+  key: RegExp;
+  value: RegExp;
+  /** Why a key (value) is refused, e.g. "must be a Google Cloud label key (…)". */
+  keyMessage: string;
+  valueMessage: string;
+}
+
 export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   kind: K;
   /**
@@ -94,5 +106,7 @@ export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   firewall: FirewallModel<K>;
   /** Undefined where commands are not scoped by an instance tag. */
   commandScope?: CommandScope;
+  /** Undefined where any tag key and value can be selected by. */
+  discoveryTags?: DiscoveryTagRule;
   nouns: ProviderNouns;
 }

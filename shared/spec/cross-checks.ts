@@ -17,7 +17,7 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
   checkKafkaSecurity(spec, issues);
   checkPorts(spec, issues);
   checkCommandScope(spec, profile, issues);
-  checkGcpLabels(spec, issues);
+  checkDiscoveryTags(spec, issues);
 
   const largestId = staticBrokers?.reduce((max, broker) => Math.max(max, broker.id), 0) ?? MAX_NODE_ID;
   spec.exposures.forEach((exposure, index) => {
@@ -296,33 +296,17 @@ function checkStaticBrokers(brokers: StaticBroker[], issues: SpecIssue[]): void 
   });
 }
 
-/**
- * On Google Cloud, discovery selects by instance labels: keys start with a lowercase letter and hold at most 63
- * of a-z, 0-9, _ and -; values hold at most 63 of the same (empty allowed). A tag that can never be a label
- * would silently select nothing, so it is an error here.
- */
-function checkGcpLabels(spec: ClusterSpec, issues: SpecIssue[]): void {
-  const discover = spec.provider.gcp === undefined ? undefined : spec.brokers.discover;
-  if (discover === undefined) return;
-  const key = /^[a-z][a-z0-9_-]{0,62}$/;
-  const value = /^[a-z0-9_-]{0,63}$/;
+/** Discovery tags the provider can select by (its profile's rule, e.g. Google Cloud labels). */
+function checkDiscoveryTags(spec: ClusterSpec, issues: SpecIssue[]): void {
+  const rule = profileOf(spec).discoveryTags;
+  const discover = spec.brokers.discover;
+  if (rule === undefined || discover === undefined) return;
   for (const [name, wanted] of Object.entries(discover.tags)) {
-    if (!key.test(name)) {
-      issues.push({
-        path: `brokers.discover.tags.${name}`,
-        message: 'must be a Google Cloud label key (a lowercase letter, then up to 62 of a-z, 0-9, _ and -)',
-      });
-    } else if (!value.test(wanted)) {
-      issues.push({
-        path: `brokers.discover.tags.${name}`,
-        message: 'must be a Google Cloud label value (up to 63 of a-z, 0-9, _ and -)',
-      });
+    if (!rule.key.test(name)) {
+      issues.push({ path: `brokers.discover.tags.${name}`, message: rule.keyMessage });
+    } else if (!rule.value.test(wanted)) {
+      issues.push({ path: `brokers.discover.tags.${name}`, message: rule.valueMessage });
     }
   }
-  if (!key.test(discover.nodeIdTag)) {
-    issues.push({
-      path: 'brokers.discover.nodeIdTag',
-      message: 'must be a Google Cloud label key (a lowercase letter, then up to 62 of a-z, 0-9, _ and -)',
-    });
-  }
+  if (!rule.key.test(discover.nodeIdTag)) issues.push({ path: 'brokers.discover.nodeIdTag', message: rule.keyMessage });
 }

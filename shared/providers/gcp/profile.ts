@@ -24,6 +24,14 @@ export const gcpProfile: ProviderProfile<'gcp'> = {
   },
   // The label that names an instance's cluster: discovery selects by it and the instance-insert trigger reads it.
   // (IAM cannot condition compute.instances.setMetadata on labels, so on GCP the scope is brokerlink's own check.)
+  // Discovery selects by instance labels: keys start with a lowercase letter and hold at most 63 of a-z, 0-9, _
+  // and -; values hold at most 63 of the same (empty allowed).
+  discoveryTags: {
+    key: /^[a-z][a-z0-9_-]{0,62}$/,
+    value: /^[a-z0-9_-]{0,63}$/,
+    keyMessage: 'must be a Google Cloud label key (a lowercase letter, then up to 62 of a-z, 0-9, _ and -)',
+    valueMessage: 'must be a Google Cloud label value (up to 63 of a-z, 0-9, _ and -)',
+  },
   commandScope: {
     tag: 'brokerlink-cluster',
     tagCommand: 'gcloud compute instances add-labels <instance> --zone <zone> --labels brokerlink-cluster=<cluster>',
