@@ -10,7 +10,7 @@ import { checkBrokerCapacity, checkListenerCapacity } from './phases/capacity.ts
 import { planInputs } from './phases/inputs.ts';
 import { loadBalancerActions, orderedActions } from './phases/lb-actions.ts';
 import { portRegistry } from './phases/port-registry.ts';
-import { restartOrder } from './phases/restart-order.ts';
+import { restartBatchesOf, restartOrder } from './phases/restart-order.ts';
 
 export { lbStages } from './phases/lb-actions.ts';
 
@@ -22,7 +22,7 @@ export { lbStages } from './phases/lb-actions.ts';
  * A flat chain of phases, one file each in ./phases/, each returning its result to the next (the rules live in
  * each phase's file):
  *   inputs → (brokers fit?) → port registry → load balancer actions → capacity → advertised addresses
- *   → broker config → restart order
+ *   → broker config → restart order (and, with rollout.batch: rack, the batches)
  * Problems are collected and reported at once, at three points: the inputs, the bootstrap ports (in the
  * registry), the rendered addresses. Capacity that is exceeded is CapacityExceeded with the figures.
  */
@@ -40,10 +40,10 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   if (advertised.problems.length > 0) throw new PlanInvalid(advertised.problems);
 
   const plannedBrokers = brokerConfigs(spec, brokers, advertised.addresses, observed);
-  const order = restartOrder(
-    plannedBrokers.filter((b) => b.restart).map((b) => b.id),
-    observed,
-  );
+  const needsRestart = plannedBrokers.filter((b) => b.restart).map((b) => b.id);
+  const batches = restartBatchesOf(spec, needsRestart, observed);
+  // Batched, the order is the batches' (a rack's brokers together); otherwise the serial order.
+  const order = batches?.flatMap((b) => b.brokers) ?? restartOrder(needsRestart, observed);
   const actions = orderedActions(registry.actions, lb.actions);
 
   return {
@@ -55,6 +55,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
     brokers: plannedBrokers,
     actions,
     restartOrder: order,
+    ...(batches !== undefined ? { restartBatches: batches } : {}),
     pending: advertised.pending,
     warnings: [...new Set([...inputs.warnings, ...registry.warnings])].sort(byText),
     summary: {

@@ -10,6 +10,7 @@
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import type { ApacheLab } from '../../demo/apache-lab.ts';
 import type { Plan } from '../../shared/model/plan.ts';
+import type { HealthState } from '../../shared/steps/roll.ts';
 import { hostOf, withHostsMapping } from './clients.ts';
 
 export interface RollUnderLoadFigures {
@@ -143,17 +144,18 @@ export async function rollUnderLoad(lab: ApacheLab, options: RollUnderLoadOption
           if (event.type === 'StateExited' && event.state.name === 'RollingRestart') rollEnd = event.timestamp;
         },
         wrapTask: (task, run) => async (input) => {
-          const brokerId = (input as { brokerId?: number }).brokerId;
-          if (task === 'advanceRestart' && brokerId !== undefined && !restartStart.has(brokerId)) {
-            restartStart.set(brokerId, performance.now());
+          const batch = (input as { brokerIds?: number[] }).brokerIds ?? [];
+          for (const id of batch) {
+            if (task === 'advanceRestart' && !restartStart.has(id)) restartStart.set(id, performance.now());
           }
           const result = await run(input);
-          if (
-            task === 'checkHealthy' &&
-            brokerId !== undefined &&
-            (result as { readiness: { ready: boolean } }).readiness.ready
-          ) {
-            restartMs[brokerId] = Math.round(performance.now() - restartStart.get(brokerId)!);
+          if (task === 'checkHealthy') {
+            // Each broker's R ends when it is ready; the batch moves on when all are.
+            for (const { brokerId, readiness } of (result as HealthState).brokers) {
+              if (readiness.ready && restartMs[brokerId] === undefined) {
+                restartMs[brokerId] = Math.round(performance.now() - restartStart.get(brokerId)!);
+              }
+            }
           }
           return result;
         },

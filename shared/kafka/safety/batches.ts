@@ -58,6 +58,19 @@ export interface RackTopologyOptions {
   controllerQuorumFetchTimeoutMs?: number;
 }
 
+/**
+ * The discovered zone of each broker (the zone id where the cloud has one, else the zone name), keyed by node id:
+ * a broker's rack when it reports no `broker.rack`.
+ */
+export function zonesOf(brokers: readonly { id: number; az?: string; azId?: string }[]): Record<string, string> {
+  const zones: Record<string, string> = {};
+  for (const b of brokers) {
+    const zone = b.azId ?? b.az;
+    if (zone !== undefined && zone.trim() !== '') zones[String(b.id)] = zone;
+  }
+  return zones;
+}
+
 export function rackTopology(snapshot: ClusterSnapshot, options: RackTopologyOptions): RackTopology {
   const nodes = [...new Set(options.nodes)].sort((a, b) => a - b);
   for (const id of nodes) assertNodeId(id, 'node');
@@ -155,6 +168,8 @@ export interface RestartBatch {
   blocked?: string;
   /** False when the search ran out of budget: the batch is safe and maximal but maybe not the largest. */
   largest: boolean;
+  /** Anything else a reader of the plan should know about this batch. */
+  note?: string;
 }
 
 export interface RestartBatchesInput {
