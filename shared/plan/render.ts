@@ -127,7 +127,7 @@ const PHASE_NAMES: Record<RestartBatch['phase'], string> = {
   'active-controller': 'the active controller, last',
 };
 
-/** The batches of a rack-batched roll, each with why its rack was split (docs/rolling-restart.md, "Batches"). */
+/** The batches of a rack-batched roll, each with why its rack was split (docs/rolling-restart.md §8). */
 function batchLines(batches: readonly RestartBatch[]): string[] {
   if (batches.length === 0) return ['Restart batches: no restarts.'];
   const out = [

@@ -393,7 +393,7 @@ const rolloutSchema = z
       .default(86_400),
     /**
      * `none`: one broker at a time. `rack`: the brokers of one rack together when the partition map proves it safe,
-     * split where it does not (docs/rolling-restart.md, "Batches").
+     * split where it does not (docs/rolling-restart.md §8).
      */
     batch: z.enum(['none', 'rack'], { error: 'must be "none" (one broker at a time) or "rack"' }).default('none'),
   })

@@ -26,7 +26,7 @@ import { KafkaUnavailable, StepInputInvalid } from './errors.ts';
 
 /**
  * The batches, recomputed with a live snapshot: the active controller may have moved, and the partition map may have
- * changed, since planning. `none`: the serial order, one broker per batch. `rack`: docs/rolling-restart.md "Batches".
+ * changed, since planning. `none`: the serial order, one broker per batch. `rack`: docs/rolling-restart.md §8.7.
  */
 export async function orderRestarts(spec: ClusterSpec, plan: Plan, deps: Pick<StepDeps, 'kafka'>): Promise<number[][]> {
   if (plan.restartOrder.length === 0) return [];

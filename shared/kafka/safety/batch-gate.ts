@@ -13,7 +13,7 @@ export interface BatchGateOptions extends SafetyOptions {
 
 /**
  * May every node of `nodeIds` be down at the same time, now? The gate of a batch, decided on the live snapshot
- * (docs/rolling-restart.md, "Batches", the gate at run time). It holds when
+ * (docs/rolling-restart.md §8.2 and §8.7). It holds when
  * - every node passes `canRoll` alone (recovering, offline partitions, under-min ISR, the node's own quorum rule,
  *   and — with `hosted` — the partial-view rule for each broker of the batch: an authorizer may hide topics from
  *   Metadata, so each broker's own DescribeLogDirs must show nothing the snapshot lacks);

@@ -1,5 +1,5 @@
 /**
- * The claims of docs/rolling-restart.md "Batches", property-tested on random clusters: partition layouts (1–4
+ * The claims of docs/rolling-restart.md §8 (Lemmas 1–3, Theorem 1, M1–M4), property-tested on random clusters: partition layouts (1–4
  * replicas anywhere, so rack-aware and not), 1–3 racks (some brokers with none), replication factors, min ISR 0–3
  * (0: unknown), ISR states (any subset, leaderless partitions), down brokers, KRaft quorums of 1–5 voters with
  * lagging and unknown voters, explicit and inferred roles.

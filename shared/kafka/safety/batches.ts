@@ -8,7 +8,7 @@ import { ROLL_POLICY } from './policy.ts';
 import { assertNodeId } from './roles.ts';
 
 /*
- * The batched roll (`rollout.batch: rack`), docs/rolling-restart.md "Batches": brokers that need a restart are
+ * The batched roll (`rollout.batch: rack`), docs/rolling-restart.md §8: brokers that need a restart are
  * grouped by rack within each phase of `restartPhases` (controllers, broker-only nodes, the active controller), and
  * each rack group is split into batches, largest safe subset first. `rackTopology` reduces a snapshot to what that
  * needs — each node's rack, the nodes that may not restart even alone now, and the capacity constraints that bind
@@ -71,6 +71,10 @@ export function zonesOf(brokers: readonly { id: number; az?: string; azId?: stri
   return zones;
 }
 
+/**
+ * The snapshot reduced to what batching needs (docs/rolling-restart.md §8.4, Lemma 3): each node's rack, the nodes
+ * `canRoll` refuses alone, and the capacity constraints that bind inside a rack, deduplicated with a witness each.
+ */
 export function rackTopology(snapshot: ClusterSnapshot, options: RackTopologyOptions): RackTopology {
   const nodes = [...new Set(options.nodes)].sort((a, b) => a - b);
   for (const id of nodes) assertNodeId(id, 'node');
@@ -180,7 +184,7 @@ export interface RestartBatchesInput {
 }
 
 /**
- * The batches of a rack-batched roll, in order (docs/rolling-restart.md, "Batches"):
+ * The batches of a rack-batched roll, in order (docs/rolling-restart.md §8.5):
  * 1. phases as `restartPhases` gives them (controllers, broker-only nodes, the active controller alone and last);
  *    a batch never spans two phases;
  * 2. within a phase, brokers grouped by rack, groups in the order of their first broker (so a rack with a broker

@@ -3,7 +3,7 @@ import { voterState } from './quorum.ts';
 
 /*
  * How many nodes of a set may be down at once — the one number the batched roll is built on
- * (docs/rolling-restart.md, "Batches", rules B1–B3). A batch B may go down together only if, for every partition p
+ * (docs/rolling-restart.md §8.1–8.2, rules B1–B3). A batch B may go down together only if, for every partition p
  * it touches, |ISR(p) ∩ B| ≤ capacity(p), and |caught-up voters ∩ B| ≤ quorumCapacity.
  */
 

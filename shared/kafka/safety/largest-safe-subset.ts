@@ -1,6 +1,6 @@
 /*
  * The largest subset of a rack group that may be down at once, under capacity constraints "at most `capacity` of
- * `members`" (docs/rolling-restart.md, "Batches", step 3). In general this is a maximum independent set problem
+ * `members`" (docs/rolling-restart.md §8.5, step 4). In general this is a maximum independent set problem
  * (NP-hard: a constraint of capacity 1 over two brokers is an edge), so it is solved exactly by a bounded search:
  * - brokers in no tight constraint (|members ∩ candidates| ≤ capacity) are always in;
  * - the tight constraints split the rest into independent components (union-find), searched one by one;

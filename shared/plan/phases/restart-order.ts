@@ -6,7 +6,7 @@ import type { ClusterSpec } from '../../spec/schema.ts';
 
 /*
  * Phase 7, restart order: which brokers restart, in what order, and — with `rollout.batch: rack` — in which
- * batches (docs/rolling-restart.md, "Batches"). Liveness is not part of the observed state, so nodes are ordered by
+ * batches (docs/rolling-restart.md §8). Liveness is not part of the observed state, so nodes are ordered by
  * role and id only (downFirst: false); the roll orders and batches again on the live cluster.
  */
 
