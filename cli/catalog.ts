@@ -115,6 +115,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/drift.ts')).driftCommand,
   },
   {
+    name: 'unlock',
+    summary: 'show who holds the cluster lock, and clear it',
+    usage: 'brokerlink unlock <spec> [--force] [--json]',
+    details: [
+      "Shows the cluster lock's holder (which run, since when, whether it still runs) and clears the lock when the",
+      'holder is gone (a killed run, an ended execution) or its lease is over; exit 1 when it leaves the lock in place.',
+      'A run whose lock is cleared stops at its next change (LockLost) rather than racing the next run.',
+      '',
+      '  --force              clear it whatever holds it (a holder on another host, one you know has ended)',
+      JSON_OPTION,
+    ],
+    json: true,
+    load: async () => (await import('./commands/unlock.ts')).unlockCommand,
+  },
+  {
     name: 'push-spec',
     summary: 'validate a spec, then store it where the deployed provisioner reads it',
     usage: 'brokerlink push-spec <spec>',

@@ -1,17 +1,21 @@
-import { BrokerlinkError } from '../shared/errors.ts';
+import { BrokerlinkError, type Disposition } from '../shared/errors.ts';
 import { StateMachineFailed } from '../shared/orchestration/errors.ts';
-import { ProviderAdaptersUnavailable } from '../shared/providers/errors.ts';
 import { SpecInvalid } from '../shared/spec/errors.ts';
 
-/** Exit codes of the `brokerlink` CLI (documented in README.md). */
+/**
+ * Exit codes of the `brokerlink` CLI: one per condition, the same from every command — whether the error was thrown
+ * by the command itself (plan, verify) or ended a workflow it ran (apply, drift). Table in README.md.
+ */
 export const EXIT = {
   ok: 0,
-  /** The command ran and found a problem: invalid spec, verification failed, drift found, execution failed. */
+  /** A problem a person fixes in the spec or the cluster: invalid spec or plan, verification failed, drift found and not repaired, a failed roll. */
   problem: 1,
   /** The command line itself is wrong (unknown command or flag, missing argument). */
   usage: 2,
-  /** The command could not run to an answer (unreadable file, unreachable cloud or cluster, lock held). */
+  /** The command could not run to an answer: unreadable or corrupt file, cloud or Kafka unreachable; try again. */
   failure: 3,
+  /** Another run holds the cluster lock (LockHeld), or took it from this run (LockLost): see `brokerlink unlock`. */
+  locked: 4,
 } as const;
 
 /** Wrong command line: print the message and the usage line, exit 2. */
@@ -43,23 +47,60 @@ export class ScriptExited extends BrokerlinkError {
   }
 }
 
-type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/** Errors that mean another run has the cluster. */
+const LOCKED = new Set(['LockHeld', 'LockLost']);
 
 /**
- * The exit code for an error that ended a command, by class (first match wins): the command line was wrong; the
- * answer is "no" (a problem was found and printed, an execution failed, a spec is invalid); anything else means
- * the command could not run to an answer. These are the CLI's own errors, so they are not in the error catalogue.
+ * Errors that mean the command could not get an answer — a file it cannot read, state it cannot trust, a service it
+ * cannot reach — besides every error whose disposition is `retry` (throttling, a broker briefly unreachable).
  */
-const EXIT_BY_CLASS: readonly (readonly [abstract new (...args: never[]) => Error, ExitCode])[] = [
-  [UsageError, EXIT.usage],
-  // The spec's provider has a profile (plans) but no adapters yet: use `plan --observed <file>`.
-  [ProviderAdaptersUnavailable, EXIT.usage],
-  [ProblemFound, EXIT.problem],
-  [StateMachineFailed, EXIT.problem],
-  [SpecInvalid, EXIT.problem],
-];
+const COULD_NOT_RUN = new Set([
+  'FileUnreadable',
+  'LocalStateInvalid',
+  'LockFileInvalid',
+  'LockRecordCorrupt',
+  'SpecNotFound',
+  'SpecNotStored',
+  'SecretUnavailable',
+  'StateMachineDefinitionInvalid',
+  'UnexpectedError',
+  'FunctionConfigInvalid',
+  'AwsProviderNotConfigured',
+  'AwsCallFailed',
+  'ProbeConnectionRefused',
+  'ProbeConnectionFailed',
+  'ProbeTimedOut',
+  'ProbeTlsFailed',
+  'ProbeAuthenticationFailed',
+  'CommandNotFound',
+  'CommandOutputTruncated',
+  'WriterOutputInvalid',
+  'LocalLbReloadFailed',
+  'ForwarderListenFailed',
+]);
 
-export function exitCodeOf(error: unknown): number {
+function exitCodeOfName(name: string, disposition: Disposition): number {
+  if (name === 'UsageError') return EXIT.usage;
+  // The spec's provider has a profile (plans) but no adapters yet: use `plan --observed <file>`.
+  if (name === 'ProviderAdaptersUnavailable') return EXIT.usage;
+  if (LOCKED.has(name)) return EXIT.locked;
+  if (COULD_NOT_RUN.has(name) || disposition === 'retry') return EXIT.failure;
+  return EXIT.problem;
+}
+
+/**
+ * The exit code for an error that ended a command. A failed workflow is judged by the error it ended with, so the
+ * same condition gives the same code from `plan` and from `apply`; `dispositionOfName` (the error catalogue) tells
+ * the disposition of that error's class, which the workflow only names.
+ */
+export function exitCodeOf(error: unknown, dispositionOfName?: (name: string) => Disposition | undefined): number {
   if (error instanceof ScriptExited) return error.exitCode;
-  return EXIT_BY_CLASS.find(([errorClass]) => error instanceof errorClass)?.[1] ?? EXIT.failure;
+  if (error instanceof ProblemFound) return EXIT.problem;
+  if (error instanceof StateMachineFailed) {
+    if (error.error.startsWith('States.')) return EXIT.problem; // the run failed in the engine (a timeout, a limit)
+    return exitCodeOfName(error.error, dispositionOfName?.(error.error) ?? 'fail');
+  }
+  if (error instanceof SpecInvalid) return EXIT.problem;
+  if (error instanceof BrokerlinkError) return exitCodeOfName(error.name, error.disposition);
+  return EXIT.failure;
 }

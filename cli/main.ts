@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { StateMachineFailed } from '../shared/orchestration/errors.ts';
 import { COMMANDS, type CommandEntry, commandHelp, findCommand } from './catalog.ts';
 import { EXIT, exitCodeOf, ProblemFound, ScriptExited, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
@@ -59,7 +60,11 @@ export async function main(argv: string[], io: Output): Promise<number> {
     await run(rest, tracked);
     return EXIT.ok;
   } catch (error) {
-    const code = exitCodeOf(error);
+    // A failed workflow names its error; the catalogue (loaded only then) tells that error's class.
+    const catalogue = error instanceof StateMachineFailed ? await import('../shared/error-catalogue.ts') : undefined;
+    const code = exitCodeOf(error, (name) =>
+      catalogue?.isErrorName(name) ? catalogue.dispositionOfName(name) : undefined,
+    );
     if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
     else if (!(error instanceof ProblemFound) && !(error instanceof ScriptExited)) {
       const named = error as Error;
@@ -103,7 +108,9 @@ function help(): string {
     ...COMMANDS.map((command) => `  ${command.usage}`),
     '',
     '`brokerlink <command> --help` explains one command; `brokerlink --version` prints the version.',
-    'Exit codes: 0 ok · 1 problem found (invalid spec, verification failed, drift) · 2 usage error · 3 could not run',
+    'Exit codes, the same from every command: 0 ok · 1 problem found (invalid spec or plan, verification failed, drift',
+    'not repaired, a failed roll) · 2 usage error · 3 could not run (unreadable or corrupt file, cloud or Kafka',
+    'unreachable) · 4 another run holds the cluster lock (see brokerlink unlock)',
   ].join('\n');
 }
 

@@ -1,4 +1,3 @@
-import { createKafkaAdmin } from '../shared/kafka/admin.ts';
 import type { Notifier, SpecStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
 import { createProviderAdapters, type ProviderOptions } from '../shared/providers/registry.ts';
@@ -43,6 +42,7 @@ export async function createStepDeps(
     specs: fileSpecStore(spec, specText),
     notifier,
     clock: systemClock,
-    kafka: (forSpec) => createKafkaAdmin(forSpec, provider.secrets),
+    // The Kafka client (about 1,300 modules) loads when a step first talks to Kafka, not with the command.
+    kafka: async (forSpec) => (await import('../shared/kafka/admin.ts')).createKafkaAdmin(forSpec, provider.secrets),
   };
 }

@@ -81,9 +81,9 @@ describe('help and version', () => {
   });
 });
 
-describe('--json: one JSON document on stdout, errors included', () => {
-  const documentOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; error: Record<string, unknown> };
+const documentOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; error: Record<string, unknown> };
 
+describe('--json: one JSON document on stdout, errors included', () => {
   it('for a usage error, with the usage line', async () => {
     const result = await run(['plan', AWS_SPEC, '--json', '--frobnicate']);
     expect(result.code).toBe(EXIT.usage);
@@ -135,6 +135,62 @@ describe('--json: one JSON document on stdout, errors included', () => {
   });
 });
 
+describe('exit codes: one per condition, from every command', () => {
+  it('a corrupt local state file is "could not run" (3) from plan, verify, drift and apply alike', async () => {
+    const stateFile = join(dir, 'corrupt-lb.json');
+    await writeFile(stateFile, '{ this is not a ledger');
+    const spec = join(dir, 'corrupt.yaml');
+    await writeFile(
+      spec,
+      [
+        'cluster: corrupt',
+        'provider: { local: { stateFile: corrupt-lb.json } }',
+        'brokers:',
+        '  static: [{ id: 1, host: 127.0.9.1 }]',
+        '  propertiesPath: /etc/kafka/server.properties',
+        '  restart: { systemdUnit: kafka.service }',
+        'kafka: { bootstrap: ["127.0.9.1:1"], requestTimeoutMs: 100 }',
+        'exposures:',
+        '  - { brokerPort: 39092, bootstrapPort: 19092, brokerPorts: { from: 19093, to: 19099 }, advertisedListenerPattern: "<broker_id>.example.com:<port>" }',
+        '',
+      ].join('\n'),
+    );
+    const codes: Record<string, number> = {};
+    for (const name of ['plan', 'verify', 'drift', 'apply']) {
+      const result = await run([name, spec, '--json']);
+      codes[name] = result.code;
+      expect(documentOf(result.stdout).error, name).toMatchObject({
+        name: expect.stringMatching(/LocalStateInvalid|StateMachineFailed/),
+      });
+    }
+    expect(codes).toEqual({ plan: EXIT.failure, verify: EXIT.failure, drift: EXIT.failure, apply: EXIT.failure });
+  });
+
+  it('maps each condition to its code', async () => {
+    const { exitCodeOf } = await import('./errors.ts');
+    const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
+    const { LockHeld, LockLost, BrokerIdentityMismatch } = await import('../shared/steps/errors.ts');
+    const { PlanInvalid } = await import('../shared/plan/errors.ts');
+    const { dispositionOfName, isErrorName } = await import('../shared/error-catalogue.ts');
+    const lookup = (name: string) => (isErrorName(name) ? dispositionOfName(name) : undefined);
+    const failed = (name: string) => exitCodeOf(new StateMachineFailed(name, 'detail'), lookup);
+    expect(exitCodeOf(new PlanInvalid(['x']))).toBe(EXIT.problem);
+    expect(failed('PlanInvalid')).toBe(EXIT.problem);
+    expect(failed('BrokerNotReady')).toBe(EXIT.problem);
+    expect(failed('BrokerIdentityMismatch')).toBe(EXIT.problem);
+    expect(
+      exitCodeOf(new BrokerIdentityMismatch({ brokerId: 1, host: 'h', key: 'node.id', found: '3', fix: 'x' })),
+    ).toBe(EXIT.problem);
+    expect(exitCodeOf(new LockHeld('c', 'other', '2026-01-01T00:00:00Z'))).toBe(EXIT.locked);
+    expect(failed('LockHeld')).toBe(EXIT.locked);
+    expect(failed('LockLost')).toBe(EXIT.locked);
+    expect(exitCodeOf(new LockLost({ cluster: 'c', owner: 'o', generation: 1, step: 's' }))).toBe(EXIT.locked);
+    expect(failed('LocalStateInvalid')).toBe(EXIT.failure);
+    expect(failed('AwsThrottled')).toBe(EXIT.failure);
+    expect(failed('States.Timeout')).toBe(EXIT.problem);
+  });
+});
+
 describe('the real process', () => {
   it('local-lb without --state names itself in its usage and exits 2', async () => {
     const result = await runProcess([BIN, 'local-lb']);
@@ -153,6 +209,8 @@ describe('the real process', () => {
   it.each([
     ['--help', [], []],
     ['validate', ['validate', AWS_SPEC], ['yaml', 'zod']],
+    ['apply, up to reading its spec', ['apply', join(ROOT, 'no-such-spec.yaml')], ['aws-local-stepfunctions']],
+    ['unlock, up to reading its spec', ['unlock', join(ROOT, 'no-such-spec.yaml')], []],
     [
       'plan --observed',
       ['plan', AWS_SPEC, '--observed', join(ROOT, 'docs', 'examples', 'aws-orders.observed.json')],
@@ -164,15 +222,11 @@ describe('the real process', () => {
     const result = await runProcess(['--import', TRACE, BIN, ...(argv.length ? argv : ['--help'])], {
       env: { BROKERLINK_IMPORT_TRACE: trace },
     });
-    expect(result.code).toBe(EXIT.ok);
+    expect(result.code).toBe(argv.includes(join(ROOT, 'no-such-spec.yaml')) ? EXIT.failure : EXIT.ok);
     const loaded = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
     const packages = new Set(loaded.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
-    for (const heavy of [
-      '@aws-sdk/client-ec2',
-      '@aws-sdk/client-ssm',
-      '@platformatic/kafka',
-      'aws-local-stepfunctions',
-    ]) {
+    const heavies = ['@aws-sdk/client-ec2', '@aws-sdk/client-ssm', '@platformatic/kafka', 'aws-local-stepfunctions'];
+    for (const heavy of heavies.filter((name) => !needed.includes(name))) {
       expect(packages.has(heavy), heavy).toBe(false);
     }
     for (const name of needed) expect(packages.has(name), name).toBe(true);
@@ -184,5 +238,26 @@ describe('the real process', () => {
     if (!version.stdout.startsWith('v20.')) return; // this machine's system Node is 20; elsewhere nothing to show
     const result = await runProcess([BIN, 'validate', AWS_SPEC], { node: system });
     expect(result).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('valid (cluster "orders"') });
+  });
+});
+
+describe("a failed run's last line", () => {
+  it('names the step error that made the run fail, not the engine error it ended with', async () => {
+    const { rootCauses } = await import('./workflow-command.ts');
+    const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
+    const causes = rootCauses();
+    const failedAt = (name: string, error: string, cause: string) =>
+      ({ type: 'StateFailed', state: { name }, Error: error, Cause: cause }) as never;
+    causes.record(failedAt('AdvanceConfigPush', 'ConfigConflict', 'the file changed')); // handled: a retry
+    causes.record(failedAt('CheckHealthy', 'BrokerNotReady', 'broker 3 not back after 300 s'));
+    causes.record(failedAt('RollingRestart', 'States.TaskFailed', 'an iteration failed'));
+    const explained = causes.explain(new StateMachineFailed('States.Timeout', 'the execution timed out')) as Error;
+    expect(explained).toBeInstanceOf(StateMachineFailed);
+    expect((explained as InstanceType<typeof StateMachineFailed>).error).toBe('BrokerNotReady');
+    expect(explained.message).toBe(
+      'execution failed with BrokerNotReady: broker 3 not back after 300 s (at CheckHealthy; the execution then ended with States.Timeout: the execution timed out)',
+    );
+    const own = new StateMachineFailed('LockHeld', 'held');
+    expect(causes.explain(own)).toBe(own);
   });
 });

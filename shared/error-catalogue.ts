@@ -44,6 +44,7 @@ import {
   SpecNotStored,
   SpecTooLarge,
   TargetGroupNameTaken,
+  TargetGroupStillInUse,
   TargetInvalid,
 } from './providers/aws/errors.ts';
 import { ProviderAdaptersUnavailable } from './providers/errors.ts';
@@ -70,6 +71,7 @@ import {
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
   LockHeld,
+  LockLost,
   StepInputInvalid,
 } from './steps/errors.ts';
 import { TriggerEventInvalid } from './triggers/errors.ts';
@@ -95,6 +97,7 @@ export const ERROR_CATALOGUE = {
   BrokerIdentityMismatch,
   LoadBalancerChangeFailed,
   LoadBalancerChangeTimedOut,
+  LockLost,
   // spec, plan, observed state
   SpecInvalid,
   PlanInvalid,
@@ -151,6 +154,7 @@ export const ERROR_CATALOGUE = {
   TargetGroupNameTaken,
   MappingNotFound,
   SecurityGroupRuleQuotaExceeded,
+  TargetGroupStillInUse,
   TargetInvalid,
   CommandTargetInvalid,
   CommandOutputTruncated,

@@ -89,6 +89,8 @@ export interface ObservedPorts {
   ports: { port: number; targets: ObservedTarget[]; resourceIds?: Readonly<Record<string, string>> }[];
   /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
   openPorts: number[];
+  /** Zones the load balancer serves, when it routes per zone (see ObservedLoadBalancer.zones). */
+  zones?: string[];
 }
 
 /**
@@ -113,6 +115,18 @@ export interface LoadBalancer {
    * spec's allowed principals) and returns what they enter; null when the spec does not ask for one. Idempotent.
    */
   ensureConsumerEndpoint?(spec: ClusterSpec): Promise<ConsumerEndpoint | null>;
+  /**
+   * Where to dial the load balancer per zone, for a load balancer whose nodes route only within their own zone
+   * (AWS NLB without cross-zone load balancing). Absent: `consumerAddress` reaches every target from anywhere.
+   */
+  consumerRoutes?(spec: ClusterSpec): Promise<ConsumerRoutes>;
+}
+
+export interface ConsumerRoutes {
+  /** Every zone's address: each bootstrap port is verified through each of them. */
+  bootstrap: string[];
+  /** Zone (id or name, as brokers carry it) → the address of the load balancer's node in that zone. */
+  byZone: Record<string, string>;
 }
 
 export interface ConsumerEndpoint {
@@ -155,15 +169,63 @@ export interface CommandChannel {
   poll(handle: CommandHandle): Promise<CommandStatus>;
 }
 
-export type LockResult =
-  | { acquired: true; owner: string; expiresAt: string }
-  | { acquired: false; holder: string; expiresAt: string };
+/**
+ * Who holds a cluster lock, recorded so that a person — and brokerlink — can check whether it still runs: a local
+ * run is a process on a host (pid, and its start time against pid reuse), a cloud run an execution whose status
+ * the cloud reports (AWS: the Step Functions execution ARN the owner is).
+ */
+export interface LockHolder {
+  /** The execution id the workflow passes (`$$.Execution.Id`, `local:provision:<uuid>`). */
+  owner: string;
+  acquiredAt: string;
+  expiresAt: string;
+  /** Fencing token: the lock's acquisition count; a renewal by the holder keeps it, any new acquisition raises it. */
+  generation: number;
+  /** A local run: the process that took the lock. */
+  process?: { host: string; pid: number };
+}
 
-/** One execution per cluster at a time. An expired lock may be taken over. */
+/**
+ * A lock's holder and what is known of it: `running` (seen running just now), `gone` (the process does not exist,
+ * the execution has ended: the lock is abandoned) or `unknown` (cannot be told from here: another host, no access).
+ */
+export interface LockStatus {
+  holder: LockHolder;
+  state: 'running' | 'gone' | 'unknown';
+  /** The lease ran out: anyone may take the lock. */
+  expired: boolean;
+  /** How the state was found, for a person: "process 4242 on build-1 is running", "execution … is SUCCEEDED". */
+  detail: string;
+}
+
+export type LockResult =
+  | {
+      acquired: true;
+      owner: string;
+      expiresAt: string;
+      generation: number;
+      /** The lock was taken over from a holder that was gone or expired (logged by the step). */
+      tookOver?: LockStatus;
+    }
+  | { acquired: false; holder: string; expiresAt: string; status: LockStatus };
+
+/**
+ * One execution per cluster at a time. An expired lock, or one whose holder is gone, may be taken over; each
+ * acquisition has a new `generation`, which mutating steps check (fencing) so a run that lost its lock stops.
+ */
 export interface ClusterLock {
   acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult>;
   /** Releases only if `owner` still holds it; releasing a lock one does not hold is a no-op. */
   release(cluster: string, owner: string): Promise<void>;
+  /** The current holder, expired or not; undefined when the lock is free. Reads the lock only (the fence check). */
+  holder(cluster: string): Promise<LockHolder | undefined>;
+  /** The current holder and whether it still runs (may ask the cloud about the holder's execution). */
+  status(cluster: string): Promise<LockStatus | undefined>;
+  /**
+   * Removes the lock (`brokerlink unlock`): with `force` whoever holds it, otherwise only a holder that is gone or
+   * expired. Returns the status it found and whether it removed the lock.
+   */
+  clear(cluster: string, options: { force: boolean }): Promise<{ cleared: boolean; status?: LockStatus }>;
 }
 
 export interface SpecStore {

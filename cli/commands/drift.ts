@@ -7,6 +7,8 @@ interface DriftOutput {
   drift: number;
   details: string[];
   repairStarted: boolean;
+  /** Why no repair started although the spec asks for one. */
+  held?: string[];
 }
 
 /**
@@ -23,6 +25,7 @@ export async function driftCommand(argv: string[], io: Output): Promise<void> {
   } else {
     io.out(`cluster ${drift.cluster}: ${drift.drift} difference(s)${drift.repairStarted ? ' — repaired' : ''}`);
     for (const line of drift.details) io.out(`  - ${line}`);
+    for (const line of drift.held ?? []) io.out(`not repaired: ${line}`);
   }
   if (drift.drift > 0 && !drift.repairStarted) throw new ProblemFound('drift found');
 }

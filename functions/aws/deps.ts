@@ -1,6 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
@@ -38,6 +39,8 @@ export interface AwsDepsClients {
   ssm: ClientSource<SSMClient>;
   secretsManager: ClientSource<SecretsManagerClient>;
   sns?: ClientSource<SNSClient>;
+  /** For the lock's holder check (DescribeExecution); without it a crashed holder's lock waits for its lease. */
+  sfn?: ClientSource<SFNClient>;
 }
 
 export interface AwsDepsOptions {
@@ -64,13 +67,14 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
   const ssm = once(() => resolveClient(clients.ssm));
   const secretsManager = once(() => resolveClient(clients.secretsManager));
   const sns = clients.sns === undefined ? undefined : once(() => resolveClient(clients.sns!));
+  const sfn = clients.sfn === undefined ? undefined : once(() => resolveClient(clients.sfn!));
 
   const discovery = lazyPort<BrokerDiscovery>(['discoverBrokers'], async () => {
     const { Ec2BrokerDiscovery } = await import('../../shared/providers/aws/discovery.ts');
-    return new Ec2BrokerDiscovery({ ec2: await ec2() });
+    return new Ec2BrokerDiscovery({ ec2: await ec2(), ssm: await ssm(), clock });
   });
   const loadBalancer = lazyPort<Required<LoadBalancer>>(
-    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint'],
+    ['observe', 'start', 'poll', 'consumerAddress', 'ensureConsumerEndpoint', 'consumerRoutes'],
     async () => {
       const { AwsLoadBalancer } = await import('../../shared/providers/aws/load-balancer.ts');
       return new AwsLoadBalancer({
@@ -93,9 +97,17 @@ export function createAwsStepDeps(clients: AwsDepsClients, options: AwsDepsOptio
       ...(options.documentName === undefined ? {} : { documentName: options.documentName }),
     });
   });
-  const lock = lazyPort<ClusterLock>(['acquire', 'release'], async () => {
+  const lock = lazyPort<ClusterLock>(['acquire', 'release', 'holder', 'status', 'clear'], async () => {
     const { SsmClusterLock } = await import('../../shared/providers/aws/lock.ts');
-    return new SsmClusterLock({ ssm: await ssm(), clock });
+    const executionStatus =
+      sfn === undefined
+        ? {}
+        : {
+            executionStatus: (await import('../../shared/providers/aws/execution-status.ts')).describeExecutionStatus(
+              await sfn(),
+            ),
+          };
+    return new SsmClusterLock({ ssm: await ssm(), clock, ...executionStatus });
   });
   const specs = lazyPort<SpecStore>(['load', 'save'], async () => {
     const { SsmSpecStore } = await import('../../shared/providers/aws/spec-store.ts');
@@ -143,6 +155,7 @@ const perContainer = once(() => {
         new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(clientConfig),
       secretsManager: async () =>
         new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(clientConfig),
+      sfn: async () => new (await import('@aws-sdk/client-sfn')).SFNClient(clientConfig),
       ...(settings.BROKERLINK_DRIFT_TOPIC_ARN === undefined
         ? {}
         : { sns: async () => new (await import('@aws-sdk/client-sns')).SNSClient(clientConfig) }),

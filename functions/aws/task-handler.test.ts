@@ -19,7 +19,7 @@ function capture() {
 }
 
 /** Deps whose lock behaves like a real one for the calls made here; everything else is untouched by these tasks. */
-function lockDeps(lock: StepDeps['lock']): StepDeps {
+function lockDeps(lock: Partial<StepDeps['lock']>): StepDeps {
   const untouched = new Proxy(
     {},
     {
@@ -51,7 +51,7 @@ describe('task handlers', () => {
         lockDeps({
           acquire: async (cluster, owner) => {
             held.set(cluster, owner);
-            return { acquired: true, owner, expiresAt: '2026-01-10T06:00:00.000Z' };
+            return { acquired: true, owner, expiresAt: '2026-01-10T06:00:00.000Z', generation: 1 };
           },
           release: async () => undefined,
         }),
@@ -83,7 +83,22 @@ describe('task handlers', () => {
       logger: capture().logger,
       deps: () =>
         lockDeps({
-          acquire: async () => ({ acquired: false, holder: 'other-execution', expiresAt: '2026-01-10T06:00:00.000Z' }),
+          acquire: async () => ({
+            acquired: false,
+            holder: 'other-execution',
+            expiresAt: '2026-01-10T06:00:00.000Z',
+            status: {
+              holder: {
+                owner: 'other-execution',
+                acquiredAt: '2026-01-10T00:00:00.000Z',
+                expiresAt: '2026-01-10T06:00:00.000Z',
+                generation: 3,
+              },
+              state: 'unknown',
+              expired: false,
+              detail: 'other-execution is not a Step Functions execution',
+            },
+          }),
           release: async () => undefined,
         }),
     });
@@ -97,7 +112,7 @@ describe('task handlers', () => {
       logger,
       deps: () =>
         lockDeps({
-          acquire: async () => ({ acquired: true, owner: 'x', expiresAt: 'x' }),
+          acquire: async () => ({ acquired: true, owner: 'x', expiresAt: 'x', generation: 1 }),
           release: async () => {
             throw new TypeError("Cannot read properties of undefined (reading 'Value')");
           },

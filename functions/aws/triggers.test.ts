@@ -208,13 +208,13 @@ describe('onSpecChanged', () => {
     log,
   });
 
-  it('validates the new spec and starts provision in apply mode named after the parameter version', async () => {
+  it('validates the new spec and starts provision in apply mode named after the parameter version and the event', async () => {
     stateMachineService();
     ssm.on(GetParameterCommand, { Name: '/brokerlink/orders/spec' }).resolves({
       Parameter: { Name: '/brokerlink/orders/spec', Value: stringify(awsSpec('orders')), Version: 7 },
     });
     const result = await onSpecChanged(specEvent('/brokerlink/orders/spec'), deps());
-    expect(result).toMatchObject({ started: true, name: 'spec-orders-v7' });
+    expect(result).toMatchObject({ started: true, name: 'spec-orders-v7-a8f4b2c7-0d0b' });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     expect(input).toEqual({ cluster: 'orders', mode: 'apply', trigger: 'spec-change', waitForLock: true });
   });

@@ -1,7 +1,8 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
+import { awsCall } from '../../shared/providers/aws/aws-call.ts';
 import { Ec2InstanceDirectory, SfnWorkflowStarter, SsmStoredSpecs } from '../../shared/providers/aws/trigger-ports.ts';
 import { TriggerEventInvalid } from '../../shared/triggers/errors.ts';
 import { onInstanceRunning as decideInstanceRunning } from '../../shared/triggers/instance-running.ts';
@@ -76,6 +77,46 @@ export async function onInstanceRunning(event: unknown, deps: InstanceRunningDep
       state: parsed.detail.state,
       running: parsed.detail.state === 'running',
     },
+    {
+      instances: new Ec2InstanceDirectory(deps.ec2),
+      starter: new SfnWorkflowStarter(deps.sfn, { provision: deps.provisionStateMachineArn }),
+      clusterTag: deps.clusterTag,
+      log: deps.log,
+    },
+  );
+}
+
+export const tagChangeEventSchema = z.object({
+  ...eventEnvelope,
+  source: z.literal('aws.tag'),
+  'detail-type': z.literal('Tag Change on Resource'),
+  resources: z
+    .array(z.string())
+    .min(1)
+    .refine((arns) => INSTANCE_ARN.test(arns[0] ?? ''), 'resources[0] must be an EC2 instance ARN'),
+  detail: z.object({
+    service: z.literal('ec2'),
+    'resource-type': z.literal('instance'),
+    'changed-tag-keys': z.array(z.string()),
+  }),
+});
+
+const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/(i-[0-9a-f]{8,17})$/;
+
+/**
+ * "Tag Change on Resource" of an EC2 instance (the rule matches changes of the cluster or node-id tag): an instance
+ * tagged after launch — its running event found no cluster tag — is enrolled like a new one. A stopped instance is
+ * left to its own running event. The tags are read again (DescribeInstances), not taken from the event.
+ */
+export async function onInstanceTagged(event: unknown, deps: InstanceRunningDeps): Promise<TriggerResult> {
+  const parsed = parseEvent(tagChangeEventSchema, event, 'a Tag Change on Resource event for an EC2 instance');
+  const instanceId = INSTANCE_ARN.exec(parsed.resources[0]!)![1]!;
+  const answer = await awsCall('ec2:DescribeInstances', () =>
+    deps.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+  );
+  const state = answer.Reservations?.flatMap((reservation) => reservation.Instances ?? [])[0]?.State?.Name ?? 'unknown';
+  return decideInstanceRunning(
+    { eventId: parsed.id, instanceId, state, running: state === 'running', cause: 'instance-tagged' },
     {
       instances: new Ec2InstanceDirectory(deps.ec2),
       starter: new SfnWorkflowStarter(deps.sfn, { provision: deps.provisionStateMachineArn }),

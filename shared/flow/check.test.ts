@@ -38,7 +38,7 @@ describe('the flow contract', () => {
   it('finds a lock leak: apply mode routed past the release', () => {
     const broken = edit(provision, 'RouteByMode', (step) =>
       step.kind === 'choice'
-        ? { ...step, cases: step.cases.map((c) => (c.next === 'EnsureTargets' ? { ...c, next: 'Done' } : c)) }
+        ? { ...step, cases: step.cases.map((c) => (c.next === 'EnrolmentPending' ? { ...c, next: 'Done' } : c)) }
         : step,
     );
     // EnsureTargets … RollingRestart become unreachable too; the leak is what matters here.
@@ -47,6 +47,9 @@ describe('the flow contract', () => {
       steps: broken.steps.filter(
         (s) =>
           ![
+            'EnrolmentPending',
+            'WaitForEnrolment',
+            'CountEnrolmentWait',
             'EnsureTargets',
             'TargetsApplied',
             'WaitTargets',

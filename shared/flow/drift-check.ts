@@ -1,4 +1,4 @@
-import { equals, isTrue, literal, state } from './build.ts';
+import { isTrue, literal, state } from './build.ts';
 import type { Workflow } from './contract.ts';
 
 /*
@@ -67,7 +67,8 @@ export const driftCheck: Workflow = {
     {
       kind: 'choice',
       id: 'RepairWanted',
-      cases: [{ when: equals(['drift', 'action'], 'repair'), next: S.startRepair }],
+      note: 'A repair starts when the spec asks for one and an apply can fix something without surprise (no port move unless drift.allowPortMoves).',
+      cases: [{ when: isTrue(['drift', 'repair']), next: S.startRepair }],
       otherwise: 'DriftReported',
     },
     {
@@ -96,6 +97,7 @@ export const driftCheck: Workflow = {
         drift: state('drift', 'drift'),
         details: state('drift', 'details'),
         repairStarted: literal(false),
+        held: state('drift', 'held'),
       },
     },
   ],

@@ -1,4 +1,4 @@
-import { clusterLock, equals, isTrue, item, literal, or, pollLoop, state } from './build.ts';
+import { and, clusterLock, equals, isTrue, item, lessThan, literal, or, pollLoop, state } from './build.ts';
 import type { Workflow } from './contract.ts';
 
 /*
@@ -34,6 +34,8 @@ const S = PROVISION_STEPS;
 const MODE = ['mode'];
 const spec = state('discovered', 'spec');
 const plan = state('planned', 'plan');
+/** The lock this run holds (acquireLock's answer): every mutating task checks it first (fencing). */
+const fence = state('lock');
 
 const lock = clusterLock({
   cluster: state('cluster'),
@@ -58,6 +60,9 @@ const lock = clusterLock({
   progress: { acquire: 'taking the cluster lock', release: 'releasing the cluster lock' },
 });
 const onFailure = [lock.onFailure];
+
+/** How long an apply waits for new brokers whose SSM agent is not online yet (shared/plan/enrolment.ts). */
+export const ENROLMENT_WAIT = { seconds: 30, times: 20 } as const;
 
 /** Inside the per-item loops the state is the item: its spec, plan, broker id (or batch) and the loop's progress. */
 const itemSpec = state('spec');
@@ -106,6 +111,7 @@ export const provision: Workflow = {
       at: ['outcome'],
       value: { pushed: [], restarted: [], targets: { endpoint: null } },
     },
+    { kind: 'set', id: 'InitEnrolmentWaits', at: ['enrolmentWaits'], value: { count: 0 } },
     {
       kind: 'task',
       id: S.discover,
@@ -130,11 +136,28 @@ export const provision: Workflow = {
       cases: [
         { when: equals(MODE, 'plan'), next: 'PlanOnly' },
         { when: equals(MODE, 'verify'), next: S.verify },
-        { when: equals(MODE, 'apply'), next: S.ensureTargets },
+        { when: equals(MODE, 'apply'), next: 'EnrolmentPending' },
       ],
       otherwise: 'InvalidMode',
     },
     { kind: 'succeed', id: 'PlanOnly', output: { mode: literal('plan'), plan } },
+    {
+      kind: 'choice',
+      id: 'EnrolmentPending',
+      note: `New brokers whose SSM agent is not online yet are left out of the plan: wait for them (${ENROLMENT_WAIT.times} × ${ENROLMENT_WAIT.seconds} s at most) and observe again, then go on without them.`,
+      cases: [
+        {
+          when: and(
+            isTrue(['planned', 'waitForEnrolment']),
+            lessThan(['enrolmentWaits', 'count'], ENROLMENT_WAIT.times),
+          ),
+          next: 'WaitForEnrolment',
+        },
+      ],
+      otherwise: S.ensureTargets,
+    },
+    { kind: 'wait', id: 'WaitForEnrolment', seconds: ENROLMENT_WAIT.seconds, next: 'CountEnrolmentWait' },
+    { kind: 'count', id: 'CountEnrolmentWait', counter: ['enrolmentWaits', 'count'], next: S.discover },
     ...pollLoop({
       task: {
         id: S.ensureTargets,
@@ -143,7 +166,7 @@ export const provision: Workflow = {
           'for (an Alibaba NLB job, a Compute operation, a local ledger version not served yet) and continues from ' +
           'its own result; it fails the phase after its deadline (LoadBalancerChangeTimedOut), so the loop is bounded.',
         task: 'applyLoadBalancer',
-        input: { spec, plan, phase: literal('targets'), progress: literal(null) },
+        input: { spec, plan, phase: literal('targets'), progress: literal(null), fence },
         resultAt: ['outcome', 'targets'],
         catch: onFailure,
         progress: 'creating load balancer mappings',
@@ -152,14 +175,14 @@ export const provision: Workflow = {
       wait: { id: 'WaitTargets', seconds: 5 },
       poll: {
         id: S.pollTargets,
-        input: { spec, plan, phase: literal('targets'), progress: state('outcome', 'targets') },
+        input: { spec, plan, phase: literal('targets'), progress: state('outcome', 'targets'), fence },
       },
     }),
     ...pollLoop({
       task: {
         id: S.registerBrokers,
         task: 'applyLoadBalancer',
-        input: { spec, plan, phase: literal('registrations'), progress: literal(null) },
+        input: { spec, plan, phase: literal('registrations'), progress: literal(null), fence },
         resultAt: ['outcome', 'registrations'],
         catch: onFailure,
         progress: 'registering brokers',
@@ -168,7 +191,7 @@ export const provision: Workflow = {
       wait: { id: 'WaitRegistrations', seconds: 5 },
       poll: {
         id: S.pollRegistrations,
-        input: { spec, plan, phase: literal('registrations'), progress: state('outcome', 'registrations') },
+        input: { spec, plan, phase: literal('registrations'), progress: state('outcome', 'registrations'), fence },
       },
     }),
     {
@@ -176,13 +199,13 @@ export const provision: Workflow = {
       id: S.pushConfig,
       items: ['planned', 'push'],
       concurrency: 5,
-      item: { spec, plan, brokerId: item, push: literal(null) },
+      item: { spec, plan, brokerId: item, push: literal(null), fence },
       steps: [
         ...pollLoop({
           task: {
             id: S.advanceConfigPush,
             task: 'advanceConfigPush',
-            input: { spec: itemSpec, plan: itemPlan, brokerId, push: state('push') },
+            input: { spec: itemSpec, plan: itemPlan, brokerId, push: state('push'), fence: state('fence') },
             resultAt: ['push'],
             catch: [{ errors: ['ConfigConflict'], errorAt: ['conflict'], next: 'RestartPushFromRead' }],
             progress: 'pushing server.properties (read, then compare-and-swap write)',
@@ -222,7 +245,15 @@ export const provision: Workflow = {
         'never touched.',
       items: ['restartBatches'],
       concurrency: 1,
-      item: { spec, plan, brokerIds: item, gate: literal(null), restart: literal(null), health: literal(null) },
+      item: {
+        spec,
+        plan,
+        brokerIds: item,
+        gate: literal(null),
+        restart: literal(null),
+        health: literal(null),
+        fence,
+      },
       steps: [
         ...pollLoop({
           task: {
@@ -239,12 +270,14 @@ export const provision: Workflow = {
           task: {
             id: S.advanceRestart,
             task: 'advanceRestart',
-            input: { spec: itemSpec, plan: itemPlan, brokerIds, restart: state('restart') },
+            input: { spec: itemSpec, plan: itemPlan, brokerIds, restart: state('restart'), fence: state('fence') },
             resultAt: ['restart'],
             progress: 'restarting the batch',
           },
           until: { id: 'RestartIssued', when: equals(['restart', 'phase'], 'done'), next: S.checkHealthy },
-          wait: { id: 'WaitRestart', seconds: 3 },
+          // 10 s (not 3): a restart takes about a minute, and every poll writes 9 history events; with 3 s a
+          // 48-broker roll went past Step Functions' 25,000-event limit (bench/aws-history.ts, docs/BENCHMARKS.md).
+          wait: { id: 'WaitRestart', seconds: 10 },
         }),
         ...pollLoop({
           task: {
@@ -255,7 +288,8 @@ export const provision: Workflow = {
             progress: 'checking every broker of the batch is back and healthy',
           },
           until: { id: 'BackAndHealthy', when: isTrue(['health', 'ready']), next: S.batchRolled },
-          wait: { id: 'WaitHealthy', seconds: 5 },
+          // 30 s (not 5): catching up takes minutes; see WaitRestart.
+          wait: { id: 'WaitHealthy', seconds: 30 },
         }),
         { kind: 'succeed', id: S.batchRolled, output: brokerIds },
       ],

@@ -21,7 +21,11 @@ export function joinLedger(entries: readonly LedgerEntry[], observed: ObservedPo
     if (served?.resourceIds !== undefined) mapping.resourceIds = served.resourceIds;
     return mapping;
   });
-  return { mappings: mappings.sort((a, b) => a.port - b.port), openPorts: [...observed.openPorts] };
+  return {
+    mappings: mappings.sort((a, b) => a.port - b.port),
+    openPorts: [...observed.openPorts],
+    ...(observed.zones === undefined ? {} : { zones: [...observed.zones] }),
+  };
 }
 
 function byTarget(a: ObservedTarget, b: ObservedTarget): number {

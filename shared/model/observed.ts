@@ -20,6 +20,11 @@ export interface DiscoveredBroker {
   az?: string;
   azId?: string;
   state?: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
+  /**
+   * Whether the run-command channel can reach the host now (AWS: its SSM agent is registered and Online). False:
+   * commands would be refused (InvalidInstanceId) or never delivered. Absent: the provider does not say.
+   */
+  commandReady?: boolean;
 }
 
 export type TargetHealth = 'healthy' | 'unhealthy' | 'initial' | 'draining' | 'unused' | 'unknown';
@@ -51,6 +56,11 @@ export interface ObservedLoadBalancer {
   mappings: ObservedMapping[];
   /** Consumer-side ports currently open to the consumer CIDRs (security group / firewall). */
   openPorts: number[];
+  /**
+   * Zones the load balancer serves (AWS: the NLB's subnets' zones, by id and by name), when it routes per zone.
+   * A broker in another zone cannot be reached by consumers: the planner refuses it. Absent: no such limit.
+   */
+  zones?: string[];
 }
 
 /** A listener as a broker has it: bind address, advertised address and security protocol. */
@@ -82,5 +92,7 @@ export interface ObservedState {
     controllerId?: number | null;
     nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>>;
     topology?: RackTopology;
+    /** The brokers Kafka's metadata lists as live: a discovered broker missing here is down, not misconfigured. */
+    liveBrokers?: readonly number[];
   };
 }

@@ -104,7 +104,7 @@ export const planSchema = z.strictObject({
       instanceId: z.string().optional(),
       ...zoned,
       desiredListeners: z.array(desiredListener),
-      configChange: z.enum(['none', 'update', 'unknown', 'pending']),
+      configChange: z.enum(['none', 'update', 'unknown', 'pending', 'down']),
       restart: z.boolean(),
       reasons: z.array(z.string()),
     }),
@@ -113,6 +113,18 @@ export const planSchema = z.strictObject({
   restartOrder: z.array(nodeId),
   restartBatches: z.array(restartBatchSchema).optional(),
   pending: z.array(z.strictObject({ exposure: z.string(), placeholders: z.array(z.string()), message: z.string() })),
+  portMoves: z.array(z.strictObject({ exposure: z.string(), brokerId: nodeId, from: port, to: port })).default([]),
+  unmanaged: z
+    .array(
+      z.strictObject({
+        port,
+        listener: z.string(),
+        role: z.enum(['broker', 'bootstrap']),
+        insideRangeOf: z.string(),
+        why: z.string(),
+      }),
+    )
+    .default([]),
   warnings: z.array(z.string()),
   summary: z.strictObject({
     lbActions: z.number().int().min(0),

@@ -61,6 +61,11 @@ export type ConfigChange =
   | 'update'
   /** File not observed: the push step reads it and writes only if it differs. */
   | 'unknown'
+  /**
+   * The broker is down — its instance is stopped, or Kafka answers without it among its live brokers — so it is
+   * neither pushed nor restarted: it is reported, and gets its listeners once it is back (the next drift check).
+   */
+  | 'down'
   /** A placeholder of the pattern is not known yet: config waits, LB work proceeds. */
   | 'pending';
 
@@ -119,6 +124,31 @@ export interface PlannedBroker {
   reasons: string[];
 }
 
+/**
+ * A consumer-visible port change: a running broker advertises `from` for the exposure (consumers cached it), and
+ * the plan gives it `to`. Said loudly by the plan; a drift repair makes it only with `drift.allowPortMoves: true`.
+ */
+export interface PortMove {
+  exposure: string;
+  brokerId: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * A mapping brokerlink leaves alone — of a listener the spec does not name, or without a node id — whose port lies
+ * inside an exposure's brokerPorts: it holds a port brokerlink would hand to a broker. Drift that needs a person.
+ */
+export interface UnmanagedPort {
+  port: number;
+  /** The listener (exposure) the mapping names. */
+  listener: string;
+  role: 'broker' | 'bootstrap';
+  /** The exposure whose range holds the port. */
+  insideRangeOf: string;
+  why: string;
+}
+
 export interface PendingPlaceholder {
   exposure: string;
   placeholders: string[];
@@ -141,6 +171,10 @@ export interface Plan {
    */
   restartBatches?: RestartBatch[];
   pending: PendingPlaceholder[];
+  /** Ports running brokers advertise that this plan changes (a lost ledger, a narrowed range): consumers break. */
+  portMoves: PortMove[];
+  /** Mappings inside brokerlink's ranges that it does not manage. */
+  unmanaged: UnmanagedPort[];
   warnings: string[];
   summary: { lbActions: number; configChanges: number; restarts: number; inSync: boolean };
 }

@@ -34,6 +34,7 @@ const discoveredBroker = z.strictObject({
   az: z.string().min(1).optional(),
   azId: z.string().min(1).optional(),
   state: z.enum(['pending', 'running', 'stopping', 'stopped', 'terminated', 'unknown']).optional(),
+  commandReady: z.boolean().optional(),
 });
 
 const observedTarget = z.strictObject({
@@ -67,6 +68,7 @@ export const observedStateSchema = z.strictObject({
   loadBalancer: z.strictObject({
     mappings: z.array(observedMapping),
     openPorts: z.array(port),
+    zones: z.array(z.string().min(1)).optional(),
   }),
   brokerConfigs: z
     .record(
@@ -84,6 +86,7 @@ export const observedStateSchema = z.strictObject({
         )
         .optional(),
       topology: rackTopologySchema.optional(),
+      liveBrokers: z.array(nodeId).optional(),
     })
     .optional(),
 });

@@ -9,6 +9,7 @@ import { brokerConfigs } from './phases/broker-config.ts';
 import { checkBrokerCapacity, checkListenerCapacity } from './phases/capacity.ts';
 import { planInputs } from './phases/inputs.ts';
 import { loadBalancerActions, orderedActions } from './phases/lb-actions.ts';
+import { portMoves, portMoveWarning } from './phases/port-moves.ts';
 import { portRegistry } from './phases/port-registry.ts';
 import { restartBatchesOf, restartOrder } from './phases/restart-order.ts';
 
@@ -22,7 +23,7 @@ export { lbStages } from './phases/lb-actions.ts';
  * A flat chain of phases, one file each in ./phases/, each returning its result to the next (the rules live in
  * each phase's file):
  *   inputs → (brokers fit?) → port registry → load balancer actions → capacity → advertised addresses
- *   → broker config → restart order (and, with rollout.batch: rack, the batches)
+ *   → broker config → restart order (and, with rollout.batch: rack, the batches) → port moves
  * Problems are collected and reported at once, at three points: the inputs, the bootstrap ports (in the
  * registry), the rendered addresses. Capacity that is exceeded is CapacityExceeded with the figures.
  */
@@ -45,6 +46,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   // Batched, the order is the batches' (a rack's brokers together); otherwise the serial order.
   const order = batches?.flatMap((b) => b.brokers) ?? restartOrder(needsRestart, observed);
   const actions = orderedActions(registry.actions, lb.actions);
+  const moves = portMoves(plannedBrokers, observed);
 
   return {
     version: 1,
@@ -57,7 +59,9 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
     restartOrder: order,
     ...(batches !== undefined ? { restartBatches: batches } : {}),
     pending: advertised.pending,
-    warnings: [...new Set([...inputs.warnings, ...registry.warnings])].sort(byText),
+    portMoves: moves,
+    unmanaged: registry.unmanaged,
+    warnings: [...new Set([...inputs.warnings, ...registry.warnings, ...moves.map(portMoveWarning)])].sort(byText),
     summary: {
       lbActions: actions.length,
       configChanges: plannedBrokers.filter(needsPush).length,
@@ -68,7 +72,9 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
         actions.length === 0 &&
         !plannedBrokers.some((b) => b.configChange === 'update') &&
         order.length === 0 &&
-        advertised.pending.length === 0,
+        advertised.pending.length === 0 &&
+        !plannedBrokers.some((b) => b.configChange === 'down') &&
+        registry.unmanaged.length === 0,
     },
   };
 }

@@ -55,6 +55,17 @@ export function renderPlanTable(plan: Plan): string {
   const out: string[] = [];
   const brokers = new Map<number, PlannedBroker>(plan.brokers.map((b) => [b.id, b]));
   out.push(`Plan for cluster ${plan.cluster} (${plan.provider}), observed ${plan.generatedAt}`);
+  const moves = plan.portMoves ?? [];
+  if (moves.length > 0) {
+    // First, before anything else: these break consumers that cached the addresses.
+    out.push('');
+    out.push(
+      `!! THIS PLAN MOVES ${moves.length} PORT(S) THAT RUNNING BROKERS ADVERTISE (consumers that cached them break):`,
+    );
+    for (const move of moves) {
+      out.push(`!!   broker ${move.brokerId} ${move.exposure}: port ${move.from} → ${move.to}`);
+    }
+  }
   for (const exposure of plan.exposures) {
     out.push('');
     out.push(
@@ -105,6 +116,12 @@ export function renderPlanTable(plan: Plan): string {
     out.push('');
     out.push('Pending:');
     for (const p of plan.pending) out.push(`  - ${p.message}`);
+  }
+  const unmanaged = plan.unmanaged ?? [];
+  if (unmanaged.length > 0) {
+    out.push('');
+    out.push('Not managed by brokerlink, inside its port ranges (remove by hand):');
+    for (const u of unmanaged) out.push(`  - port ${u.port} (brokerPorts of ${u.insideRangeOf}): ${u.why}`);
   }
   if (plan.warnings.length > 0) {
     out.push('');

@@ -345,6 +345,8 @@ const exposureSchema = z.strictObject({
 const driftSchema = z
   .strictObject({
     action: z.enum(['report', 'repair'], { error: 'must be "report" or "repair"' }).default('report'),
+    /** Let a repair move ports running brokers advertise (consumers that cached the address break). */
+    allowPortMoves: z.boolean().default(false),
     schedule: text('a schedule expression')
       .check((ctx) => {
         const problem = scheduleProblem(ctx.value);
@@ -352,7 +354,7 @@ const driftSchema = z
       })
       .default('rate(15 minutes)'),
   })
-  .default({ action: 'report', schedule: 'rate(15 minutes)' });
+  .default({ action: 'report', allowPortMoves: false, schedule: 'rate(15 minutes)' });
 
 /**
  * A schedule expression as EventBridge Scheduler reads it: `rate(<n> <unit>)` — singular unit for 1, plural

@@ -79,7 +79,7 @@ describe('validateSpec: a valid spec', () => {
     expect(result.spec.kafka.security).toEqual({ protocol: 'PLAINTEXT' });
     expect(result.spec.rollout.portCooldownSeconds).toBe(86_400);
     expect(result.spec.rollout.batch).toBe('none');
-    expect(result.spec.drift).toEqual({ action: 'report', schedule: 'rate(15 minutes)' });
+    expect(result.spec.drift).toEqual({ action: 'report', allowPortMoves: false, schedule: 'rate(15 minutes)' });
   });
 
   it('accepts the documented example spec', () => {

@@ -39,7 +39,11 @@ export async function discover(
       if (listeners !== null) brokerConfigs[String(id)] = { running: listeners as Record<string, ListenerView> };
     }
     observed.brokerConfigs = brokerConfigs;
-    observed.kafka = { controllerId: snapshot.controllerId ?? null };
+    // Live per Metadata: a discovered broker missing here is down (stopped, crashed, fenced), not misconfigured.
+    observed.kafka = {
+      controllerId: snapshot.controllerId ?? null,
+      liveBrokers: snapshot.brokers.map((broker) => broker.id).sort((a, b) => a - b),
+    };
     if (snapshot.nodeRoles !== undefined) {
       observed.kafka.nodeRoles = Object.fromEntries(
         Object.entries(snapshot.nodeRoles).map(([id, roles]) => [id, roles]),

@@ -9,6 +9,7 @@
  */
 
 import { BrokerlinkError } from '../errors.ts';
+import type { LockHolder, LockStatus } from '../ports.ts';
 
 export { BrokerNotReady, UnsafeToRoll } from '../kafka/safety/errors.ts';
 export { VerificationFailed } from '../kafka/verify/errors.ts';
@@ -26,10 +27,70 @@ export class LockHeld extends BrokerlinkError {
   readonly holder: string;
   readonly expiresAt: string;
 
-  constructor(cluster: string, holder: string, expiresAt: string, options?: ErrorOptions) {
-    super(`cluster "${cluster}" is locked by ${holder} until ${expiresAt}`, options);
+  /** `status`: who holds it and whether it still runs, so the message can say what to do. */
+  constructor(cluster: string, holder: string, expiresAt: string, options?: ErrorOptions & { status?: LockStatus }) {
+    super(lockHeldMessage(cluster, holder, expiresAt, options?.status), {
+      ...options,
+      context: {
+        cluster,
+        holder,
+        expiresAt,
+        ...(options?.status
+          ? {
+              since: options.status.holder.acquiredAt,
+              generation: options.status.holder.generation,
+              holderState: options.status.state,
+            }
+          : {}),
+      },
+    });
     this.holder = holder;
     this.expiresAt = expiresAt;
+  }
+}
+
+function lockHeldMessage(cluster: string, holder: string, expiresAt: string, status: LockStatus | undefined): string {
+  if (status === undefined) return `cluster "${cluster}" is locked by ${holder} until ${expiresAt}`;
+  const since = `since ${status.holder.acquiredAt}, lease until ${expiresAt}`;
+  const what =
+    status.state === 'running'
+      ? 'It is still working: wait for it to finish (an event-started apply queues behind it).'
+      : `brokerlink cannot tell whether it still runs. If you know it has ended, clear the lock: brokerlink unlock <spec> --force (shows the holder first); otherwise wait for the lease to end.`;
+  return `cluster "${cluster}" is locked by ${holder} (${status.detail}; ${since}). ${what}`;
+}
+
+/**
+ * Fencing: a mutating step found that its run no longer holds the cluster lock — the lock was cleared or taken over
+ * by another run (a newer generation). The run stops before changing anything more, so two runs never work on the
+ * same cluster at once. Fatal: look at the run that holds the lock now; apply again when it is done.
+ */
+export class LockLost extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'LockLost';
+
+  constructor(
+    details: { cluster: string; owner: string; generation: number; step: string; now?: LockHolder },
+    options?: ErrorOptions,
+  ) {
+    const now = details.now;
+    const where =
+      now === undefined
+        ? 'the lock was cleared (nobody holds it now)'
+        : `it is held by ${now.owner} since ${now.acquiredAt} (generation ${now.generation})`;
+    super(
+      `this run (${details.owner}, lock generation ${details.generation}) no longer holds the lock of cluster "${details.cluster}": ${where}. ` +
+        `Stopped before ${details.step}; nothing more was changed. Let the other run finish, then apply again.`,
+      {
+        ...options,
+        context: {
+          cluster: details.cluster,
+          owner: details.owner,
+          generation: details.generation,
+          step: details.step,
+          holder: now?.owner ?? null,
+        },
+      },
+    );
   }
 }
 

@@ -26,6 +26,8 @@ export interface ProvisionReport {
     restartBatches?: number[][];
   };
   pending: string[];
+  /** The plan's warnings: what was left out and why (e.g. a stopped broker, a new one whose agent is not online). */
+  warnings: string[];
   verified: boolean | null;
 }
 
@@ -65,6 +67,7 @@ export async function buildReport(
       ...(spec.rollout.batch === 'rack' ? { restartBatches: (outcome.restarted ?? []).map((b) => [...b]) } : {}),
     },
     pending: plan.pending.map((item) => item.message),
+    warnings: [...plan.warnings],
     verified: outcome.verified ?? null,
   };
 }

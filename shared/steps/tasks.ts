@@ -3,6 +3,7 @@ import { ReadinessStateSchema } from '../kafka/safety/readiness.ts';
 import { needsPush } from '../model/plan.ts';
 import { planSchema } from '../model/plan-schema.ts';
 import { nodeIdSchema } from '../model/schemas.ts';
+import { enrolment } from '../plan/enrolment.ts';
 import { observedStateSchema } from '../plan/observed-schema.ts';
 import { plan as makePlan } from '../plan/planner.ts';
 import { parseSpec, parseSpecText } from '../spec/validate.ts';
@@ -12,7 +13,7 @@ import { discover } from './discover.ts';
 import { reportDrift } from './drift.ts';
 import { StepInputInvalid } from './errors.ts';
 import { advanceLoadBalancerPhase, type LbPhaseProgress } from './load-balancer.ts';
-import { acquireLock, releaseLock } from './lock.ts';
+import { acquireLock, checkFence, releaseLock } from './lock.ts';
 import { advanceConfigPush, type PushState } from './push-config.ts';
 import { buildReport } from './report.ts';
 import {
@@ -107,6 +108,15 @@ const healthState = z.strictObject({
 
 const DEFAULT_LOCK_TTL_SECONDS = 6 * 3600;
 
+/** The lock a mutating task's run acquired (the flow passes acquireLock's answer): checked before the task acts. */
+const fence = z.strictObject({
+  cluster,
+  owner,
+  expiresAt: z.iso.datetime({ offset: true }),
+  generation: z.number().int().min(0),
+  tookOver: z.string().optional(),
+});
+
 function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps: StepDeps) => Promise<R>) {
   return async (raw: unknown, deps: StepDeps): Promise<R> => {
     const parsed = schema.safeParse(raw);
@@ -118,6 +128,11 @@ function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps:
     }
     return run(parsed.data, deps);
   };
+}
+
+/** "broker 4" or "brokers 1, 3": how a step names the batch it acts on. */
+function brokersNamed(ids: readonly number[]): string {
+  return ids.length === 1 ? `broker ${ids[0]}` : `brokers ${ids.join(', ')}`;
 }
 
 function plannedBroker(plan: z.output<typeof planSchema>, brokerId: number) {
@@ -149,7 +164,9 @@ export const tasks = {
   plan: task(z.strictObject({ spec: specInput, observed: observedStateSchema }), async (input) => {
     const plan = makePlan(input.spec, input.observed);
     const push = plan.brokers.filter(needsPush).map((broker) => broker.id);
-    return { plan, push };
+    // New brokers not ready to enrol (shared/plan/enrolment.ts): an apply waits for them, bounded, then goes on.
+    const { waiting } = enrolment(input.observed);
+    return { plan, push, enrolling: waiting, waitForEnrolment: waiting.length > 0 };
   }),
 
   /** Starts (progress null) or continues one LB phase; returns `done: false` while an operation runs. */
@@ -159,14 +176,20 @@ export const tasks = {
       plan: planSchema,
       phase: lbPhase,
       progress: lbProgress.nullable().default(null),
+      fence,
     }),
-    (input, deps) => advanceLoadBalancerPhase(input.spec, input.plan, input.phase, input.progress ?? undefined, deps),
+    async (input, deps) => {
+      await checkFence(input.fence, `changing the load balancer (${input.phase})`, deps);
+      return advanceLoadBalancerPhase(input.spec, input.plan, input.phase, input.progress ?? undefined, deps);
+    },
   ),
 
   advanceConfigPush: task(
-    z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, push: pushState.nullable() }),
-    (input, deps) =>
-      advanceConfigPush(input.spec, plannedBroker(input.plan, input.brokerId), input.push ?? undefined, deps),
+    z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, push: pushState.nullable(), fence }),
+    async (input, deps) => {
+      await checkFence(input.fence, `pushing server.properties to broker ${input.brokerId}`, deps);
+      return advanceConfigPush(input.spec, plannedBroker(input.plan, input.brokerId), input.push ?? undefined, deps);
+    },
   ),
 
   orderRestarts: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
@@ -179,14 +202,16 @@ export const tasks = {
   ),
 
   advanceRestart: task(
-    z.strictObject({ spec: specInput, plan: planSchema, brokerIds: batch, restart: restartState.nullable() }),
-    (input, deps) =>
-      advanceRestart(
+    z.strictObject({ spec: specInput, plan: planSchema, brokerIds: batch, restart: restartState.nullable(), fence }),
+    async (input, deps) => {
+      await checkFence(input.fence, `restarting ${brokersNamed(input.brokerIds)}`, deps);
+      return advanceRestart(
         input.spec,
         input.brokerIds.map((id) => plannedBroker(input.plan, id)),
         input.restart ?? undefined,
         deps,
-      ),
+      );
+    },
   ),
 
   checkHealthy: task(
@@ -215,7 +240,7 @@ export const tasks = {
   ),
 
   reportDrift: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
-    reportDrift(input.plan, input.spec.drift.action, deps),
+    reportDrift(input.plan, { action: input.spec.drift.action, allowPortMoves: input.spec.drift.allowPortMoves }, deps),
   ),
 } as const;
 

@@ -19,12 +19,24 @@ export async function verifyPlan(
   options: { failOnProblems?: boolean } = {},
 ): Promise<VerificationReport> {
   const lbHost = await deps.loadBalancer.consumerAddress(spec);
+  // A load balancer that routes within each zone only is dialled where the consumer's traffic enters: each broker
+  // port through its broker's zone, each bootstrap port through every zone (docs/aws.md, "Zones").
+  const routes = (await deps.loadBalancer.consumerRoutes?.(spec)) ?? undefined;
+  const zoneOf = new Map(plan.brokers.map((broker) => [broker.id, broker.azId ?? broker.az]));
+  const viaFor = (brokerId: number) => {
+    const zone = zoneOf.get(brokerId);
+    const via = zone === undefined ? undefined : routes?.byZone[zone];
+    return via === undefined ? {} : { via };
+  };
   const exposures = plan.exposures
     .map((exposure) => ({
       listener: exposure.listener,
       bootstrapPorts: exposure.bootstrapPorts,
+      ...(routes === undefined || routes.bootstrap.length === 0 ? {} : { bootstrapVia: routes.bootstrap }),
       brokers: exposure.brokers.flatMap((broker) =>
-        broker.advertised === null ? [] : [{ id: broker.id, port: broker.port, advertised: broker.advertised }],
+        broker.advertised === null
+          ? []
+          : [{ id: broker.id, port: broker.port, advertised: broker.advertised, ...viaFor(broker.id) }],
       ),
     }))
     .filter((exposure) => exposure.brokers.length > 0);

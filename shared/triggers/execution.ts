@@ -5,7 +5,7 @@ import type { StartedExecution, TriggerLog, TriggerResult, WorkflowStarter } fro
 export type ProvisionInput = {
   cluster: string;
   mode: 'plan' | 'apply' | 'verify';
-  trigger: 'instance-running' | 'spec-change' | 'schedule' | 'drift-repair' | 'manual';
+  trigger: 'instance-running' | 'instance-tagged' | 'spec-change' | 'schedule' | 'drift-repair' | 'manual';
   /** Queue behind an execution that holds the cluster lock instead of failing (events that arrive together). */
   waitForLock?: boolean;
 };

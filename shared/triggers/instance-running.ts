@@ -10,6 +10,11 @@ export interface InstanceStateChange {
   state: string;
   /** Whether `state` is the cloud's "running" (EC2 `running`, Compute Engine `RUNNING`, ECS `Running`). */
   running: boolean;
+  /**
+   * What raised it: the instance reached running (default), or a running instance's tags changed — tagged after
+   * launch, so its running event found no cluster tag (AWS: "Tag Change on Resource"). Names the execution.
+   */
+  cause?: 'instance-running' | 'instance-tagged';
 }
 
 export interface InstanceRunningDeps {
@@ -48,11 +53,12 @@ export async function onInstanceRunning(
     log.warn(`instance's "${deps.clusterTag}" tag is not a valid cluster name; ignored`, { cluster });
     return { started: false, reason: 'invalid cluster tag' };
   }
-  const input: ProvisionInput = { cluster, mode: 'apply', trigger: 'instance-running', waitForLock: true };
+  const cause = change.cause ?? 'instance-running';
+  const input: ProvisionInput = { cluster, mode: 'apply', trigger: cause, waitForLock: true };
   return startNamed(
     deps.starter,
     'provision',
-    executionName('instance', cluster, change.eventId),
+    executionName(cause === 'instance-tagged' ? 'tagged' : 'instance', cluster, change.eventId),
     input,
     log.child({ cluster }),
   );

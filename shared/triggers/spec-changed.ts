@@ -72,7 +72,9 @@ export async function onSpecChanged(change: SpecStoreChange, deps: SpecChangedDe
   return startNamed(
     deps.starter,
     'provision',
-    executionName('spec', cluster, `v${version}`),
+    // The event id too: a spec deleted and stored again starts over at version 1, and a name of the version alone
+    // would find the old execution and start nothing. A redelivered event keeps its id, so it still starts nothing.
+    executionName('spec', cluster, `v${version}`, change.eventId.slice(0, 13)),
     input,
     log.child({ cluster, version }),
   );

@@ -96,11 +96,11 @@ describe('spec changed', () => {
     written: operation === 'written',
   });
 
-  it('validates the stored spec and starts provision named after its version, once per version', async () => {
+  it('validates the stored spec and starts provision named after its version and event, once per event', async () => {
     const { specs, starter, deps } = setup();
     specs.write('orders', localSpec('orders'));
     specs.write('orders', localSpec('orders'));
-    expect(await onSpecChanged(change(), deps)).toMatchObject({ started: true, name: 'spec-orders-v2' });
+    expect(await onSpecChanged(change(), deps)).toMatchObject({ started: true, name: 'spec-orders-v2-ev-2' });
     expect(await onSpecChanged(change(), deps)).toMatchObject({ started: true, alreadyStarted: true });
     expect([...starter.executions.values()][0]?.input).toEqual({
       cluster: 'orders',
@@ -108,6 +108,20 @@ describe('spec changed', () => {
       trigger: 'spec-change',
       waitForLock: true,
     });
+  });
+
+  it('a spec deleted and stored again (its version starts over) is applied: the name carries the event too', async () => {
+    const { specs, starter, deps } = setup();
+    specs.write('orders', localSpec('orders'));
+    expect(await onSpecChanged({ ...change(), eventId: 'ev-first' }, deps)).toMatchObject({
+      name: 'spec-orders-v1-ev-first',
+    });
+    expect(await onSpecChanged({ ...change(), eventId: 'ev-again' }, deps)).toMatchObject({
+      started: true,
+      alreadyStarted: false,
+      name: 'spec-orders-v1-ev-again',
+    });
+    expect(starter.executions.size).toBe(2);
   });
 
   it('ignores other locations and deletions without reading anything', async () => {

@@ -35,7 +35,7 @@ const REFS: Record<string, string> = {
   ProvisionStateMachine: `arn:aws:states:us-west-2:${ACCOUNT}:stateMachine:brokerlink-provision-test`,
   DriftCheckStateMachine: `arn:aws:states:us-west-2:${ACCOUNT}:stateMachine:brokerlink-drift-check-test`,
 };
-const TRIGGERS = ['onInstanceRunning', 'onSpecChanged', 'scheduleDriftCheck'] as const;
+const TRIGGERS = ['onInstanceRunning', 'onInstanceTagged', 'onSpecChanged', 'scheduleDriftCheck'] as const;
 
 let packaged: Packaged | undefined;
 let root: string | undefined;
@@ -219,7 +219,7 @@ describe('packaged Lambda functions (osls zips, SDK from the runtime only) throu
         'e-1',
       ),
     );
-    expect(specChanged).toMatchObject({ started: true, name: `spec-${CLUSTER}-v1` });
+    expect(specChanged).toMatchObject({ started: true, name: `spec-${CLUSTER}-v1-e-1` });
     expect(started.at(-1)).toMatchObject({
       stateMachineArn: REFS['ProvisionStateMachine'],
       input: { cluster: CLUSTER, mode: 'apply' },
@@ -241,6 +241,28 @@ describe('packaged Lambda functions (osls zips, SDK from the runtime only) throu
     const enrolled = await target.run('provision', started.at(-1)!.input, { invoke: viaLambda });
     expect((enrolled.output as { verification: { ok: boolean } }).verification.ok).toBe(true);
     expect(await target.fileText(4)).toContain('EXTERNAL://b4.orders.example.com:9096');
+
+    // Tagged after launch: the instance-running event found no cluster tag; the tag change enrols it.
+    const late = await target.addBroker(5);
+    const tagged = await runtime!.invoke('onInstanceTagged', {
+      ...event(
+        'aws.tag',
+        'Tag Change on Resource',
+        {
+          'changed-tag-keys': ['brokerlink:cluster'],
+          service: 'ec2',
+          'resource-type': 'instance',
+          version: 2,
+          tags: late.instance.tags,
+        },
+        'e-4',
+      ),
+      resources: [`arn:aws:ec2:us-west-2:${ACCOUNT}:instance/${late.instance.instanceId}`],
+    });
+    expect(tagged).toMatchObject({ started: true, name: `tagged-${CLUSTER}-e-4` });
+    const lateRun = await target.run('provision', started.at(-1)!.input, { invoke: viaLambda });
+    expect((lateRun.output as { verification: { ok: boolean } }).verification.ok).toBe(true);
+    expect(await target.fileText(5)).toContain('EXTERNAL://b5.orders.example.com:9097');
 
     const scheduled = await runtime!.invoke('scheduleDriftCheck', event('aws.events', 'Scheduled Event', {}, 'e-3'));
     expect(scheduled).toMatchObject([{ started: true, name: expect.stringMatching(/^drift-orders-/) }]);

@@ -6,9 +6,11 @@
  * the probe, and verification through a real TCP forwarder. What is FAKE, because no AWS account exists here:
  *  - EC2 / ELBv2 / SSM / Secrets Manager: the stateful in-memory model of shared/providers/aws/testing;
  *  - the SSM agent's `systemctl restart kafka.service`: routed to the testkit broker's restart() (re-reads the file);
- *  - the NLB data plane: a port forwarder that listens on the NLB's listener ports and forwards to the targets the
- *    fake ELBv2 has registered (instance → its private IP : target port), re-synced whenever brokerlink changes the
- *    load balancer and before verification.
+ *  - the NLB data plane, per zone as an NLB routes: one port forwarder per zone (its "node"), listening on every
+ *    listener port and forwarding only to the registered targets in its own zone (instance → private IP : target
+ *    port) — or to all of them when the target group has cross-zone load balancing on; and a regional address
+ *    whose every port goes to the zone nodes in turn (what the regional DNS name does). Re-synced whenever
+ *    brokerlink changes the load balancer and before verification.
  * Isolation: every "host" (each broker instance, the NLB) is its own loopback address in a 127.x.y.0/24 picked at
  * random per bed, so the fixed ports a Kafka host and an NLB listener really use (9092, 39092, 9093...) cannot collide
  * with another test on this machine, the way the testkit's `hostAddress` is meant to be used. Nothing leaves loopback.
@@ -64,6 +66,10 @@ export interface BedOptions {
   drift?: 'report' | 'repair';
   /** How the load balancer adapter observes targets (default: the Lambda default, ledger). */
   targets?: TargetObservation;
+  /** Zones the NLB has subnets (nodes) in; default all three. */
+  nlbZones?: string[];
+  /** One advertised pattern per zone id (the runbook's layout) instead of one name for all zones. */
+  perZonePattern?: boolean;
 }
 
 /** Runs a task somewhere else than in-process (the packaged Lambda functions of test/aws/artifact.test.ts). */
@@ -106,15 +112,19 @@ export class AwsBed {
   readonly nlbAddress: string;
   readonly net: string;
   readonly startedExecutions: Record<string, unknown>[] = [];
+  perZonePattern = false;
   #forwarder: PortForwarder | undefined;
+  readonly #zoneNodes = new Map<string, { address: string; forwarder?: PortForwarder }>();
   #dir: string;
   #executions = 0;
 
-  private constructor(dir: string, net: string, targets: TargetObservation | undefined) {
+  private constructor(dir: string, net: string, targets: TargetObservation | undefined, nlbZones: string[]) {
     this.#dir = dir;
     this.net = net;
     this.nlbAddress = `${net}.200`;
+    for (const [index, zone] of nlbZones.entries()) this.#zoneNodes.set(zone, { address: `${net}.${201 + index}` });
     this.aws = createFakeAws({
+      loadBalancerZones: nlbZones,
       securityGroupIds: [SECURITY_GROUP_ID],
       documents: { [DOCUMENT_NAME]: ssmDocumentContent({ writerScript: writerScriptText() }) },
       onCommand: this.#agent(),
@@ -148,23 +158,49 @@ export class AwsBed {
           await this.syncNlb();
           return this.nlbAddress;
         },
+        // The adapter's zonal DNS names, answered by the zone nodes (the fake's names resolve nowhere).
+        consumerRoutes: async (spec) => {
+          const routes = await base.loadBalancer.consumerRoutes!(spec);
+          const node = (name: string) => this.#zoneNodes.get(name.split('.')[0]!)?.address ?? name;
+          return {
+            bootstrap: routes.bootstrap.map(node),
+            byZone: Object.fromEntries(Object.entries(routes.byZone).map(([zone, name]) => [zone, node(name)])),
+          };
+        },
+        ensureConsumerEndpoint: (spec) => base.loadBalancer.ensureConsumerEndpoint!(spec),
       },
     };
   }
 
   static async start(options: BedOptions = {}): Promise<AwsBed> {
     const net = `127.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-    const bed = new AwsBed(await mkdtemp(join(tmpdir(), 'brokerlink-aws-bed-')), net, options.targets);
+    const bed = new AwsBed(
+      await mkdtemp(join(tmpdir(), 'brokerlink-aws-bed-')),
+      net,
+      options.targets,
+      options.nlbZones ?? ZONES,
+    );
     try {
+      bed.perZonePattern = options.perZonePattern ?? false;
       for (let id = 1; id <= (options.brokers ?? 3); id += 1) await bed.addBroker(id);
       bed.cluster.createTopic('orders-events', 6, { replicationFactor: 3, minInsyncReplicas: 2 });
       bed.storeSpec(options.drift ?? 'report');
       bed.#forwarder = await startPortForwarder({ host: bed.nlbAddress, mappings: [], connectTimeoutMs: 1_000 });
+      for (const node of bed.#zoneNodes.values()) {
+        node.forwarder = await startPortForwarder({ host: node.address, mappings: [], connectTimeoutMs: 1_000 });
+      }
     } catch (error) {
       await bed.close();
       throw error;
     }
     return bed;
+  }
+
+  /** The address of the NLB's node in `zone` (what a client that resolved the regional name may have got). */
+  zoneNodeAddress(zone: string): string {
+    const node = this.#zoneNodes.get(zone);
+    if (node === undefined) throw new Error(`the bed's NLB has no node in ${zone}`);
+    return node.address;
   }
 
   hostOf(nodeId: number): string {
@@ -195,7 +231,11 @@ export class AwsBed {
           brokerPort: 39092,
           bootstrapPort: 9092,
           brokerPorts: { from: 9093, to: 9141 },
-          advertisedListenerPattern: '<broker_id>.orders.example.com:<port>',
+          advertisedListenerPattern: this.perZonePattern
+            ? Object.fromEntries(
+                Object.values(this.aws.state.zones).map((id) => [id, `<broker_id>.${id}.orders.example.com:<port>`]),
+              )
+            : '<broker_id>.orders.example.com:<port>',
         },
       ],
       drift: { action: drift },
@@ -217,7 +257,7 @@ export class AwsBed {
   }
 
   /** A new EC2 instance running Kafka with the installer's config (no EXTERNAL listener yet). */
-  async addBroker(nodeId: number): Promise<BedBroker> {
+  async addBroker(nodeId: number, options: { agent?: FakeInstance['agent'] } = {}): Promise<BedBroker> {
     const privateIp = this.hostOf(nodeId);
     const instance: FakeInstance = {
       instanceId: `i-${(0x1000 + nodeId).toString(16).padStart(17, '0')}`,
@@ -225,6 +265,9 @@ export class AwsBed {
       az: ZONES[(nodeId - 1) % ZONES.length]!,
       state: 'running',
       tags: { 'brokerlink:cluster': CLUSTER, 'kafka-node-id': String(nodeId), Name: `kafka-${nodeId}` },
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
+      // Launched long ago unless the test says the agent is still coming up (a just-launched instance).
+      launchTime: new Date(options.agent === undefined ? '2026-01-01T00:00:00Z' : '2026-01-10T00:00:00Z'),
     };
     const root = join(this.#dir, instance.instanceId);
     const file = join(root, PROPERTIES_PATH);
@@ -295,22 +338,38 @@ export class AwsBed {
     return [...this.brokers.values()].find((broker) => broker.instance.instanceId === instanceId);
   }
 
-  /** Points every NLB listener port at the targets registered in its target group (as the NLB would route). */
+  /**
+   * Points every NLB listener port of each zone node at the targets of its target group in that zone (all of them
+   * when the group has cross-zone load balancing on), and every port of the regional address at the zone nodes.
+   */
   async syncNlb(): Promise<void> {
     if (this.#forwarder === undefined) return;
-    const mappings: PortMapping[] = [];
-    for (const listener of this.aws.state.listeners.values()) {
-      if (listener.loadBalancerArn !== FAKE_LOAD_BALANCER_ARN) continue;
-      const group = this.aws.state.targetGroups.get(listener.targetGroupArn);
-      const upstreams = [...(group?.targets.values() ?? [])].flatMap((target) => {
-        const host = target.id.startsWith('i-')
-          ? this.aws.state.instances.find((instance) => instance.instanceId === target.id)?.privateIp
-          : target.id;
-        return host === undefined ? [] : [{ host, port: target.port }];
+    const listeners = [...this.aws.state.listeners.values()]
+      .filter((listener) => listener.loadBalancerArn === FAKE_LOAD_BALANCER_ARN)
+      .sort((a, b) => a.port - b.port);
+    for (const [zone, node] of this.#zoneNodes) {
+      const mappings: PortMapping[] = listeners.map((listener) => {
+        const group = this.aws.state.targetGroups.get(listener.targetGroupArn);
+        const crossZone = group?.attributes?.['load_balancing.cross_zone.enabled'] === 'true';
+        const upstreams = [...(group?.targets.values() ?? [])].flatMap((target) => {
+          const instance = target.id.startsWith('i-')
+            ? this.aws.state.instances.find((candidate) => candidate.instanceId === target.id)
+            : this.aws.state.instances.find((candidate) => candidate.privateIp === target.id);
+          const host = target.id.startsWith('i-') ? instance?.privateIp : target.id;
+          if (host === undefined || (!crossZone && instance !== undefined && instance.az !== zone)) return [];
+          return [{ host, port: target.port }];
+        });
+        return { listenPort: listener.port, upstreams: upstreams.length > 0 ? upstreams : [DISCARD] };
       });
-      mappings.push({ listenPort: listener.port, upstreams: upstreams.length > 0 ? upstreams : [DISCARD] });
+      await node.forwarder?.update(mappings);
     }
-    await this.#forwarder.update(mappings.sort((a, b) => a.listenPort - b.listenPort));
+    const nodes = [...this.#zoneNodes.values()];
+    await this.#forwarder.update(
+      listeners.map((listener) => ({
+        listenPort: listener.port,
+        upstreams: nodes.map((node) => ({ host: node.address, port: listener.port })),
+      })),
+    );
   }
 
   /**
@@ -358,18 +417,22 @@ export class AwsBed {
     return { output, events };
   }
 
-  /** The NLB's DNS name as ELBv2 reports it, and where the bed's data plane answers for it. */
+  /** The NLB's DNS names (regional: every zone node, as DNS answers; zonal: that zone's node), as the VPC resolves them. */
   async nlbHosts(): Promise<Record<string, string[]>> {
     const { DescribeLoadBalancersCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
     const answer = await this.aws.clients.elbv2.send(
       new DescribeLoadBalancersCommand({ LoadBalancerArns: [FAKE_LOAD_BALANCER_ARN] }),
     );
-    return { [answer.LoadBalancers![0]!.DNSName!]: [this.nlbAddress] };
+    const dnsName = answer.LoadBalancers![0]!.DNSName!;
+    const hosts: Record<string, string[]> = { [dnsName]: [...this.#zoneNodes.values()].map((node) => node.address) };
+    for (const [zone, node] of this.#zoneNodes) hosts[`${zone}.${dnsName}`] = [node.address];
+    return hosts;
   }
 
   async close(): Promise<void> {
     for (const broker of this.brokers.values()) await broker.kafka.close().catch(() => undefined);
     await this.#forwarder?.close().catch(() => undefined);
+    for (const node of this.#zoneNodes.values()) await node.forwarder?.close().catch(() => undefined);
     this.cluster.close();
     this.aws.restore();
     await rm(this.#dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { ssmDocumentContent } from '../../shared/providers/aws/ssm-document.ts';
 import { tasks } from '../../shared/steps/tasks.ts';
 import { type CfnResource, type CfnTemplate, PACKAGE_TIMEOUT_MS, type Packaged, packageService, run } from './osls.ts';
 
-const TRIGGERS = ['onInstanceRunning', 'onSpecChanged', 'scheduleDriftCheck'];
+const TRIGGERS = ['onInstanceRunning', 'onInstanceTagged', 'onSpecChanged', 'scheduleDriftCheck'];
 
 type Resource = CfnResource;
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
@@ -86,6 +86,9 @@ describe('osls package: CloudFormation template', () => {
     const rules = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
     const patterns = rules.map((rule) => JSON.stringify(rule.Properties['EventPattern'] ?? {}));
     expect(patterns.some((p) => p.includes('"aws.ec2"') && p.includes('"running"'))).toBe(true);
+    expect(patterns.some((p) => p.includes('"Tag Change on Resource"') && p.includes('"brokerlink:cluster"'))).toBe(
+      true,
+    );
     expect(patterns.some((p) => p.includes('"Parameter Store Change"') && p.includes('/brokerlink/'))).toBe(true);
     expect(rules.some((rule) => typeof rule.Properties['ScheduleExpression'] === 'string')).toBe(true);
     expect(Object.keys(template.Outputs)).toEqual(
@@ -177,6 +180,7 @@ describe('osls package: CloudFormation template', () => {
     const starts = (name: string) =>
       allowed(template.Resources[roleId(name)]!, 'states:StartExecution').map((s) => s.Resource);
     expect(starts('onInstanceRunning')).toEqual([{ Ref: 'ProvisionStateMachine' }]);
+    expect(starts('onInstanceTagged')).toEqual([{ Ref: 'ProvisionStateMachine' }]);
     expect(starts('onSpecChanged')).toEqual([{ Ref: 'ProvisionStateMachine' }]);
     expect(starts('scheduleDriftCheck')).toEqual([{ Ref: 'DriftCheckStateMachine' }]);
   });

@@ -73,11 +73,12 @@ describe('node-id guard, end to end', () => {
     expect(lockFileExists(lab)).toBe(false);
   }, 120_000);
 
-  it('refuses at the push what Kafka cannot see (the real broker is down): the file stays byte-identical, nothing restarted', async () => {
+  it('reports a re-tagged machine as the down broker it claims to be when Kafka answers: nothing written, nothing restarted', async () => {
     lab = await startLab({ drift: 'report', waitMs: 10, rollout: { healthyChecks: 1 } });
     expect((await apply(lab, { deps: byHost(lab) })).verification.ok).toBe(true);
 
-    // Broker 1's machine is gone; the operator tags broker 3's machine as broker 1 by mistake.
+    // Broker 1's machine is gone; the operator tags broker 3's machine as broker 1 by mistake. Kafka lists no live
+    // broker 1, so the plan calls it down: it is neither pushed nor restarted, and verification names it.
     await lab.removeBroker(1);
     await lab.updateSpec((spec) => {
       spec.brokers.static = [
@@ -89,6 +90,35 @@ describe('node-id guard, end to end', () => {
     const restarts = restartCounts(lab);
 
     const failed = await failure(apply(lab, { deps: byHost(lab) }));
+    expect(failed.error).toBe('VerificationFailed');
+    expect(failed.detail).toMatch(/broker 1/);
+
+    expect(await fileBytes(lab, [2, 3])).toEqual(files);
+    expect(restartCounts(lab)).toEqual(restarts);
+    expect(lockFileExists(lab)).toBe(false);
+  }, 120_000);
+
+  it('refuses at the push what Kafka cannot tell (Kafka unreachable at plan time): the file stays byte-identical, nothing restarted', async () => {
+    lab = await startLab({ drift: 'report', waitMs: 10, rollout: { healthyChecks: 1 } });
+    expect((await apply(lab, { deps: byHost(lab) })).verification.ok).toBe(true);
+
+    await lab.removeBroker(1);
+    await lab.updateSpec((spec) => {
+      spec.brokers.static = [
+        { id: 1, host: labHost(3) },
+        { id: 2, host: labHost(2) },
+      ];
+    });
+    const files = await fileBytes(lab, [2, 3]);
+    const restarts = restartCounts(lab);
+
+    // Nothing listens on port 1: the plan cannot ask Kafka who is live, so only the push's node-id guard can see it.
+    const deps = byHost(lab);
+    const blind = lab.deps({
+      commands: deps.commands,
+      kafka: (spec) => deps.kafka({ ...spec, kafka: { ...spec.kafka, bootstrap: ['127.0.0.1:1'] } }),
+    });
+    const failed = await failure(apply(lab, { deps: blind }));
     expect(failed.error).toBe('BrokerIdentityMismatch');
     expect(failed.detail).toContain(
       `${labHost(3)} was found as broker 1, but its server.properties has node.id=3: it runs broker 3. Nothing was written and no broker was restarted. Fix brokers.static[0] in the spec (id 1, host ${labHost(3)})`,

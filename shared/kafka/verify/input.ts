@@ -16,6 +16,11 @@ const brokerSchema = z.strictObject({
   advertised: z.string().refine((v) => parseHostPort(v) !== null, {
     message: 'must be host:port (IPv6 in brackets), e.g. b1.example.com:9093',
   }),
+  /**
+   * Load balancer address to dial for this broker's port, when it is not `lbHost`: on an AWS NLB without
+   * cross-zone load balancing a port reaches its one target only through the node of the target's zone.
+   */
+  via: z.string().min(1).optional(),
 });
 
 const exposureSchema = z
@@ -23,6 +28,8 @@ const exposureSchema = z
     listener: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a Kafka listener name such as EXTERNAL'),
     /** LB ports that fan out to every broker. Empty for GCP PSC, which has no fan-out port. */
     bootstrapPorts: z.array(port),
+    /** Addresses to check every bootstrap port through (one per load balancer zone); default: `lbHost` only. */
+    bootstrapVia: z.array(z.string().min(1)).min(1).optional(),
     brokers: z.array(brokerSchema).min(1, 'list at least one broker'),
   })
   .superRefine((exposure, ctx) => {

@@ -13,6 +13,8 @@ interface CheckBase {
   /** Listener name of the exposure the check belongs to. */
   listener: string;
   lbPort: number;
+  /** The load balancer address dialled, when it is not the report's `lbHost` (e.g. one zone's DNS name). */
+  via?: string;
   /** Human-readable reasons; empty when the check passed. */
   reasons: string[];
   /** Set when the check could not talk Kafka at all. */

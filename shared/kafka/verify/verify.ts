@@ -70,8 +70,9 @@ class Verifier {
     this.#now = deps.now ?? (() => performance.now());
   }
 
-  #probeOptions(port: number, serverName: string | undefined): ProbeOptions {
-    const { lbHost, tls, sasl, timeoutMs } = this.#input;
+  #probeOptions(port: number, serverName: string | undefined, via: string | undefined): ProbeOptions {
+    const { tls, sasl, timeoutMs } = this.#input;
+    const lbHost = via ?? this.#input.lbHost;
     // SNI carries names only; for an IP the certificate is checked against the address connected to.
     const name = serverName && isIP(serverName) === 0 ? serverName : undefined;
     const { serverName: _bootstrapName, ...tlsRest } = tls ?? {};
@@ -85,8 +86,13 @@ class Verifier {
     };
   }
 
-  async #withProbe<T>(port: number, serverName: string | undefined, fn: (p: KafkaProbe) => Promise<T>): Promise<T> {
-    const probe = this.#createProbe(this.#probeOptions(port, serverName));
+  async #withProbe<T>(
+    port: number,
+    serverName: string | undefined,
+    fn: (p: KafkaProbe) => Promise<T>,
+    via?: string,
+  ): Promise<T> {
+    const probe = this.#createProbe(this.#probeOptions(port, serverName, via));
     try {
       return await fn(probe);
     } finally {
@@ -94,7 +100,7 @@ class Verifier {
     }
   }
 
-  async bootstrap(exposure: Exposure, lbPort: number): Promise<BootstrapCheck> {
+  async bootstrap(exposure: Exposure, lbPort: number, via?: string): Promise<BootstrapCheck> {
     const started = this.#now();
     const expected: AddressedBroker[] = exposure.brokers.map((b) => ({ id: b.id, address: b.advertised }));
     const check: BootstrapCheck = {
@@ -102,6 +108,7 @@ class Verifier {
       status: 'fail',
       listener: exposure.listener,
       lbPort,
+      ...(via === undefined ? {} : { via }),
       reasons: [],
       error: null,
       durationMs: 0,
@@ -112,8 +119,11 @@ class Verifier {
       wrong: [],
     };
     try {
-      const metadata = await this.#withProbe(lbPort, this.#input.tls?.serverName ?? this.#input.lbHost, (p) =>
-        p.metadata(),
+      const metadata = await this.#withProbe(
+        lbPort,
+        this.#input.tls?.serverName ?? this.#input.lbHost,
+        (p) => p.metadata(),
+        via,
       );
       const returned = metadata.brokers.map((b) => ({ id: b.id, address: formatHostPort(b.host, b.port) }));
       check.returned = returned;
@@ -146,7 +156,8 @@ class Verifier {
       }
     } catch (error) {
       check.error = checkError(error);
-      check.reasons.push(`bootstrap LB port ${lbPort}: ${check.error.message}${hint(check.error)}`);
+      const where = via === undefined ? '' : ` via ${via}`;
+      check.reasons.push(`bootstrap LB port ${lbPort}${where}: ${check.error.message}${hint(check.error)}`);
     }
     check.status = check.reasons.length === 0 ? 'pass' : 'fail';
     check.durationMs = Math.round(this.#now() - started);
@@ -161,6 +172,7 @@ class Verifier {
       status: 'fail',
       listener: exposure.listener,
       lbPort: broker.port,
+      ...(broker.via === undefined ? {} : { via: broker.via }),
       reasons: [],
       error: null,
       durationMs: 0,
@@ -173,13 +185,18 @@ class Verifier {
       // DescribeConfigs proves the node; every listener of a node (controller listeners included) answers it. What
       // the same port answers Metadata with proves the listener: there broker N is listed with the endpoint of the
       // listener the request arrived on, which must be the planned one.
-      const { identity, served } = await this.#withProbe(broker.port, advertisedHost, async (p) => {
-        const found = await p.brokerIdentity(broker.id);
-        if (!found.reachedExpected) return { identity: found, served: undefined };
-        const metadata = await p.metadata();
-        const self = metadata.brokers.find((b) => b.id === broker.id);
-        return { identity: found, served: self ? formatHostPort(self.host, self.port) : null };
-      });
+      const { identity, served } = await this.#withProbe(
+        broker.port,
+        advertisedHost,
+        async (p) => {
+          const found = await p.brokerIdentity(broker.id);
+          if (!found.reachedExpected) return { identity: found, served: undefined };
+          const metadata = await p.metadata();
+          const self = metadata.brokers.find((b) => b.id === broker.id);
+          return { identity: found, served: self ? formatHostPort(self.host, self.port) : null };
+        },
+        broker.via,
+      );
       if (identity.reachedExpected) {
         check.reachedBrokerId = broker.id;
         check.servedAdvertised = served ?? null;
@@ -217,7 +234,10 @@ class Verifier {
       }
     } catch (error) {
       check.error = checkError(error);
-      check.reasons.push(`LB port ${broker.port} (broker ${broker.id}): ${check.error.message}${hint(check.error)}`);
+      const where = broker.via === undefined ? '' : ` via ${broker.via}`;
+      check.reasons.push(
+        `LB port ${broker.port}${where} (broker ${broker.id}): ${check.error.message}${hint(check.error)}`,
+      );
     }
     check.status = check.reasons.length === 0 ? 'pass' : 'fail';
     check.durationMs = Math.round(this.#now() - started);
@@ -318,7 +338,9 @@ export async function verifyThroughLoadBalancer(
 
   const tasks: (() => Promise<VerificationCheck>)[] = [];
   for (const exposure of resolved.exposures) {
-    for (const port of exposure.bootstrapPorts) tasks.push(() => verifier.bootstrap(exposure, port));
+    for (const port of exposure.bootstrapPorts) {
+      for (const via of exposure.bootstrapVia ?? [undefined]) tasks.push(() => verifier.bootstrap(exposure, port, via));
+    }
     for (const broker of exposure.brokers) tasks.push(() => verifier.brokerPort(exposure, broker));
     if (resolved.smoke) {
       const smoke = resolved.smoke;

@@ -12,7 +12,11 @@ import { BIND_HOST } from './types.ts';
  *  - the file (server.properties) differs → `update`; not observed → `unknown` (the push step reads it and writes
  *    only if it differs); else `none`;
  *  - restart when the running broker (DescribeConfigs) differs; when the running config was not observed, restart
- *    whenever the file changes (or may change).
+ *    whenever the file changes (or may change);
+ *  - a broker that is down — its instance stopped, stopping or still pending, or Kafka answering without it among its live brokers —
+ *    is `down`: neither pushed nor restarted (a restart would not bring it back, and the roll would wait on it until
+ *    it times out). Its ports are kept; it gets its listeners when it is back. Only when Kafka answered at all can a
+ *    broker be missing from it: with Kafka unreachable, nothing is known to be down.
  */
 
 export function planBroker(
@@ -40,6 +44,15 @@ export function planBroker(
     });
   }
   const base = { id: broker.id, host: broker.host, ...zoned(broker), desiredListeners };
+  const down = downReason(broker, observed);
+  if (down !== undefined) {
+    return {
+      ...base,
+      configChange: 'down',
+      restart: false,
+      reasons: [`${down}: it is not pushed or restarted; start it, and the next run gives it its listeners`],
+    };
+  }
   if (pendingExposures.length > 0) {
     return {
       ...base,
@@ -83,6 +96,17 @@ export function planBroker(
     );
   }
   return { ...base, configChange, restart, reasons };
+}
+
+/** Why the broker is down, or undefined when it is up (or nothing says otherwise). */
+export function downReason(broker: DiscoveredBroker, observed: ObservedState): string | undefined {
+  if (broker.state === 'stopped' || broker.state === 'stopping' || broker.state === 'pending')
+    return `broker ${broker.id} is down (instance ${broker.state})`;
+  const live = observed.kafka?.liveBrokers;
+  if (live !== undefined && !live.includes(broker.id)) {
+    return `broker ${broker.id} is down (Kafka answers, but without it among its live brokers: stopped, crashed or fenced)`;
+  }
+  return undefined;
 }
 
 function listenerDiffs(view: ListenerView | undefined, desired: DesiredListener, where: string): string[] {

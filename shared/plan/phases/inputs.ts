@@ -2,17 +2,21 @@ import type { DiscoveredBroker, ObservedMapping, ObservedState } from '../../mod
 import { MAX_NODE_ID } from '../../model/schemas.ts';
 import type { ClusterSpec, Exposure } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
+import { enrolment } from '../enrolment.ts';
 import { byExposureThenPort, byText } from '../order.ts';
 import { preflightProblems } from '../preflight.ts';
+import { unservedZoneProblems } from '../served-zones.ts';
 import type { BrokerEntry, PlanClock } from './types.ts';
 
 /*
  * Phase 1, inputs: what the plan is about, and whether it can be planned at all. Every problem is collected (the
  * planner reports them at once):
- *  - the brokers to expose: discovered brokers with a valid node id, not terminated, not controller-only (a
+ *  - the brokers to expose: discovered brokers with a valid node id, not terminated, running (or not saying), a new
+ *    one only once its run-command agent is online (../enrolment.ts: the others are warned about), not controller-only (a
  *    controller-only node serves no clients: warned, not exposed); two instances claiming one node id is a problem;
  *  - the ledger as observed: one mapping per port, retirement times that parse;
- *  - zones: where an exposure has one pattern per zone, every broker needs a zone that has a pattern;
+ *  - zones: where an exposure has one pattern per zone, every broker needs a zone that has a pattern; and every
+ *    broker must be in a zone the load balancer serves, when it says which (../served-zones.ts);
  *  - refuse before mutating (../preflight.ts): listener collisions and swapped identities the observed brokers
  *    already show, which would otherwise fail the apply half-way, after the load balancer was changed.
  */
@@ -42,6 +46,12 @@ export function planInputs(spec: ClusterSpec, observed: ObservedState): PlanInpu
       brokers.map((entry) => entry.broker),
     ),
   );
+  problems.push(
+    ...unservedZoneProblems(
+      brokers.map((entry) => entry.broker),
+      observed.loadBalancer.zones,
+    ),
+  );
   return {
     clock: { now, at: observed.observedAt, cooldownMs: spec.rollout.portCooldownSeconds * 1000 },
     brokers,
@@ -59,6 +69,7 @@ function exposedBrokers(
 ): BrokerEntry[] {
   const roles = observed.kafka?.nodeRoles ?? {};
   const byId = new Map<number, DiscoveredBroker[]>();
+  const { excluded } = enrolment(observed);
   for (const broker of observed.brokers) {
     if (!Number.isInteger(broker.id) || broker.id < 0 || broker.id > MAX_NODE_ID) {
       problems.push(
@@ -67,6 +78,12 @@ function exposedBrokers(
       continue;
     }
     if (broker.state === 'terminated') continue;
+    // Instance lifecycle (../enrolment.ts): not running, or new and its run-command agent not online yet.
+    const left = excluded.get(broker.id);
+    if (left !== undefined) {
+      warnings.push(`broker ${broker.id} (${broker.host}) ${left}`);
+      continue;
+    }
     const nodeRoles = roles[String(broker.id)];
     if (nodeRoles !== undefined && nodeRoles.length > 0 && !nodeRoles.includes('broker')) {
       warnings.push(`node ${broker.id} is a controller-only node (process.roles=controller): it is not exposed`);

@@ -2,6 +2,7 @@ import type { DiscoveredBroker, ObservedMapping, ObservedTarget } from '../../mo
 import type { LbAction } from '../../model/plan.ts';
 import { consumerCidrs } from '../../providers/profiles.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
+import { instanceRuns } from '../enrolment.ts';
 import { byActionKey, byNumber, byTargetRef } from '../order.ts';
 import type { PortRegistry } from './port-registry.ts';
 import { ACTION_GROUPS, type BrokerEntry, type GroupedActions } from './types.ts';
@@ -99,7 +100,8 @@ function brokerTargets(
       const current = decided.mapping.targets;
       const extras = current.filter((t) => !targetIsBroker(t, entry.broker, target.port));
       const registered = current.length > extras.length;
-      if (!registered) {
+      // An instance that does not run cannot be registered (RegisterTargets refuses it); it is down, and keeps its port.
+      if (!registered && instanceRuns(entry.broker)) {
         actions.register.push({
           kind: 'registerTargets',
           exposure: listener,
@@ -163,7 +165,9 @@ function bootstrapTargets(
     const missing = brokers
       .filter(
         ({ broker }) =>
-          !registered.has(broker.host) && (broker.instanceId === undefined || !registered.has(broker.instanceId)),
+          instanceRuns(broker) &&
+          !registered.has(broker.host) &&
+          (broker.instanceId === undefined || !registered.has(broker.instanceId)),
       )
       .map((entry) => ({ ...entry.target, port: exposure.brokerPort }));
     const extras = existing.targets.filter((t) => t.port !== exposure.brokerPort || !brokerNames.has(t.id));

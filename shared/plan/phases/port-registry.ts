@@ -1,5 +1,5 @@
 import type { ObservedMapping, ObservedState } from '../../model/observed.ts';
-import type { LbAction, RetiredPort } from '../../model/plan.ts';
+import type { LbAction, RetiredPort, UnmanagedPort } from '../../model/plan.ts';
 import type { ClusterSpec, Exposure } from '../../spec/schema.ts';
 import { CapacityExceeded, PlanInvalid } from '../errors.ts';
 import { byNumber } from '../order.ts';
@@ -14,7 +14,11 @@ import type { BrokerEntry, BrokerPort, ExposurePorts, GroupedActions, PlanClock 
  *  - a broker keeps its port while it exists (also when its instance is replaced: the targets are re-registered);
  *    with two active mappings it keeps the one it advertises, else the lowest inside the range, and the other is
  *    retired;
- *  - a new broker gets the lowest free port of the exposure's range; ports never derive from node ids;
+ *  - a broker the ledger holds no port for keeps the port it advertises, if it is running and advertising a port
+ *    inside the exposure's range that is free and that no other broker advertises: the running brokers' advertised
+ *    listeners are a second copy of the ledger, so a lost ledger (a deleted state file, target groups removed by
+ *    hand) moves no port (`recovered`, warned);
+ *  - any other new broker gets the lowest free port of the exposure's range; ports never derive from node ids;
  *  - a removed broker's mapping is retired (stamped with observedAt) and its port is held for
  *    `rollout.portCooldownSeconds`; a broker that comes back inside the cool-down gets its port back (revive, the
  *    most recently retired of its ports); after the cool-down the mapping is deleted and the port is free again
@@ -24,7 +28,8 @@ import type { BrokerEntry, BrokerPort, ExposurePorts, GroupedActions, PlanClock 
  *  - a broker mapping without a node id is left alone and its port is not reused (warned), unless it is retired
  *    and its cool-down is over (deleted);
  *  - mappings of listeners that are not in the spec are left alone (a typo in a listener name must not tear down
- *    a live consumer path); the plan warns about them;
+ *    a live consumer path); the plan warns about them, and one inside an exposure's range is `unmanaged` (drift a
+ *    person resolves: it holds a port brokerlink would hand to a broker);
  *  - a bootstrap port held by any other mapping is a problem: the plan names the holder.
  */
 
@@ -35,6 +40,8 @@ export interface PortRegistry {
   freedEarly: ReadonlySet<number>;
   /** deleteExpired, revive and retire actions. */
   actions: GroupedActions;
+  /** Mappings left alone whose port lies inside an exposure's range. */
+  unmanaged: UnmanagedPort[];
   warnings: string[];
 }
 
@@ -65,10 +72,76 @@ export function portRegistry(
 
   const reserved = heldPorts(spec, mappings, freedEarly);
   const exposures = kept.map(({ exposure, ports, retired }) => {
+    const recovered = recoverAdvertisedPorts(exposure, ports, brokers, reserved, observed);
+    for (const [brokerId, port] of recovered) {
+      warnings.push(
+        `exposure ${exposure.listener}: broker ${brokerId} keeps port ${port}, which it advertises, though the port ledger holds no port for it (a lost or reset ledger): a mapping is created for it`,
+      );
+    }
     const all = assignNewPorts(exposure, ports, brokers, reserved, mappings, clock.cooldownMs, freedEarly);
     return { exposure, ports: all, retired: [...retired].sort((a, b) => a.port - b.port) };
   });
-  return { exposures, freedEarly, actions, warnings };
+  return { exposures, freedEarly, actions, unmanaged: unmanagedPorts(spec, mappings, freedEarly), warnings };
+}
+
+/**
+ * Ports the running brokers advertise, recovered for brokers the ledger holds none for: the port must lie inside
+ * the range, be free (no mapping, no bootstrap, not cooling down) and be advertised by exactly one broker. The
+ * recovered ports are reserved and entered into `ports` (lb `create`); returns them by node id.
+ */
+function recoverAdvertisedPorts(
+  exposure: Exposure,
+  ports: Map<number, BrokerPort>,
+  brokers: readonly BrokerEntry[],
+  reserved: Set<number>,
+  observed: ObservedState,
+): Map<number, number> {
+  const { from, to } = exposure.brokerPorts;
+  const claims = new Map<number, number[]>(); // advertised port → brokers advertising it
+  for (const { broker } of brokers) {
+    if (ports.has(broker.id)) continue; // the ledger decides its port; what it advertises is changed to that
+    const advertised = observed.brokerConfigs?.[String(broker.id)]?.running?.[exposure.listener]?.advertised?.port;
+    if (advertised === undefined) continue;
+    claims.set(advertised, [...(claims.get(advertised) ?? []), broker.id]);
+  }
+  const recovered = new Map<number, number>();
+  for (const [port, claimants] of [...claims].sort((a, b) => a[0] - b[0])) {
+    const [brokerId, ...others] = claimants;
+    if (others.length > 0 || brokerId === undefined) continue;
+    if (port < from || port > to || reserved.has(port)) continue;
+    reserved.add(port);
+    ports.set(brokerId, { port, lb: 'create' });
+    recovered.set(brokerId, port);
+  }
+  return recovered;
+}
+
+/** Mappings the registry leaves alone (another listener's, or without a node id) that hold a port of a range. */
+function unmanagedPorts(
+  spec: ClusterSpec,
+  mappings: readonly ObservedMapping[],
+  freedEarly: ReadonlySet<number>,
+): UnmanagedPort[] {
+  const listeners = new Set(spec.exposures.map((exposure) => exposure.listener));
+  const out: UnmanagedPort[] = [];
+  for (const mapping of mappings) {
+    if (freedEarly.has(mapping.port)) continue;
+    const foreign = !listeners.has(mapping.exposure);
+    const anonymous = !foreign && mapping.role === 'broker' && mapping.brokerId === undefined;
+    if (!foreign && !anonymous) continue;
+    const range = spec.exposures.find((e) => mapping.port >= e.brokerPorts.from && mapping.port <= e.brokerPorts.to);
+    if (range === undefined) continue;
+    out.push({
+      port: mapping.port,
+      listener: mapping.exposure,
+      role: mapping.role,
+      insideRangeOf: range.listener,
+      why: foreign
+        ? `a ${mapping.role} mapping of listener "${mapping.exposure}", which is not in the spec`
+        : 'a broker mapping without a node id',
+    });
+  }
+  return out.sort((a, b) => a.port - b.port);
 }
 
 function unknownListenerWarnings(spec: ClusterSpec, mappings: readonly ObservedMapping[]): string[] {

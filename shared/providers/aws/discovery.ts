@@ -4,13 +4,14 @@ import {
   type Instance,
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import type { DiscoveredBroker } from '../../model/observed.ts';
 import { MAX_NODE_ID } from '../../model/schemas.ts';
-import type { BrokerDiscovery } from '../../ports.ts';
+import { type BrokerDiscovery, type Clock, systemClock } from '../../ports.ts';
 import type { ClusterSpec } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
 import { quoted } from '../../util/printable.ts';
-import { awsCall, collectPages } from './aws-call.ts';
+import { awsCall, chunk, collectPages } from './aws-call.ts';
 import { BrokerInstanceInvalid, DuplicateBrokerNodeId, type InvalidBrokerInstance } from './errors.ts';
 import { fromAwsTags } from './ledger.ts';
 
@@ -28,17 +29,32 @@ const STATE_RANK: Record<DiscoveredState, number> = { running: 0, pending: 1, st
 
 export interface Ec2DiscoveryOptions {
   ec2: EC2Client;
+  /**
+   * With SSM: the agent status of each running broker launched within `agentWindowMinutes` (default 30; an agent
+   * registers a minute or two after boot) becomes `commandReady` (DescribeInstanceInformation, 50 per call), so a
+   * just-launched instance is enrolled once its agent is Online instead of failing on InvalidInstanceId. Older
+   * instances are not asked about (a no-drift check stays at its handful of calls). Without SSM: left unset.
+   */
+  ssm?: SSMClient;
+  agentWindowMinutes?: number;
+  clock?: Clock;
   /** DescribeInstances page size (5-1000). */
   pageSize?: number;
 }
 
 export class Ec2BrokerDiscovery implements BrokerDiscovery {
   readonly #ec2: EC2Client;
+  readonly #ssm: SSMClient | undefined;
+  readonly #agentWindowMs: number;
+  readonly #clock: Clock;
   readonly #pageSize: number;
   readonly #zoneIds = new Map<string, string>();
 
   constructor(options: Ec2DiscoveryOptions) {
     this.#ec2 = options.ec2;
+    this.#ssm = options.ssm;
+    this.#agentWindowMs = (options.agentWindowMinutes ?? 30) * 60_000;
+    this.#clock = options.clock ?? systemClock;
     this.#pageSize = options.pageSize ?? 1000;
   }
 
@@ -59,7 +75,7 @@ export class Ec2BrokerDiscovery implements BrokerDiscovery {
     const instances = reservations.flatMap((reservation) => reservation.Instances ?? []);
 
     const invalid: InvalidBrokerInstance[] = [];
-    const candidates: (DiscoveredBroker & { instanceId: string; state: DiscoveredState })[] = [];
+    const candidates: (DiscoveredBroker & { instanceId: string; state: DiscoveredState; launchedAt?: Date })[] = [];
     for (const instance of instances) {
       const parsed = parseInstance(instance, selector.nodeIdTag);
       if ('reason' in parsed) invalid.push(parsed);
@@ -69,12 +85,44 @@ export class Ec2BrokerDiscovery implements BrokerDiscovery {
 
     const chosen = pickOnePerNodeId(candidates);
     await this.#resolveZoneIds(chosen.map((broker) => broker.az).filter((az) => az !== undefined));
+    const now = this.#clock.now().getTime();
+    const recent = chosen.filter(
+      (broker) =>
+        broker.state === 'running' &&
+        (broker.launchedAt === undefined || now - broker.launchedAt.getTime() < this.#agentWindowMs),
+    );
+    const online = await this.#onlineAgents(recent.map((broker) => broker.instanceId));
     return chosen
       .map((broker) => {
         const azId = broker.az === undefined ? undefined : this.#zoneIds.get(broker.az);
-        return azId === undefined ? broker : { ...broker, azId };
+        const withZone = azId === undefined ? broker : { ...broker, azId };
+        const { launchedAt: _launchedAt, ...discovered } = withZone;
+        return online === undefined || !recent.includes(broker)
+          ? discovered
+          : { ...discovered, commandReady: online.has(broker.instanceId) };
       })
       .sort((a, b) => a.id - b.id);
+  }
+
+  /** Instance ids whose SSM agent is Online (undefined without an SSM client). */
+  async #onlineAgents(instanceIds: string[]): Promise<Set<string> | undefined> {
+    if (this.#ssm === undefined) return undefined;
+    const online = new Set<string>();
+    for (const batch of chunk(instanceIds, 50)) {
+      const pages = paginateDescribeInstanceInformation(
+        { client: this.#ssm, pageSize: 50 },
+        { Filters: [{ Key: 'InstanceIds', Values: batch }] },
+      );
+      const infos = await collectPages(
+        'ssm:DescribeInstanceInformation',
+        pages,
+        (page) => page.InstanceInformationList,
+      );
+      for (const info of infos) {
+        if (info.InstanceId !== undefined && info.PingStatus === 'Online') online.add(info.InstanceId);
+      }
+    }
+    return online;
   }
 
   async #resolveZoneIds(zoneNames: string[]): Promise<void> {
@@ -92,7 +140,7 @@ export class Ec2BrokerDiscovery implements BrokerDiscovery {
 function parseInstance(
   instance: Instance,
   nodeIdTag: string,
-): (DiscoveredBroker & { instanceId: string; state: DiscoveredState }) | InvalidBrokerInstance {
+): (DiscoveredBroker & { instanceId: string; state: DiscoveredState; launchedAt?: Date }) | InvalidBrokerInstance {
   const instanceId = instance.InstanceId ?? '(no instance id)';
   const tags = fromAwsTags(instance.Tags);
   const raw = ownValue(tags, nodeIdTag);
@@ -107,7 +155,14 @@ function parseInstance(
     return { instanceId, reason: `unexpected state ${String(state)}` };
   }
   const az = instance.Placement?.AvailabilityZone;
-  return { id: Number(raw.trim()), host, instanceId, state, ...(az === undefined ? {} : { az }) };
+  return {
+    id: Number(raw.trim()),
+    host,
+    instanceId,
+    state,
+    ...(az === undefined ? {} : { az }),
+    ...(instance.LaunchTime === undefined ? {} : { launchedAt: instance.LaunchTime }),
+  };
 }
 
 /**

@@ -113,6 +113,15 @@ export class TargetGroupNameTaken extends AwsAdapterError {
   }
 }
 
+/** DeleteTargetGroup answered ResourceInUse right after its listener was deleted (eventual consistency). Retried. */
+export class TargetGroupStillInUse extends AwsAdapterError {
+  static readonly disposition = 'retry';
+  override readonly name = 'TargetGroupStillInUse';
+  constructor(targetGroupName: string, options?: ErrorOptions) {
+    super(`target group ${targetGroupName} is still in use just after its listener was deleted; trying again`, options);
+  }
+}
+
 /** An action refers to a mapping (target group) that does not exist: the plan is stale, observe and plan again. */
 export class MappingNotFound extends AwsAdapterError {
   static readonly disposition = 'fail';

@@ -11,7 +11,17 @@ export interface AwsFactoryOptions {
 export const awsFactory: ProviderFactory<AwsFactoryOptions> = (spec, options) => {
   const { region } = awsProvider(spec);
   const clients = createAwsClients({ region });
-  const adapters = createAwsAdapters(clients, { targets: options.targets ?? { mode: 'describe' } });
+  const adapters = createAwsAdapters(clients, {
+    targets: options.targets ?? { mode: 'describe' },
+    // The SFN client is made only when a lock's holder has to be checked (`brokerlink unlock`, a busy lock).
+    executionStatus: async (arn) => {
+      const [{ SFNClient }, { describeExecutionStatus }] = await Promise.all([
+        import('@aws-sdk/client-sfn'),
+        import('./execution-status.ts'),
+      ]);
+      return describeExecutionStatus(new SFNClient({ region }))(arn);
+    },
+  });
   return {
     ...adapters,
     specStoreLocation: (cluster) => `Parameter Store ${adapters.specs.parameterName(cluster)} (${region})`,

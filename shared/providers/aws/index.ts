@@ -41,6 +41,8 @@ export interface AwsAdapterOptions {
   parameterPrefix?: string;
   clock?: Clock;
   env?: Readonly<Record<string, string | undefined>>;
+  /** The lock's holder check (an execution's status, see execution-status.ts); without it a crashed holder waits. */
+  executionStatus?: (executionArn: string) => Promise<string | undefined>;
 }
 
 export function createAwsAdapters(clients: AwsClients, options: AwsAdapterOptions = {}) {
@@ -59,7 +61,12 @@ export function createAwsAdapters(clients: AwsClients, options: AwsAdapterOption
       ssm: clients.ssm,
       ...(options.documentName === undefined ? {} : { documentName: options.documentName }),
     }),
-    lock: new SsmClusterLock({ ssm: clients.ssm, ...prefix, ...clock }),
+    lock: new SsmClusterLock({
+      ssm: clients.ssm,
+      ...prefix,
+      ...clock,
+      ...(options.executionStatus === undefined ? {} : { executionStatus: options.executionStatus }),
+    }),
     specs: new SsmSpecStore({ ssm: clients.ssm, ...prefix }),
     secrets: new AwsSecretResolver({
       secretsManager: clients.secretsManager,

@@ -1,4 +1,5 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import { isIP } from 'node:net';
+import { DescribeAvailabilityZonesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
   CreateTargetGroupCommand,
@@ -9,6 +10,7 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
+  ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
   type TargetGroup,
   type TargetHealthDescription,
@@ -18,6 +20,7 @@ import type { LbAction, PlanTarget } from '../../model/plan.ts';
 import {
   type Clock,
   type ConsumerEndpoint,
+  type ConsumerRoutes,
   type LbOperation,
   type LbOperationStatus,
   type LbProgress,
@@ -30,7 +33,7 @@ import type { ClusterSpec } from '../../spec/schema.ts';
 import { awsCall, isAwsError } from './aws-call.ts';
 import { addTags, assertOurs, forwardTarget, listListeners, tagsOfOne, targetGroupByName } from './elbv2-objects.ts';
 import { ensureEndpointService } from './endpoint-service.ts';
-import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetInvalid } from './errors.ts';
+import { AwsCallFailed, ListenerPortTaken, MappingNotFound, TargetGroupStillInUse, TargetInvalid } from './errors.ts';
 import { awsProvider, LEDGER_TAGS, mappingTags, targetGroupName, toAwsTags } from './ledger.ts';
 import { closePort, ensureBrokerIngress, observeOpenPorts, openPort } from './security-group.ts';
 import { type ObservedGroup, observeTargets, type TargetObservation, targetTagEntries } from './target-observation.ts';
@@ -48,6 +51,16 @@ import { type ObservedGroup, observeTargets, type TargetObservation, targetTagEn
  */
 
 export type { TargetObservation } from './target-observation.ts';
+
+/** Above Kafka's default connections.max.idle.ms (540 s); NLB allows 60-6000. */
+export const TCP_IDLE_TIMEOUT_SECONDS = 600;
+/** How long a container reuses an NLB's description (DNS name, zones). */
+const NLB_DESCRIBE_TTL_MS = 10 * 60_000;
+
+interface DescribedNlb {
+  dnsName: string;
+  zones: { name: string; id?: string }[];
+}
 
 export interface AwsLoadBalancerOptions {
   elbv2: ElasticLoadBalancingV2Client;
@@ -70,7 +83,8 @@ export class AwsLoadBalancer implements LoadBalancer {
   readonly #targets: TargetObservation;
   readonly #concurrency: number;
   readonly #clock: Clock;
-  readonly #dnsNames = new Map<string, string>();
+  readonly #zoneIds = new Map<string, string>();
+  readonly #described = new Map<string, { at: number; value: DescribedNlb }>();
   readonly #verifierGroupIds: readonly string[];
 
   constructor(options: AwsLoadBalancerOptions) {
@@ -98,25 +112,67 @@ export class AwsLoadBalancer implements LoadBalancer {
   }
 
   async consumerAddress(spec: ClusterSpec): Promise<string> {
+    return (await this.#describeLoadBalancer(spec)).dnsName;
+  }
+
+  /**
+   * The NLB's zonal DNS names (`<zone name>.<DNS name>`, one per zone it has a subnet in). Cross-zone load
+   * balancing is off by default on an NLB: a node routes only to targets in its own zone, so a broker port, whose
+   * one target is in one zone, answers through the regional name only when DNS happens to give that zone's node.
+   * Verification dials each broker port through its broker's zone and each bootstrap port through every zone —
+   * the way a consumer's per-zone endpoint reaches them (docs/aws.md, "Zones").
+   */
+  async consumerRoutes(spec: ClusterSpec): Promise<ConsumerRoutes> {
+    const { dnsName, zones } = await this.#describeLoadBalancer(spec);
+    const byZone: Record<string, string> = {};
+    for (const zone of zones) {
+      const address = `${zone.name}.${dnsName}`;
+      byZone[zone.name] = address;
+      if (zone.id !== undefined) byZone[zone.id] = address;
+    }
+    return { bootstrap: zones.map((zone) => `${zone.name}.${dnsName}`), byZone };
+  }
+
+  /**
+   * DescribeLoadBalancers: the DNS name and the zones, names and ids. Kept for NLB_DESCRIBE_TTL_MS per container
+   * (an NLB's subnets change rarely, and a no-drift check should not pay for it every time); zone ids for the
+   * container's life (fixed per account).
+   */
+  async #describeLoadBalancer(spec: ClusterSpec): Promise<DescribedNlb> {
     const arn = awsProvider(spec).loadBalancerArn;
-    const known = this.#dnsNames.get(arn);
-    if (known !== undefined) return known;
+    const cached = this.#described.get(arn);
+    const now = this.#clock.now().getTime();
+    if (cached !== undefined && now - cached.at < NLB_DESCRIBE_TTL_MS) return cached.value;
     const answer = await awsCall('elbv2:DescribeLoadBalancers', () =>
       this.#elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
     );
-    const dnsName = answer.LoadBalancers?.[0]?.DNSName;
+    const lb = answer.LoadBalancers?.[0];
+    const dnsName = lb?.DNSName;
     if (dnsName === undefined) {
       throw new AwsCallFailed('elbv2:DescribeLoadBalancers', 'NoDnsName', `load balancer ${arn} has no DNS name`);
     }
-    this.#dnsNames.set(arn, dnsName);
-    return dnsName;
+    const names = (lb?.AvailabilityZones ?? []).flatMap((zone) => (zone.ZoneName === undefined ? [] : [zone.ZoneName]));
+    const missing = names.filter((name) => !this.#zoneIds.has(name));
+    if (missing.length > 0) {
+      const zones = await awsCall('ec2:DescribeAvailabilityZones', () =>
+        this.#ec2.send(new DescribeAvailabilityZonesCommand({ ZoneNames: missing })),
+      );
+      for (const zone of zones.AvailabilityZones ?? []) {
+        if (zone.ZoneName !== undefined && zone.ZoneId !== undefined) this.#zoneIds.set(zone.ZoneName, zone.ZoneId);
+      }
+    }
+    const zones = names.map((name) => {
+      const id = this.#zoneIds.get(name);
+      return id === undefined ? { name } : { name, id };
+    });
+    const value = { dnsName, zones };
+    this.#described.set(arn, { at: now, value });
+    return value;
   }
-
-  // ------------------------------------------------------------------ observe
 
   async observe(spec: ClusterSpec, ledger: readonly LedgerEntry[]): Promise<ObservedPorts> {
     const groups = await this.#groupsOf(spec, ledger);
-    const [targets, openPorts] = await Promise.all([
+    const [targets, openPorts, described] = await Promise.all([
       observeTargets(
         groups.map((g) => g.group),
         {
@@ -127,13 +183,17 @@ export class AwsLoadBalancer implements LoadBalancer {
         },
       ),
       observeOpenPorts(this.#ec2, spec, this.#verifierGroupIds),
+      this.#describeLoadBalancer(spec),
     ]);
     const ports = groups.map(({ group, listenerArn }) => ({
       port: group.port,
       targets: targets.get(group.targetGroupArn) ?? [],
       resourceIds: { targetGroupArn: group.targetGroupArn, ...(listenerArn === undefined ? {} : { listenerArn }) },
     }));
-    return { ports, openPorts };
+    // The zones the NLB serves, by id and name (brokers carry one or the other): the planner refuses a broker in
+    // any other zone, which no consumer could reach.
+    const zones = described.zones.flatMap((zone) => (zone.id === undefined ? [zone.name] : [zone.id, zone.name]));
+    return { ports, openPorts, zones };
   }
 
   /** The target group of every entry: from what the AWS ledger read with it, else found by its deterministic name. */
@@ -257,9 +317,31 @@ export class AwsLoadBalancer implements LoadBalancer {
     const existingTags = await tagsOfOne(this.#elbv2, arn);
     assertOurs(name, existingTags, tags);
 
+    await this.#setAttributes(spec, action, arn);
     await this.#register(group, action.targets, action.role === 'broker' ? existingTags : undefined);
     await this.#ensureListener(spec, action.port, arn);
     if (action.role === 'bootstrap') await ensureBrokerIngress(this.#ec2, spec);
+  }
+
+  /**
+   * Target group attributes set at creation:
+   *  - cross-zone load balancing. Bootstrap groups: on, so every zone's node reaches every broker (a zone without a
+   *    broker still answers bootstrap). Broker groups: on only when the exposure's advertised pattern is one name
+   *    for all zones — the consumer's traffic for a broker may then enter in any zone; with a pattern per zone it
+   *    enters in the broker's own zone and stays there (no cross-zone traffic);
+   *  - the TCP idle timeout, 600 s instead of the NLB's 350 s: Kafka clients keep idle connections for
+   *    `connections.max.idle.ms` = 540 s by default, and an NLB drops an idle flow silently (the client sees a reset).
+   */
+  async #setAttributes(spec: ClusterSpec, action: Extract<LbAction, { kind: 'createMapping' }>, arn: string) {
+    const exposure = spec.exposures.find((e) => e.listener === action.exposure);
+    const oneName = typeof exposure?.advertisedListenerPattern === 'string';
+    const attributes = [{ Key: 'tcp.idle_timeout.seconds', Value: String(TCP_IDLE_TIMEOUT_SECONDS) }];
+    if (action.role === 'bootstrap' || oneName) {
+      attributes.push({ Key: 'load_balancing.cross_zone.enabled', Value: 'true' });
+    }
+    await awsCall('elbv2:ModifyTargetGroupAttributes', () =>
+      this.#elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: attributes })),
+    );
   }
 
   async #ensureListener(spec: ClusterSpec, port: number, targetGroupArn: string, attempt = 1): Promise<void> {
@@ -407,9 +489,15 @@ export class AwsLoadBalancer implements LoadBalancer {
     const arn = group.TargetGroupArn;
     const tags = await tagsOfOne(this.#elbv2, arn);
     assertOurs(name, tags, mappingTags(spec.cluster, action.exposure, 'broker', action.port, undefined));
-    await awsCall('elbv2:DeleteTargetGroup', () =>
-      this.#elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })),
-    );
+    await awsCall('elbv2:DeleteTargetGroup', async () => {
+      try {
+        await this.#elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+      } catch (error) {
+        // Right after DeleteListener, ELBv2 can still see the listener (eventual consistency): try again later.
+        if (isAwsError(error, 'ResourceInUse')) throw new TargetGroupStillInUse(name, { cause: error });
+        throw error;
+      }
+    });
   }
 
   // ------------------------------------------------------------------ helpers
@@ -429,6 +517,11 @@ function targetId(group: TargetGroup, target: PlanTarget): string {
       );
     }
     return target.instanceId;
+  }
+  if (isIP(target.host) !== 4) {
+    throw new TargetInvalid(
+      `broker ${target.brokerId} host "${target.host}" is not an IPv4 address: target group ${group.TargetGroupName} registers IP targets (give brokers.static an IP, or an instanceId)`,
+    );
   }
   return target.host;
 }

@@ -3,11 +3,15 @@ import { AwsThrottled, LockRecordCorrupt } from './errors.ts';
 import { SsmClusterLock } from './lock.ts';
 import { createFakeAws } from './testing/fake-aws.ts';
 
-function setup() {
+function setup(executions?: Map<string, string>) {
   const aws = createFakeAws();
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => new Date(now) };
-  const lock = new SsmClusterLock({ ssm: aws.clients.ssm, clock });
+  const lock = new SsmClusterLock({
+    ssm: aws.clients.ssm,
+    clock,
+    ...(executions === undefined ? {} : { executionStatus: async (arn: string) => executions.get(arn) }),
+  });
   return {
     aws,
     lock,
@@ -26,6 +30,7 @@ describe('SsmClusterLock', () => {
       acquired: true,
       owner: 'exec-a',
       expiresAt: '2026-01-01T00:10:00.000Z',
+      generation: 1,
     });
     const [put] = aws.calls('ssm', 'PutParameter');
     expect(put?.input).toMatchObject({ Name: '/brokerlink/orders/lock/0000000001', Overwrite: false, Type: 'String' });
@@ -39,6 +44,17 @@ describe('SsmClusterLock', () => {
       acquired: false,
       holder: 'exec-a',
       expiresAt: '2026-01-01T00:10:00.000Z',
+      status: {
+        holder: {
+          owner: 'exec-a',
+          acquiredAt: '2026-01-01T00:00:00.000Z',
+          expiresAt: '2026-01-01T00:10:00.000Z',
+          generation: 1,
+        },
+        state: 'unknown',
+        expired: false,
+        detail: 'exec-a is not a Step Functions execution',
+      },
     });
   });
 
@@ -126,5 +142,67 @@ describe('SsmClusterLock', () => {
     const { aws, lock } = setup();
     aws.throttle('ssm', 'GetParametersByPath', 1);
     await expect(lock.acquire('orders', 'exec-a', 60)).rejects.toBeInstanceOf(AwsThrottled);
+  });
+
+  describe('live holders (the owner is an execution whose status is read)', () => {
+    const A = 'arn:aws:states:us-west-2:123456789012:execution:brokerlink-provision-dev:run-a';
+    const B = 'arn:aws:states:us-west-2:123456789012:execution:brokerlink-provision-dev:run-b';
+
+    it('keeps the lock of a RUNNING execution and says so', async () => {
+      const executions = new Map([[A, 'RUNNING']]);
+      const { lock } = setup(executions);
+      await lock.acquire('orders', A, 3600);
+      expect(await lock.acquire('orders', B, 3600)).toMatchObject({
+        acquired: false,
+        status: { state: 'running', detail: `execution ${A} is RUNNING`, holder: { generation: 1 } },
+      });
+    });
+
+    it('takes over at once from an execution that ended without releasing (FAILED, ABORTED, TIMED_OUT)', async () => {
+      for (const ended of ['FAILED', 'ABORTED', 'TIMED_OUT']) {
+        const executions = new Map([[A, 'RUNNING']]);
+        const { lock, generations } = setup(executions);
+        await lock.acquire('orders', A, 3600);
+        executions.set(A, ended);
+        expect(await lock.acquire('orders', B, 3600)).toMatchObject({
+          acquired: true,
+          owner: B,
+          generation: 2,
+          tookOver: { state: 'gone', detail: `execution ${A} is ${ended}`, holder: { owner: A, generation: 1 } },
+        });
+        expect(generations()).toEqual(['/brokerlink/orders/lock/0000000002']);
+        // the old holder's late release does not free the new holder's lock
+        await lock.release('orders', A);
+        expect(await lock.status('orders')).toMatchObject({ holder: { owner: B, generation: 2 } });
+      }
+    });
+
+    it('waits for the lease when the status cannot be read', async () => {
+      const { lock } = setup(new Map());
+      await lock.acquire('orders', A, 3600);
+      expect(await lock.acquire('orders', B, 3600)).toMatchObject({
+        acquired: false,
+        status: { state: 'unknown', detail: `execution ${A} (its status cannot be read)` },
+      });
+    });
+
+    it('clears a lock for unlock: a gone or expired holder without --force, a running one only with it', async () => {
+      const executions = new Map([[A, 'RUNNING']]);
+      const { lock } = setup(executions);
+      await lock.acquire('orders', A, 3600);
+      expect(await lock.clear('orders', { force: false })).toMatchObject({
+        cleared: false,
+        status: { state: 'running' },
+      });
+      expect(await lock.clear('orders', { force: true })).toMatchObject({
+        cleared: true,
+        status: { holder: { owner: A } },
+      });
+      expect(await lock.status('orders')).toBeUndefined();
+      await lock.acquire('orders', B, 3600);
+      executions.set(B, 'SUCCEEDED');
+      expect(await lock.clear('orders', { force: false })).toMatchObject({ cleared: true, status: { state: 'gone' } });
+      expect(await lock.clear('orders', { force: false })).toEqual({ cleared: false });
+    });
   });
 });

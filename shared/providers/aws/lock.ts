@@ -5,7 +5,14 @@ import {
   paginateGetParametersByPath,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { type Clock, type ClusterLock, type LockResult, systemClock } from '../../ports.ts';
+import {
+  type Clock,
+  type ClusterLock,
+  type LockHolder,
+  type LockResult,
+  type LockStatus,
+  systemClock,
+} from '../../ports.ts';
 import { awsCall, chunk, collectPages, isAwsError } from './aws-call.ts';
 import { LockRecordCorrupt } from './errors.ts';
 
@@ -28,7 +35,13 @@ import { LockRecordCorrupt } from './errors.ts';
  * Guarantee: at any time at most one owner holds an unreleased, unexpired top generation, given Parameter Store's
  * atomic create and consistent reads of a path, and clocks that agree within a small fraction of the TTL. As with
  * any lease, a holder that outlives its TTL without renewing (acquire again with the same owner) loses the lock
- * without being told: pick a TTL above the longest execution, and have long executions renew.
+ * without being told: pick a TTL above the longest execution, and have long executions renew. The generation number
+ * is the fencing token the mutating steps check, so a holder that lost its lock stops at its next step.
+ *
+ * Live holders: the owner is the execution's ARN ($$.Execution.Id). With `executionStatus` (DescribeExecution), a
+ * holder whose execution is no longer RUNNING — it failed, was aborted or timed out without releasing — is gone, and
+ * its generation is taken over at once instead of after its lease; an owner that is not an execution ARN, or a
+ * status that cannot be read, is `unknown` and waits for the lease as before.
  */
 
 interface LockRecord {
@@ -48,7 +61,14 @@ export interface SsmClusterLockOptions {
   clock?: Clock;
   /** Parameter path prefix (default `/brokerlink`). */
   prefix?: string;
+  /**
+   * The status of a Step Functions execution (DescribeExecution: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED), or
+   * undefined when it cannot be read. See `describeExecutionStatus`.
+   */
+  executionStatus?: (executionArn: string) => Promise<string | undefined>;
 }
+
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
 
 const GENERATION_DIGITS = 10;
 
@@ -56,11 +76,13 @@ export class SsmClusterLock implements ClusterLock {
   readonly #ssm: SSMClient;
   readonly #clock: Clock;
   readonly #prefix: string;
+  readonly #executionStatus: SsmClusterLockOptions['executionStatus'];
 
   constructor(options: SsmClusterLockOptions) {
     this.#ssm = options.ssm;
     this.#clock = options.clock ?? systemClock;
     this.#prefix = (options.prefix ?? '/brokerlink').replace(/\/+$/, '');
+    this.#executionStatus = options.executionStatus;
   }
 
   /** Path under which the lock generations of `cluster` live (for IAM: `<path>/*`). */
@@ -78,10 +100,17 @@ export class SsmClusterLock implements ClusterLock {
     };
     const top = (await this.#generations(cluster)).at(-1);
     let mine: Generation;
-    if (top !== undefined && this.#holds(top, now)) {
-      if (top.owner !== owner) return { acquired: false, holder: top.owner, expiresAt: top.expiresAt };
+    const active = top !== undefined && !top.released ? top : undefined;
+    // Only another owner's generation needs its status (one DescribeExecution); a renewal needs none.
+    const activeStatus = active !== undefined && active.owner !== owner ? await this.#statusOf(active, now) : undefined;
+    const tookOver =
+      activeStatus !== undefined && (activeStatus.expired || activeStatus.state === 'gone') ? activeStatus : undefined;
+    if (active !== undefined && tookOver === undefined) {
+      if (activeStatus !== undefined) {
+        return { acquired: false, holder: active.owner, expiresAt: active.expiresAt, status: activeStatus };
+      }
       // Renewal by the holder: its own generation, so an overwrite is safe (checked again below).
-      mine = { ...top, ...record, acquiredAt: top.acquiredAt };
+      mine = { ...active, ...record, acquiredAt: active.acquiredAt };
       await this.#put(mine, true);
     } else {
       const generation = (top?.generation ?? 0) + 1;
@@ -89,10 +118,16 @@ export class SsmClusterLock implements ClusterLock {
       const created = await this.#put(mine, false);
       if (!created) {
         const winner = await this.#read(mine.name);
+        const winning = {
+          ...(winner ?? { ...record, owner: '(unknown)' }),
+          generation: mine.generation,
+          name: mine.name,
+        };
         return {
           acquired: false,
-          holder: winner?.owner ?? '(unknown)',
-          expiresAt: winner?.expiresAt ?? record.expiresAt,
+          holder: winning.owner,
+          expiresAt: winning.expiresAt,
+          status: await this.#statusOf(winning, now),
         };
       }
     }
@@ -101,20 +136,71 @@ export class SsmClusterLock implements ClusterLock {
     const newer = after.filter((g) => g.generation > mine.generation).at(-1);
     if (newer !== undefined) {
       await this.#put({ ...mine, released: true }, true);
-      return { acquired: false, holder: newer.owner, expiresAt: newer.expiresAt };
+      return {
+        acquired: false,
+        holder: newer.owner,
+        expiresAt: newer.expiresAt,
+        status: await this.#statusOf(newer, now),
+      };
     }
     await this.#prune(after.filter((g) => g.generation < mine.generation).map((g) => g.name));
-    return { acquired: true, owner, expiresAt: mine.expiresAt };
+    return {
+      acquired: true,
+      owner,
+      expiresAt: mine.expiresAt,
+      generation: mine.generation,
+      ...(tookOver === undefined ? {} : { tookOver }),
+    };
+  }
+
+  async holder(cluster: string): Promise<LockHolder | undefined> {
+    const top = (await this.#generations(cluster)).at(-1);
+    if (top === undefined || top.released) return undefined;
+    return { owner: top.owner, acquiredAt: top.acquiredAt, expiresAt: top.expiresAt, generation: top.generation };
+  }
+
+  async status(cluster: string): Promise<LockStatus | undefined> {
+    const top = (await this.#generations(cluster)).at(-1);
+    return top === undefined || top.released ? undefined : this.#statusOf(top, this.#clock.now());
+  }
+
+  /** Marks the top generation released, so the next acquire creates a new one (the old holder's steps then stop). */
+  async clear(cluster: string, { force }: { force: boolean }) {
+    const top = (await this.#generations(cluster)).at(-1);
+    if (top === undefined || top.released) return { cleared: false };
+    const status = await this.#statusOf(top, this.#clock.now());
+    if (!force && status.state !== 'gone' && !status.expired) return { cleared: false, status };
+    await this.#put({ ...top, released: true }, true);
+    return { cleared: true, status };
+  }
+
+  async #statusOf(generation: Generation, now: Date): Promise<LockStatus> {
+    const holder = {
+      owner: generation.owner,
+      acquiredAt: generation.acquiredAt,
+      expiresAt: generation.expiresAt,
+      generation: generation.generation,
+    };
+    const expired = Date.parse(generation.expiresAt) <= now.getTime();
+    if (!EXECUTION_ARN.test(generation.owner)) {
+      return { holder, expired, state: 'unknown', detail: `${generation.owner} is not a Step Functions execution` };
+    }
+    const status = await this.#executionStatus?.(generation.owner).catch(() => undefined);
+    if (status === undefined) {
+      return { holder, expired, state: 'unknown', detail: `execution ${generation.owner} (its status cannot be read)` };
+    }
+    return {
+      holder,
+      expired,
+      state: status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'running' : 'gone',
+      detail: `execution ${generation.owner} is ${status}`,
+    };
   }
 
   async release(cluster: string, owner: string): Promise<void> {
     const top = (await this.#generations(cluster)).at(-1);
     if (top === undefined || top.owner !== owner || top.released) return;
     await this.#put({ ...top, released: true }, true);
-  }
-
-  #holds(generation: Generation, now: Date): boolean {
-    return !generation.released && Date.parse(generation.expiresAt) > now.getTime();
   }
 
   #name(cluster: string, generation: number): string {

@@ -1,5 +1,5 @@
 /**
- * An exclusive lock held as a small JSON file: {owner, expiresAt, pid, host, acquiredAt}.
+ * An exclusive lock held as a small JSON file: {owner, expiresAt, pid, host, pidStartedAt, acquiredAt, generation}.
  *
  * - Acquire = exclusive create. The record is written to a private temp file first and then hard-linked to the
  *   lock path: link(2) fails with EEXIST exactly like open(O_CREAT|O_EXCL), but a reader never sees a half-written
@@ -10,8 +10,12 @@
  *   exact record, then rename(2)s its own record over it — atomically, so there is never a moment without a lock.
  *   Renewal by the holder is the same swap.
  * - Release removes the file only if the record is still ours, under the same per-generation token.
+ * - Liveness of a holder on this host: its pid exists *and* started when the record says (Linux /proc/<pid>/stat
+ *   start time), so a pid reused by an unrelated process after a SIGKILL does not keep the lock alive.
+ * - `generation` counts acquisitions of the file's lock (a renewal keeps it); it is the fencing token.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -23,6 +27,10 @@ export interface LockRecord {
   acquiredAt: string;
   pid: number;
   host: string;
+  /** When the holding process started (Linux clock ticks since boot, /proc/<pid>/stat), against pid reuse. */
+  pidStartedAt?: string;
+  /** Acquisitions of this lock so far; a renewal keeps it (the fencing token). */
+  generation: number;
   /** Unique per acquisition: names the generation in takeover/release tokens. */
   nonce: string;
 }
@@ -33,10 +41,17 @@ const lockRecordSchema = z.strictObject({
   acquiredAt: z.iso.datetime(),
   pid: z.number().int().positive(),
   host: z.string(),
+  pidStartedAt: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
+  generation: z.number().int().min(0).default(0), // files written before generations were recorded
   nonce: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
 });
 
-export type LockFileResult = { acquired: true; record: LockRecord } | { acquired: false; holder: LockRecord };
+export type LockFileResult =
+  | { acquired: true; record: LockRecord; replaced?: { record: LockRecord; liveness: Liveness } }
+  | { acquired: false; holder: LockRecord };
 
 export interface LockFileOptions {
   /** Also treat the lock as free when its holder was a process on this host that no longer exists. */
@@ -74,18 +89,45 @@ function parseRecord(file: string, text: string): LockRecord {
   return parsed.data;
 }
 
-function processGone(pid: number): boolean {
+/** Start time of a process (field 22 of /proc/<pid>/stat), or undefined where there is no /proc. */
+export function processStartedAt(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return isErrno(err, 'ESRCH');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "<pid> (<comm>) <state> …": comm may hold spaces and parentheses, so count fields after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startedAt = fields[19];
+    return startedAt !== undefined && /^\d+$/.test(startedAt) ? startedAt : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-function isStale(record: LockRecord, now: Date, options: LockFileOptions): boolean {
-  if (Date.parse(record.expiresAt) <= now.getTime()) return true;
-  return options.pidAware === true && record.host === hostname() && processGone(record.pid);
+export type Liveness = { state: 'running' | 'gone' | 'unknown'; detail: string };
+
+/** Whether the process that holds `record` still runs, as far as this host can tell. */
+export function holderLiveness(record: LockRecord): Liveness {
+  const who = `process ${record.pid} on ${record.host}`;
+  if (record.host !== hostname())
+    return { state: 'unknown', detail: `${who} (another host: brokerlink cannot check it from here)` };
+  try {
+    process.kill(record.pid, 0);
+  } catch (err) {
+    if (isErrno(err, 'ESRCH')) return { state: 'gone', detail: `${who} is gone` };
+    if (!isErrno(err, 'EPERM')) return { state: 'unknown', detail: `${who}: ${(err as Error).message}` };
+  }
+  const startedAt = processStartedAt(record.pid);
+  if (record.pidStartedAt !== undefined && startedAt !== undefined && startedAt !== record.pidStartedAt) {
+    return { state: 'gone', detail: `${who} is gone (pid ${record.pid} now belongs to another process)` };
+  }
+  return { state: 'running', detail: `${who} is running` };
+}
+
+function isStale(record: LockRecord, now: Date, options: LockFileOptions): Liveness | undefined {
+  if (Date.parse(record.expiresAt) <= now.getTime())
+    return { state: 'unknown', detail: `its lease ended at ${record.expiresAt}` };
+  if (options.pidAware !== true) return undefined;
+  const liveness = holderLiveness(record);
+  return liveness.state === 'gone' ? liveness : undefined;
 }
 
 async function removeQuietly(file: string): Promise<void> {
@@ -144,15 +186,18 @@ export async function tryAcquireLockFile(
   now: Date,
   options: LockFileOptions = {},
 ): Promise<LockFileResult> {
-  const record: LockRecord = {
+  const startedAt = processStartedAt(process.pid);
+  const fresh: LockRecord = {
     owner,
     expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
     acquiredAt: now.toISOString(),
     pid: process.pid,
     host: hostname(),
+    ...(startedAt === undefined ? {} : { pidStartedAt: startedAt }),
+    generation: 1,
     nonce: randomUUID(),
   };
-  const text = `${JSON.stringify(record)}\n`;
+  const text = `${JSON.stringify(fresh)}\n`;
   const temp = `${file}.new-${randomUUID()}`;
   await writeFile(temp, text, { flag: 'wx' });
   try {
@@ -160,7 +205,7 @@ export async function tryAcquireLockFile(
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       try {
         await link(temp, file);
-        return { acquired: true, record };
+        return { acquired: true, record: fresh };
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
       }
@@ -169,9 +214,20 @@ export async function tryAcquireLockFile(
       const existing = parseRecord(file, existingText);
       lastHolder = existing;
       const ours = existing.owner === owner;
-      if (!ours && !isStale(existing, now, options)) return { acquired: false, holder: existing };
-      // Expired, abandoned, or ours (re-acquire renews): replace it only if it is still that exact record.
-      if (await replaceGeneration(file, existingText, existing.nonce, text)) return { acquired: true, record };
+      const stale = ours ? undefined : isStale(existing, now, options);
+      if (!ours && stale === undefined) return { acquired: false, holder: existing };
+      // Expired, abandoned, or ours (re-acquire renews): replace it only if it is still that exact record. A renewal
+      // keeps the holder's generation and start; a takeover is the next generation.
+      const next: LockRecord = ours
+        ? { ...fresh, acquiredAt: existing.acquiredAt, generation: Math.max(1, existing.generation) }
+        : { ...fresh, generation: existing.generation + 1 };
+      if (await replaceGeneration(file, existingText, existing.nonce, `${JSON.stringify(next)}\n`)) {
+        return {
+          acquired: true,
+          record: next,
+          ...(stale === undefined ? {} : { replaced: { record: existing, liveness: stale } }),
+        };
+      }
     }
     if (lastHolder) return { acquired: false, holder: lastHolder };
     throw new Error(`could not settle lock file ${file} after ${MAX_ROUNDS} rounds`);
@@ -187,6 +243,21 @@ export async function releaseLockFile(file: string, owner: string): Promise<bool
   const record = parseRecord(file, text);
   if (record.owner !== owner) return false;
   return replaceGeneration(file, text, record.nonce, undefined);
+}
+
+/**
+ * Removes the lock whoever holds it (`brokerlink unlock --force`, or a holder found gone), under the same
+ * per-generation token, so it never removes a newer generation than the one it read. Returns the removed record.
+ */
+export async function removeLockFile(
+  file: string,
+  allow: (record: LockRecord) => boolean,
+): Promise<{ removed: boolean; record?: LockRecord }> {
+  const text = await readRecordText(file);
+  if (text === undefined) return { removed: false };
+  const record = parseRecord(file, text);
+  if (!allow(record)) return { removed: false, record };
+  return { removed: await replaceGeneration(file, text, record.nonce, undefined), record };
 }
 
 /** Reads the current holder, if any (for status displays and tests). */

@@ -1,11 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../ports.ts';
 import { LocalProviderUnsupported, LockFileInvalid } from './errors.ts';
 import { clusterLockFile, createLocalClusterLock } from './lock.ts';
-import { readLockFile } from './lock-file.ts';
+import { processStartedAt, readLockFile } from './lock-file.ts';
 
 let dir: string;
 let stateFile: string;
@@ -28,11 +29,24 @@ describe('local cluster lock', () => {
       acquired: true,
       owner: 'exec-a',
       expiresAt: '2026-03-01T12:01:00.000Z',
+      generation: 1,
     });
     expect(await lock.acquire('orders', 'exec-b', 60)).toEqual({
       acquired: false,
       holder: 'exec-a',
       expiresAt: '2026-03-01T12:01:00.000Z',
+      status: {
+        holder: {
+          owner: 'exec-a',
+          acquiredAt: '2026-03-01T12:00:00.000Z',
+          expiresAt: '2026-03-01T12:01:00.000Z',
+          generation: 1,
+          process: { host: hostname(), pid: process.pid },
+        },
+        state: 'running',
+        expired: false,
+        detail: `process ${process.pid} on ${hostname()} is running`,
+      },
     });
     expect(await readLockFile(clusterLockFile(stateFile, 'orders'))).toMatchObject({ owner: 'exec-a' });
   });
@@ -63,6 +77,7 @@ describe('local cluster lock', () => {
       acquired: true,
       owner: 'exec-a',
       expiresAt: '2026-03-01T12:01:30.000Z',
+      generation: 1,
     });
   });
 
@@ -102,5 +117,87 @@ describe('local cluster lock', () => {
   it('rejects cluster names that are not safe file name parts', async () => {
     const lock = createLocalClusterLock({ stateFile, clock });
     await expect(lock.acquire('../etc', 'a', 60)).rejects.toThrow(LocalProviderUnsupported);
+  });
+
+  it('takes over at once from a holder process that was killed (SIGKILL), saying so; a new generation', async () => {
+    const file = clusterLockFile(stateFile, 'orders');
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const startedAt = processStartedAt(child.pid!);
+      // The child's record, as a run in that process writes it (its own pid, its start time).
+      await writeFile(
+        file,
+        `${JSON.stringify({ owner: 'exec-killed', expiresAt: '2026-03-01T18:00:00.000Z', acquiredAt: '2026-03-01T12:00:00.000Z', pid: child.pid, host: hostname(), ...(startedAt ? { pidStartedAt: startedAt } : {}), generation: 4, nonce: 'nonce-of-the-killed-run' })}\n`,
+      );
+      const lock = createLocalClusterLock({ stateFile, clock });
+      expect(await lock.acquire('orders', 'exec-next', 60)).toMatchObject({ acquired: false, holder: 'exec-killed' });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(await lock.acquire('orders', 'exec-next', 60)).toEqual({
+        acquired: true,
+        owner: 'exec-next',
+        expiresAt: '2026-03-01T12:01:00.000Z',
+        generation: 5,
+        tookOver: expect.objectContaining({
+          holder: expect.objectContaining({ owner: 'exec-killed', generation: 4 }),
+          state: 'gone',
+          detail: `process ${child.pid} on ${hostname()} is gone`,
+        }),
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('treats a reused pid as gone: the recorded start time is not the process now behind the pid', async () => {
+    const file = clusterLockFile(stateFile, 'orders');
+    const mine = processStartedAt(process.pid);
+    if (mine === undefined) return; // no /proc: pid reuse cannot be told on this system
+    await writeFile(
+      file,
+      `${JSON.stringify({ owner: 'exec-old', expiresAt: '2026-03-01T18:00:00.000Z', acquiredAt: '2026-03-01T11:00:00.000Z', pid: process.pid, host: hostname(), pidStartedAt: String(Number(mine) - 1), generation: 2, nonce: 'nonce-of-an-older-process' })}\n`,
+    );
+    const lock = createLocalClusterLock({ stateFile, clock });
+    expect(await lock.status('orders')).toMatchObject({
+      state: 'gone',
+      detail: expect.stringContaining('now belongs to another process'),
+    });
+    expect(await lock.acquire('orders', 'exec-new', 60)).toMatchObject({ acquired: true, generation: 3 });
+  });
+
+  it('cannot check a holder on another host: it waits for the lease, and unlock needs --force', async () => {
+    const file = clusterLockFile(stateFile, 'orders');
+    await writeFile(
+      file,
+      `${JSON.stringify({ owner: 'exec-elsewhere', expiresAt: '2026-03-01T18:00:00.000Z', acquiredAt: '2026-03-01T11:00:00.000Z', pid: 4242, host: 'another-host.example', generation: 7, nonce: 'nonce-of-another-host' })}\n`,
+    );
+    const lock = createLocalClusterLock({ stateFile, clock });
+    expect(await lock.acquire('orders', 'exec-here', 60)).toMatchObject({
+      acquired: false,
+      status: { state: 'unknown', detail: expect.stringContaining('another host') },
+    });
+    expect(await lock.clear('orders', { force: false })).toMatchObject({
+      cleared: false,
+      status: { state: 'unknown' },
+    });
+    expect(await lock.clear('orders', { force: true })).toMatchObject({
+      cleared: true,
+      status: { holder: { owner: 'exec-elsewhere', generation: 7 } },
+    });
+    expect(await lock.status('orders')).toBeUndefined();
+    expect(await lock.acquire('orders', 'exec-here', 60)).toMatchObject({ acquired: true });
+  });
+
+  it('clears an expired lock without --force, and a running holder only with it', async () => {
+    const lock = createLocalClusterLock({ stateFile, clock });
+    await lock.acquire('orders', 'exec-a', 60);
+    expect(await lock.clear('orders', { force: false })).toMatchObject({
+      cleared: false,
+      status: { state: 'running' },
+    });
+    nowMs += 61_000;
+    expect(await lock.clear('orders', { force: false })).toMatchObject({ cleared: true, status: { expired: true } });
+    expect(await lock.clear('orders', { force: false })).toEqual({ cleared: false });
   });
 });

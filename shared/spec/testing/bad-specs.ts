@@ -644,6 +644,15 @@ export const BAD_SPECS: readonly BadSpecCase[] = [
     message: 'six fields',
   },
   {
+    name: 'allowPortMoves as a word',
+    spec: local(
+      'drift: { action: report, schedule: rate(15 minutes) }',
+      'drift: { action: repair, allowPortMoves: yes }',
+    ),
+    paths: ['drift.allowPortMoves'],
+    message: 'must be true or false, got the string "yes"',
+  },
+  {
     name: 'a schedule in words',
     spec: local('schedule: rate(15 minutes)', 'schedule: every 15 minutes'),
     paths: ['drift.schedule'],

@@ -24,7 +24,9 @@ import type {
   LedgerChange,
   LedgerEntry,
   LoadBalancer,
+  LockHolder,
   LockResult,
+  LockStatus,
   PortLedger,
 } from '../../ports.ts';
 import {
@@ -186,28 +188,72 @@ export function memoryLoadBalancer(
   return lb;
 }
 
-/** A lock in memory with the port's contract (takeover after expiry, release only by the owner). */
-export function memoryLock(
-  clock: Clock = { now: () => new Date() },
-): ClusterLock & { calls: string[]; heldBy(cluster: string): string | undefined } {
-  const held = new Map<string, { owner: string; expiresAt: string }>();
+/**
+ * A lock in memory with the port's contract (takeover after expiry or once its holder is marked gone, release only
+ * by the owner, a new generation per acquisition). `markGone(cluster)` plays a holder that crashed.
+ */
+export function memoryLock(clock: Clock = { now: () => new Date() }): ClusterLock & {
+  calls: string[];
+  heldBy(cluster: string): string | undefined;
+  markGone(cluster: string): void;
+} {
+  const held = new Map<string, LockHolder & { gone: boolean }>();
+  let generations = 0;
+  const statusOf = (holder: LockHolder & { gone: boolean }): LockStatus => ({
+    holder: {
+      owner: holder.owner,
+      acquiredAt: holder.acquiredAt,
+      expiresAt: holder.expiresAt,
+      generation: holder.generation,
+    },
+    state: holder.gone ? 'gone' : 'running',
+    expired: Date.parse(holder.expiresAt) <= clock.now().getTime(),
+    detail: `${holder.owner} is ${holder.gone ? 'gone' : 'running'} (memory lock)`,
+  });
   const lock = {
     calls: [] as string[],
     async acquire(cluster: string, owner: string, ttlSeconds: number): Promise<LockResult> {
       lock.calls.push(`acquire:${owner}`);
       const current = held.get(cluster);
-      if (current && current.owner !== owner && Date.parse(current.expiresAt) > clock.now().getTime()) {
-        return { acquired: false, holder: current.owner, expiresAt: current.expiresAt };
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
+      if (current && current.owner === owner) {
+        current.expiresAt = expiresAt;
+        return { acquired: true, owner, expiresAt, generation: current.generation };
       }
-      const expiresAt = new Date(clock.now().getTime() + ttlSeconds * 1000).toISOString();
-      held.set(cluster, { owner, expiresAt });
-      return { acquired: true, owner, expiresAt };
+      const status = current === undefined ? undefined : statusOf(current);
+      if (current && status && !status.expired && !current.gone) {
+        return { acquired: false, holder: current.owner, expiresAt: current.expiresAt, status };
+      }
+      generations += 1;
+      held.set(cluster, { owner, acquiredAt: now.toISOString(), expiresAt, generation: generations, gone: false });
+      return { acquired: true, owner, expiresAt, generation: generations, ...(status ? { tookOver: status } : {}) };
     },
     async release(cluster: string, owner: string) {
       lock.calls.push(`release:${owner}`);
       if (held.get(cluster)?.owner === owner) held.delete(cluster);
     },
+    async holder(cluster: string) {
+      const current = held.get(cluster);
+      return current === undefined ? undefined : statusOf(current).holder;
+    },
+    async status(cluster: string) {
+      const current = held.get(cluster);
+      return current === undefined ? undefined : statusOf(current);
+    },
+    async clear(cluster: string, { force }: { force: boolean }) {
+      const current = held.get(cluster);
+      if (current === undefined) return { cleared: false };
+      const status = statusOf(current);
+      if (!force && !current.gone && !status.expired) return { cleared: false, status };
+      held.delete(cluster);
+      return { cleared: true, status };
+    },
     heldBy: (cluster: string) => held.get(cluster)?.owner,
+    markGone: (cluster: string) => {
+      const current = held.get(cluster);
+      if (current) current.gone = true;
+    },
   };
   return lock;
 }

@@ -5,7 +5,12 @@ import {
   DuplicateTargetGroupNameException,
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetParametersByPathCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  GetParametersByPathCommand,
+  SendCommandCommand,
+} from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { ssmDocumentContent } from '../ssm-document.ts';
 import { brokerInstances, createFakeAws } from './fake-aws.ts';
@@ -57,9 +62,10 @@ describe('fake AWS model', () => {
     expect((await aws.clients.ec2.send(new DescribeInstancesCommand({}))).Reservations).toHaveLength(1);
   });
 
-  it('runs commands only for registered documents and running instances', async () => {
-    const instances = brokerInstances(2);
+  it('runs commands only for registered documents; a stopped instance accepts one that is never delivered', async () => {
+    const instances = brokerInstances(3);
     instances[1]!.state = 'stopped';
+    instances[2]!.agent = 'unregistered';
     const aws = createFakeAws({ instances, documents: { Mine: ssmDocumentContent() } });
     const send = (documentName: string, instanceId: string) =>
       aws.clients.ssm
@@ -72,8 +78,39 @@ describe('fake AWS model', () => {
         )
         .catch((e: Error) => e.name);
     expect(await send('AWS-RunShellScript', instances[0]!.instanceId)).toBe('InvalidDocument');
-    expect(await send('Mine', instances[1]!.instanceId)).toBe('InvalidInstanceId');
+    // AWS: InvalidInstanceId until the agent has registered (just booted); a stopped instance is a valid target.
+    expect(await send('Mine', instances[2]!.instanceId)).toBe('InvalidInstanceId');
+    const stopped = (await send('Mine', instances[1]!.instanceId)) as { Command: { CommandId: string } };
+    expect(stopped).toMatchObject({ Command: { Status: 'Pending' } });
+    for (let poll = 0; poll < 4; poll++) {
+      const answer = await aws.clients.ssm
+        .send(
+          new GetCommandInvocationCommand({
+            CommandId: stopped.Command.CommandId,
+            InstanceId: instances[1]!.instanceId,
+          }),
+        )
+        .catch((e: Error) => ({ Status: e.name }));
+      expect(answer.Status).toMatch(/^(InvocationDoesNotExist|Pending)$/);
+    }
     expect(await send('Mine', instances[0]!.instanceId)).toMatchObject({ Command: { Status: 'Pending' } });
+    await aws.commandsSettled();
+  });
+
+  it('lists the registered agents with their ping status (DescribeInstanceInformation)', async () => {
+    const instances = brokerInstances(3);
+    instances[1]!.state = 'stopped';
+    instances[2]!.agent = 'unregistered';
+    const aws = createFakeAws({ instances });
+    const answer = await aws.clients.ssm.send(
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: 'InstanceIds', Values: instances.map((instance) => instance.instanceId) }],
+      }),
+    );
+    expect(answer.InstanceInformationList?.map((info) => [info.InstanceId, info.PingStatus])).toEqual([
+      [instances[0]!.instanceId, 'Online'],
+      [instances[1]!.instanceId, 'ConnectionLost'],
+    ]);
   });
 
   it('lists direct children of a parameter path unless recursive, 10 at most per page', async () => {

@@ -38,6 +38,8 @@ export interface FakeAwsOptions {
   instances?: FakeInstance[];
   /** Zone name → zone id. Default us-west-2a/b/c → usw2-az1/2/3. */
   zones?: Record<string, string>;
+  /** Zone names the NLB has subnets in (default: every zone of `zones`). */
+  loadBalancerZones?: string[];
   /** Security groups that exist (empty). */
   securityGroupIds?: string[];
   /** Inbound rules per security group (default 60, AWS's default quota). */
@@ -95,6 +97,7 @@ export function brokerInstances(
       privateIp: `10.0.${Math.floor(id / 250)}.${(id % 250) + 1}`,
       az: zones[index % zones.length]!,
       state: 'running' as const,
+      launchTime: new Date('2026-01-01T00:00:00Z'),
       tags: {
         [options.clusterTag ?? 'brokerlink:cluster']: options.cluster ?? 'orders',
         [options.nodeIdTag ?? 'kafka-node-id']: String(id),
@@ -106,12 +109,17 @@ export function brokerInstances(
 export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
   const loadBalancerArn = options.loadBalancerArn ?? FAKE_LOAD_BALANCER_ARN;
   const arnParts = loadBalancerArn.split(':');
+  const zones = options.zones ?? { 'us-west-2a': 'usw2-az1', 'us-west-2b': 'usw2-az2', 'us-west-2c': 'usw2-az3' };
   const state: FakeAwsState = {
     region: arnParts[3] ?? 'us-west-2',
     accountId: arnParts[4] ?? '123456789012',
-    loadBalancer: { arn: loadBalancerArn, vpcId: options.vpcId ?? FAKE_VPC_ID },
+    loadBalancer: {
+      arn: loadBalancerArn,
+      vpcId: options.vpcId ?? FAKE_VPC_ID,
+      zones: options.loadBalancerZones ?? Object.keys(zones),
+    },
     instances: options.instances ?? [],
-    zones: options.zones ?? { 'us-west-2a': 'usw2-az1', 'us-west-2b': 'usw2-az2', 'us-west-2c': 'usw2-az3' },
+    zones,
     targetGroups: new Map(),
     listeners: new Map(),
     securityGroups: new Map((options.securityGroupIds ?? []).map((id) => [id, []])),
@@ -216,7 +224,9 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
       hook = next;
     },
     commandsSettled: async () => {
-      await Promise.all([...state.invocations.values()].map((invocation) => invocation.outcome));
+      await Promise.all(
+        [...state.invocations.values()].filter((i) => i.undelivered !== true).map((invocation) => invocation.outcome),
+      );
       await new Promise((resolve) => setImmediate(resolve));
     },
     restore: () => {

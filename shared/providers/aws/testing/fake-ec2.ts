@@ -112,6 +112,7 @@ export function makeEc2Model(state: FakeAwsState, ids: IdSource, pageSize: { ec2
               PrivateIpAddress: instance.privateIp,
               Placement: { AvailabilityZone: instance.az },
               State: { Name: instance.state, Code: STATE_CODES[instance.state] },
+              ...(instance.launchTime === undefined ? {} : { LaunchTime: instance.launchTime }),
               Tags: Object.entries(instance.tags).map(([Key, Value]) => ({ Key, Value })),
             },
           ],

@@ -16,10 +16,12 @@ import type {
   DescribeListenersCommandInput,
   DescribeLoadBalancersCommandInput,
   DescribeTagsCommandInput,
+  DescribeTargetGroupAttributesCommandInput,
   DescribeTargetGroupsCommandInput,
   DescribeTargetHealthCommandInput,
   Listener,
   ModifyListenerCommandInput,
+  ModifyTargetGroupAttributesCommandInput,
   RegisterTargetsCommandInput,
   RemoveTagsCommandInput,
   TargetGroup,
@@ -111,6 +113,10 @@ export function makeElbv2Model(state: FakeAwsState, ids: IdSource, pageSize: { e
             Scheme: 'internal' as const,
             Type: 'network' as const,
             VpcId: state.loadBalancer.vpcId,
+            AvailabilityZones: state.loadBalancer.zones.map((zone, index) => ({
+              ZoneName: zone,
+              SubnetId: `subnet-${(index + 1).toString(16).padStart(17, '0')}`,
+            })),
           },
         ],
       };
@@ -214,9 +220,46 @@ export function makeElbv2Model(state: FakeAwsState, ids: IdSource, pageSize: { e
         ...settings,
         tags: Object.fromEntries((input.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
         targets: new Map(),
+        attributes: {},
       };
       state.targetGroups.set(tg.arn, tg);
       return { TargetGroups: [tgOut(tg)] };
+    },
+
+    DescribeTargetGroupAttributes(input: DescribeTargetGroupAttributesCommandInput) {
+      const tg = requireTg(input.TargetGroupArn);
+      const defaults: Record<string, string> = {
+        'deregistration_delay.timeout_seconds': '300',
+        'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+        'preserve_client_ip.enabled': tg.targetType === 'instance' ? 'true' : 'false',
+        'tcp.idle_timeout.seconds': '350',
+      };
+      return {
+        Attributes: Object.entries({ ...defaults, ...tg.attributes }).map(([Key, Value]) => ({ Key, Value })),
+      };
+    },
+
+    ModifyTargetGroupAttributes(input: ModifyTargetGroupAttributesCommandInput) {
+      const tg = requireTg(input.TargetGroupArn);
+      const allowed: Record<string, RegExp> = {
+        'deregistration_delay.timeout_seconds': /^(\d|[1-9]\d{1,2}|[1-2]\d{3}|3[0-5]\d{2}|3600)$/,
+        'load_balancing.cross_zone.enabled': /^(true|false|use_load_balancer_configuration)$/,
+        'preserve_client_ip.enabled': /^(true|false)$/,
+        // NLB TCP idle timeout: 60-6000 seconds.
+        'tcp.idle_timeout.seconds': /^([6-9]\d|[1-9]\d{2,3})$/,
+      };
+      for (const attribute of input.Attributes ?? []) {
+        const rule = allowed[attribute.Key ?? ''];
+        if (rule === undefined || !rule.test(attribute.Value ?? '')) {
+          throw err('InvalidConfigurationRequestException', `invalid attribute ${attribute.Key}=${attribute.Value}`);
+        }
+        if (attribute.Key === 'tcp.idle_timeout.seconds' && Number(attribute.Value) > 6000) {
+          throw err('InvalidConfigurationRequestException', 'tcp.idle_timeout.seconds must be 60-6000');
+        }
+      }
+      tg.attributes ??= {};
+      for (const attribute of input.Attributes ?? []) tg.attributes[attribute.Key!] = attribute.Value!;
+      return { Attributes: (input.Attributes ?? []).map(({ Key, Value }) => ({ Key, Value })) };
     },
 
     RegisterTargets(input: RegisterTargetsCommandInput) {

@@ -13,6 +13,7 @@ import type { GetSecretValueCommandInput } from '@aws-sdk/client-secrets-manager
 import type {
   DeleteParameterCommandInput,
   DeleteParametersCommandInput,
+  DescribeInstanceInformationCommandInput,
   GetCommandInvocationCommandInput,
   GetParameterCommandInput,
   GetParametersByPathCommandInput,
@@ -166,29 +167,72 @@ export function makeSsmModel(state: FakeAwsState, ids: IdSource, options: SsmMod
       return { DeletedParameters: deleted, InvalidParameters: names.filter((name) => !deleted.includes(name)) };
     },
 
+    DescribeInstanceInformation(input: DescribeInstanceInformationCommandInput) {
+      const wanted = input.Filters?.find((filter) => filter.Key === 'InstanceIds')?.Values;
+      if (wanted !== undefined && wanted.length > 50) {
+        throw err('InvalidFilterValue', 'InstanceIds takes at most 50 values');
+      }
+      const size = input.MaxResults ?? 50;
+      if (size < 5 || size > 50) throw err('ValidationException', 'MaxResults must be between 5 and 50');
+      const registered = state.instances.filter(
+        (instance) =>
+          instance.agent !== 'unregistered' &&
+          instance.state !== 'terminated' &&
+          (wanted === undefined || wanted.includes(instance.instanceId)),
+      );
+      const { page, next } = paginate('ssm', registered, input.NextToken, size);
+      return {
+        InstanceInformationList: page.map((instance) => ({
+          InstanceId: instance.instanceId,
+          PingStatus:
+            instance.state === 'running' && instance.agent !== 'connection-lost'
+              ? ('Online' as const)
+              : ('ConnectionLost' as const),
+          ResourceType: 'EC2Instance' as const,
+          PlatformType: 'Linux' as const,
+          IPAddress: instance.privateIp,
+        })),
+        NextToken: next,
+      };
+    },
+
     SendCommand(input: SendCommandCommandInput) {
       const documentName = input.DocumentName ?? '';
       const document = state.documents.get(documentName) as SsmCommandDocument | undefined;
       if (document === undefined) throw err('InvalidDocument', `Document ${documentName} does not exist`);
       const instanceIds = input.InstanceIds ?? [];
       if (instanceIds.length === 0) throw err('InvalidInstanceId', 'No instance ids');
+      // AWS: InvalidInstanceId for an unknown instance, one whose agent never registered, or one shutting down or
+      // terminated; a pending, stopping or stopped instance is accepted — and the command is never delivered.
+      const undeliverable = new Set<string>();
       for (const id of instanceIds) {
         const instance = state.instances.find((candidate) => candidate.instanceId === id);
-        if (instance === undefined || instance.state !== 'running') {
+        if (
+          instance === undefined ||
+          instance.agent === 'unregistered' ||
+          instance.state === 'shutting-down' ||
+          instance.state === 'terminated'
+        ) {
           throw err('InvalidInstanceId', `Instances [[${id}]] not in a valid state for account`);
         }
+        if (instance.state !== 'running' || instance.agent === 'connection-lost') undeliverable.add(id);
       }
       const parameters = validateCommandParameters(document, input.Parameters);
       const commandId = `${ids.next(8)}-0000-4000-8000-${ids.next(12)}`;
       for (const instanceId of instanceIds) {
         const hook = options.onCommand();
-        const outcome = Promise.resolve()
-          .then(() =>
-            hook === undefined
-              ? ({ status: 'Success', stdout: '' } as FakeCommandOutcome)
-              : hook({ commandId, instanceId, documentName, parameters, document }),
-          )
-          .catch((error: unknown) => ({ status: 'Failed', stderr: String(error), exitCode: 1 }) as FakeCommandOutcome);
+        // Never delivered: Pending until its timeout (not modeled: it stays Pending).
+        const outcome: Promise<FakeCommandOutcome> = undeliverable.has(instanceId)
+          ? new Promise<FakeCommandOutcome>(() => undefined)
+          : Promise.resolve()
+              .then(() =>
+                hook === undefined
+                  ? ({ status: 'Success', stdout: '' } as FakeCommandOutcome)
+                  : hook({ commandId, instanceId, documentName, parameters, document }),
+              )
+              .catch(
+                (error: unknown) => ({ status: 'Failed', stderr: String(error), exitCode: 1 }) as FakeCommandOutcome,
+              );
         const invocation: FakeInvocation = {
           commandId,
           instanceId,
@@ -197,6 +241,7 @@ export function makeSsmModel(state: FakeAwsState, ids: IdSource, options: SsmMod
           pollsUntilVisible: options.invisiblePolls,
           pollsInProgress: options.inProgressPolls,
           outcome,
+          ...(undeliverable.has(instanceId) ? { undelivered: true } : {}),
         };
         void outcome.then((settled) => {
           invocation.settled = settled;
@@ -225,6 +270,9 @@ export function makeSsmModel(state: FakeAwsState, ids: IdSource, options: SsmMod
         InstanceId: invocation.instanceId,
         DocumentName: invocation.documentName,
       };
+      if (invocation.undelivered === true) {
+        return { ...base, Status: 'Pending' as const, StatusDetails: 'Pending', ResponseCode: -1 };
+      }
       if (invocation.pollsInProgress > 0 || invocation.settled === undefined) {
         invocation.pollsInProgress = Math.max(0, invocation.pollsInProgress - 1);
         return { ...base, Status: 'InProgress' as const, StatusDetails: 'InProgress', ResponseCode: -1 };

@@ -13,6 +13,14 @@ export interface FakeInstance {
   az: string;
   state: FakeInstanceState;
   tags: Record<string, string>;
+  /**
+   * The SSM agent: `online` (default for a running instance), `connection-lost` (registered, not pinging: e.g. the
+   * instance is stopped), or `unregistered` (just booted, the agent has not registered yet: SendCommand answers
+   * InvalidInstanceId and DescribeInstanceInformation does not list it).
+   */
+  agent?: 'online' | 'connection-lost' | 'unregistered';
+  /** DescribeInstances' LaunchTime (discovery asks SSM about the agents of recently launched instances only). */
+  launchTime?: Date;
 }
 
 export interface FakeTarget {
@@ -32,6 +40,8 @@ export interface FakeTargetGroup {
   tags: Record<string, string>;
   /** Keyed by `<id>:<port>`. */
   targets: Map<string, FakeTarget>;
+  /** Target group attributes set with ModifyTargetGroupAttributes (e.g. load_balancing.cross_zone.enabled). */
+  attributes?: Record<string, string>;
 }
 
 export interface FakeListener {
@@ -84,6 +94,8 @@ export interface FakeInvocation {
   /** Settles when the hook decided the outcome; until then the invocation stays InProgress. */
   outcome: Promise<FakeCommandOutcome>;
   settled?: FakeCommandOutcome;
+  /** Sent to an instance that is not running (or whose agent lost its connection): stays Pending. */
+  undelivered?: boolean;
 }
 
 export interface FakeEndpointService {
@@ -99,7 +111,8 @@ export interface FakeEndpointService {
 export interface FakeAwsState {
   region: string;
   accountId: string;
-  loadBalancer: { arn: string; vpcId: string };
+  /** The NLB: its zones are the zone names of its subnets (its nodes; cross-zone off, each routes in its zone). */
+  loadBalancer: { arn: string; vpcId: string; zones: string[] };
   instances: FakeInstance[];
   /** Zone name → zone id (us-west-2a → usw2-az1). */
   zones: Record<string, string>;

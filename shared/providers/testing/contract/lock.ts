@@ -1,6 +1,8 @@
 /*
  * The ClusterLock port's contract (shared/ports.ts): one execution per cluster at a time; an expired lock may be
- * taken over; only its owner releases it. `advance` moves the subject's clock (the adapter is built with it).
+ * taken over; only its owner releases it; every acquisition has a new generation (the fencing token mutating steps
+ * check), a renewal keeps it; `holder`/`status` say who holds it and since when; `clear` removes a lock whose lease
+ * is over, and any lock with `force`. `advance` moves the subject's clock (the adapter is built with it).
  *
  *   describeClusterLockContract('local (lock file)', async () => ({ lock, advance }));
  */
@@ -67,6 +69,55 @@ export function describeClusterLockContract(adapter: string, makeSubject: () => 
     it('keeps clusters apart', async () => {
       expect((await subject.lock.acquire('orders', 'exec-a', 600)).acquired).toBe(true);
       expect((await subject.lock.acquire('payments', 'exec-b', 600)).acquired).toBe(true);
+    });
+
+    it('gives each acquisition a new generation and keeps it on renewal: the fence a lost holder fails', async () => {
+      const first = await subject.lock.acquire('orders', 'exec-a', 60);
+      if (!first.acquired) throw new Error('expected the lock');
+      const renewed = await subject.lock.acquire('orders', 'exec-a', 60);
+      expect(renewed).toMatchObject({ acquired: true, generation: first.generation });
+      expect(await subject.lock.holder('orders')).toMatchObject({ owner: 'exec-a', generation: first.generation });
+      subject.advance(61);
+      const taken = await subject.lock.acquire('orders', 'exec-b', 60);
+      expect(taken).toMatchObject({
+        acquired: true,
+        owner: 'exec-b',
+        tookOver: { holder: { owner: 'exec-a' }, expired: true },
+      });
+      if (!taken.acquired) throw new Error('expected the takeover');
+      expect(taken.generation).toBeGreaterThan(first.generation);
+      const now = await subject.lock.holder('orders');
+      expect(now?.owner === 'exec-a' && now.generation === first.generation).toBe(false);
+    });
+
+    it('says who holds it, since when, and refuses the next owner with that status', async () => {
+      expect(await subject.lock.status('orders')).toBeUndefined();
+      await subject.lock.acquire('orders', 'exec-a', 600);
+      const status = await subject.lock.status('orders');
+      expect(status).toMatchObject({ holder: { owner: 'exec-a' }, expired: false });
+      expect(['running', 'gone', 'unknown']).toContain(status?.state);
+      expect(status?.holder.acquiredAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(await subject.lock.acquire('orders', 'exec-b', 600)).toMatchObject({
+        acquired: false,
+        holder: 'exec-a',
+        status: { holder: { owner: 'exec-a' } },
+      });
+    });
+
+    it('clears a lock whose lease is over, and a live one only with force', async () => {
+      await subject.lock.acquire('orders', 'exec-a', 60);
+      const held = await subject.lock.clear('orders', { force: false });
+      if (held.status?.state !== 'gone') expect(held).toMatchObject({ cleared: false });
+      subject.advance(61);
+      expect(await subject.lock.clear('orders', { force: false })).toMatchObject({ cleared: true });
+      expect(await subject.lock.holder('orders')).toBeUndefined();
+      await subject.lock.acquire('orders', 'exec-b', 600);
+      expect(await subject.lock.clear('orders', { force: true })).toMatchObject({
+        cleared: true,
+        status: { holder: { owner: 'exec-b' } },
+      });
+      expect(await subject.lock.clear('orders', { force: true })).toEqual({ cleared: false });
+      expect(await subject.lock.acquire('orders', 'exec-c', 600)).toMatchObject({ acquired: true, owner: 'exec-c' });
     });
   });
 }
