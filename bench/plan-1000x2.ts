@@ -25,6 +25,9 @@ const spec = parseSpec({
       vpcId: 'vpc-abc123',
       securityGroupId: 'sg-abc123',
       consumerCidrs: ['10.100.0.0/16'],
+      // 1,000 brokers × 2 exposures need 2,002 listeners: an NLB whose listener quota was raised that far (the
+      // spec states it; the default 50 fits 24 brokers with two exposures, and the planner refuses more).
+      listenerQuota: 10_000,
     },
   },
   brokers: {

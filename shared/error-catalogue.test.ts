@@ -91,7 +91,7 @@ describe('error catalogue', () => {
   });
 
   it('classifies the errors the workflows depend on as they are used', () => {
-    expect(errorNamesWith('wait').sort()).toEqual(['LockHeld', 'VerificationFailed']);
+    expect(errorNamesWith('wait').sort()).toEqual(['CloudAssistantAgentNotReady', 'LockHeld', 'VerificationFailed']);
     expect(errorNamesWith('retry')).toEqual(
       expect.arrayContaining([
         'AwsThrottled',

@@ -27,6 +27,30 @@ import {
   PropertiesSyntaxError,
   UnsupportedListenerConfig,
 } from './properties/errors.ts';
+import { FdlUnsupported, FlowExecutionFailed } from './providers/alicloud/cloudflow/errors.ts';
+import {
+  AlicloudBrokerInstanceInvalid,
+  AlicloudCallFailed,
+  AlicloudDuplicateNodeId,
+  AlicloudEndpointServiceNotReady,
+  AlicloudJobFailed,
+  AlicloudListenerPortTaken,
+  AlicloudListenerQuotaExceeded,
+  AlicloudMappingNotFound,
+  AlicloudProviderNotConfigured,
+  AlicloudResourceBusy,
+  AlicloudSecretUnavailable,
+  AlicloudSecurityGroupQuotaExceeded,
+  AlicloudServiceUnavailable,
+  AlicloudStateBucketMissing,
+  AlicloudThrottled,
+  CloudAssistantAgentNotReady,
+  CloudAssistantCommandTooLarge,
+  CloudAssistantOutputDropped,
+  CloudAssistantTargetInvalid,
+  CloudAssistantValueUnsafe,
+} from './providers/alicloud/errors.ts';
+import { AlicloudSpecNotStored } from './providers/alicloud/oss-lock.ts';
 import {
   AwsCallFailed,
   AwsProviderNotConfigured,
@@ -88,6 +112,30 @@ import { TriggerEventInvalid } from './triggers/errors.ts';
  * no workflow ever sees them.
  */
 export const ERROR_CATALOGUE = {
+  // alicloud provider
+  AlicloudThrottled,
+  AlicloudServiceUnavailable,
+  AlicloudCallFailed,
+  AlicloudSecretUnavailable,
+  AlicloudSpecNotStored,
+  CloudAssistantAgentNotReady,
+  CloudAssistantValueUnsafe,
+  CloudAssistantCommandTooLarge,
+  CloudAssistantOutputDropped,
+  CloudAssistantTargetInvalid,
+  AlicloudBrokerInstanceInvalid,
+  AlicloudDuplicateNodeId,
+  AlicloudProviderNotConfigured,
+  AlicloudSecurityGroupQuotaExceeded,
+  AlicloudEndpointServiceNotReady,
+  AlicloudStateBucketMissing,
+  AlicloudJobFailed,
+  AlicloudResourceBusy,
+  AlicloudListenerPortTaken,
+  AlicloudMappingNotFound,
+  AlicloudListenerQuotaExceeded,
+  FdlUnsupported,
+  FlowExecutionFailed,
   // steps
   LockHeld,
   CommandFailed,

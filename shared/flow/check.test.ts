@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { errorNamesWith } from '../error-catalogue.ts';
+import { errorNamesWith, retryPolicyOfName } from '../error-catalogue.ts';
 import { DEFAULT_RETRY_POLICY } from '../errors.ts';
 import { flowProblems } from './check.ts';
 import type { ForEachStep, Step, TaskStep, Workflow } from './contract.ts';
-import { retryRules } from './errors.ts';
+import { retryRules, samePolicy } from './errors.ts';
 import { WORKFLOWS } from './index.ts';
 import { PROGRESS_STEPS, progressSteps } from './progress.ts';
 
@@ -129,8 +129,14 @@ describe('the flow contract', () => {
 describe('retries derived from the error catalogue', () => {
   it('retries every catalogued retry error with its policy, and the errors a step waits on with theirs', () => {
     const verify = find(provision, 'Verify') as TaskStep;
+    const own = errorNamesWith('retry').filter((name) => !samePolicy(retryPolicyOfName(name)!, DEFAULT_RETRY_POLICY));
     expect(retryRules(verify)).toEqual([
-      { errors: errorNamesWith('retry'), policy: DEFAULT_RETRY_POLICY },
+      {
+        errors: errorNamesWith('retry').filter((name) => !own.includes(name)),
+        policy: DEFAULT_RETRY_POLICY,
+      },
+      // a retry error with a policy of its own (AlicloudEndpointServiceNotReady) keeps it
+      ...own.map((name) => ({ errors: [name], policy: retryPolicyOfName(name) })),
       { errors: ['VerificationFailed'], policy: { intervalSeconds: 15, maxAttempts: 8, backoffRate: 1.5 } },
     ]);
   });

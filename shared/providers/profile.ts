@@ -27,9 +27,14 @@ export type BootstrapModel =
  * above a limit that cannot be raised; an adjustable limit may have been raised for the account, which the planner
  * cannot see, so it does not refuse (the cloud's own refusal names the quota).
  */
-export interface ListenerQuota {
+export interface ListenerQuota<K extends ProviderKind = ProviderKind> {
   limit: number;
   adjustable: boolean;
+  /**
+   * For an adjustable quota, the limit the spec says this account has (Alibaba's `listenerQuota`, default the
+   * cloud's default): the planner then holds the spec to it and says to raise the quota and the field together.
+   */
+  stated?(section: ProviderSection<K>): number | undefined;
 }
 
 /**
@@ -75,7 +80,7 @@ export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   resolvePaths?(section: ProviderSection<K>, baseDir: string): ProviderSection<K>;
   bootstrap: BootstrapModel;
   /** Per load balancer; null where the planner knows no limit. */
-  listenerQuota: ListenerQuota | null;
+  listenerQuota: ListenerQuota<K> | null;
   firewall: FirewallModel<K>;
   /** Undefined where commands are not scoped by an instance tag. */
   commandScope?: CommandScope;

@@ -44,7 +44,7 @@ describe('provider profiles', () => {
     expect(PROFILES.gcp.bootstrap.model).toBe('broker-ports');
     expect(PROFILES.gcp.listenerQuota).toEqual({ limit: 1000, adjustable: false });
     expect(PROFILES.aws.listenerQuota).toEqual({ limit: 50, adjustable: false });
-    expect(PROFILES.alicloud.listenerQuota).toEqual({ limit: 50, adjustable: true });
+    expect(PROFILES.alicloud.listenerQuota).toMatchObject({ limit: 50, adjustable: true });
     expect(PROFILES.local.listenerQuota).toBeNull();
   });
 
@@ -55,9 +55,14 @@ describe('provider profiles', () => {
     expect(profileOf(gcpSpec()).firewall.model).toBe('vpc-firewall');
   });
 
-  it('plans past an adjustable quota (Alibaba: the account may have raised it) but not past GCP endpoints per NEG', () => {
+  it('plans an adjustable quota up to what the spec states (Alibaba listenerQuota, default 50), and not past GCP endpoints per NEG', () => {
     const many = (n: number) => observedState(Array.from({ length: n }, (_, i) => broker(i + 1)));
-    expect(plan(alicloudSpec('sg-abc123'), many(60)).summary.lbActions).toBeGreaterThan(60);
+    expect(() => plan(alicloudSpec('sg-abc123'), many(60))).toThrow(
+      'a alicloud network load balancer allows at most 50',
+    );
+    const raised = alicloudSpec('sg-abc123');
+    raised.provider.alicloud!.listenerQuota = 100;
+    expect(plan(raised, many(60)).summary.lbActions).toBeGreaterThan(60);
     expect(() => plan(gcpSpec(), many(1001))).toThrow('a gcp port-mapping network endpoint group allows at most 1000');
   });
 });

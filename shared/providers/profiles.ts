@@ -27,6 +27,16 @@ export function consumerCidrs(spec: ClusterSpec): readonly string[] | undefined 
   return cidrsOf(PROFILES[kind], spec.provider[kind] as ProviderSection<typeof kind>);
 }
 
+/** The listener quota the spec states for an adjustable limit (undefined: the spec states none). */
+export function statedListenerQuota(spec: ClusterSpec): number | undefined {
+  const kind = providerKind(spec);
+  return statedOf(PROFILES[kind], spec.provider[kind] as ProviderSection<typeof kind>);
+}
+
+function statedOf<K extends ProviderKind>(profile: ProviderProfile<K>, section: ProviderSection<K>) {
+  return profile.listenerQuota?.stated?.(section);
+}
+
 function cidrsOf<K extends ProviderKind>(profile: ProviderProfile<K>, section: ProviderSection<K>) {
   const cidrs = profile.firewall.consumerCidrs(section);
   return cidrs === undefined ? undefined : [...cidrs].sort(byText);

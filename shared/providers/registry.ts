@@ -8,6 +8,7 @@ import type {
   SpecStore,
 } from '../ports.ts';
 import { type ClusterSpec, type ProviderKind, providerKind } from '../spec/schema.ts';
+import type { AlicloudFactoryOptions } from './alicloud/factory.ts';
 import type { AwsFactoryOptions } from './aws/factory.ts';
 import { ProviderAdaptersUnavailable } from './errors.ts';
 import type { LocalFactoryOptions } from './local/factory.ts';
@@ -37,6 +38,7 @@ export interface ProviderAdapters {
 export interface ProviderOptions {
   local?: LocalFactoryOptions;
   aws?: AwsFactoryOptions;
+  alicloud?: AlicloudFactoryOptions;
 }
 
 export type ProviderFactory<O> = (spec: ClusterSpec, options: O) => ProviderAdapters;
@@ -50,7 +52,7 @@ const FACTORIES: { readonly [K in ProviderKind]: (() => Promise<ProviderFactory<
   local: async () => (await import('./local/factory.ts')).localFactory,
   aws: async () => (await import('./aws/factory.ts')).awsFactory,
   gcp: undefined,
-  alicloud: undefined,
+  alicloud: async () => (await import('./alicloud/factory.ts')).alicloudFactory,
 };
 
 /** Whether brokerlink can observe and change the spec's provider (not only plan for it). */

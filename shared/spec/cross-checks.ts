@@ -1,6 +1,6 @@
 import { MAX_NODE_ID } from '../model/schemas.ts';
 import type { ProviderProfile } from '../providers/profile.ts';
-import { profileOf } from '../providers/profiles.ts';
+import { profileOf, statedListenerQuota } from '../providers/profiles.ts';
 import { withKey } from '../util/issues.ts';
 import { hasOwnKey } from '../util/own.ts';
 import { quoted } from '../util/printable.ts';
@@ -54,12 +54,14 @@ export function crossCheck(spec: ClusterSpec): SpecIssue[] {
 }
 
 /**
- * The listener limit the planner holds a spec to: the provider's quota when it cannot be raised, else none
- * (a raised quota is not visible to brokerlink; the cloud's own refusal names it).
+ * The listener limit the planner holds a spec to: the provider's quota when it cannot be raised; for an adjustable
+ * one, the quota the spec states (Alibaba's `listenerQuota`), else none (a raised quota is not visible to
+ * brokerlink; the cloud's own refusal names it).
  */
 export function enforcedListenerQuota(spec: ClusterSpec): number | undefined {
   const quota = profileOf(spec).listenerQuota;
-  return quota === null || quota.adjustable ? undefined : quota.limit;
+  if (quota === null) return undefined;
+  return quota.adjustable ? statedListenerQuota(spec) : quota.limit;
 }
 
 /** Provider quota check, shared by validation (static brokers) and planning (discovered brokers). */

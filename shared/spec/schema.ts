@@ -167,15 +167,45 @@ const gcpProvider = z.strictObject({
   consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the brokers'),
 });
 
+/** Alibaba Cloud account ids (UIDs) are 16 digits; the consumer (e.g. TiDB Cloud) tells you theirs. */
+const alicloudAccountId = z.string().regex(/^\d{16}$/, 'must be a 16-digit Alibaba Cloud account id');
+const alicloudZoneId = z
+  .string()
+  .regex(/^[a-z]{2}-[a-z0-9-]+-?[a-z0-9]$/, 'must be an Alibaba Cloud zone id such as ap-southeast-1a');
+
+/** Alibaba NLB's default listener quota; it is adjustable on request (Quota Center), hence a spec field. */
+export const ALICLOUD_DEFAULT_LISTENER_QUOTA = 50;
+
 const alicloudProvider = z.strictObject({
   region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be an Alibaba Cloud region such as ap-northeast-1'),
   loadBalancerId: z.string().regex(/^nlb-[a-z0-9]+$/, 'must be an NLB id such as nlb-abc123'),
   vpcId: z.string().regex(/^vpc-[a-z0-9]+$/, 'must be a VPC id such as vpc-abc123'),
+  /** Zones the endpoint service offers; omitted: every zone of the NLB. Brokers must sit in these zones. */
+  zones: z
+    .array(alicloudZoneId)
+    .min(1, 'must list at least one zone (or omit zones: every zone of the NLB)')
+    .optional(),
   securityGroupId: z
     .string()
     .regex(/^sg-[a-z0-9]+$/, 'must be a security group id')
     .optional(),
   consumerCidrs: z.array(cidr).min(1, 'must list at least one CIDR allowed to reach the load balancer'),
+  /** The Endpoint Service over the NLB (the runbook's step 2.2). Omitted: brokerlink does not manage one. */
+  endpointService: z
+    .strictObject({
+      /** Accounts on the service whitelist: the consumer's account (TiDB Cloud's, from its console). */
+      allowedAccounts: z.array(alicloudAccountId).default([]),
+      /** The runbook recommends No: a person accepts the consumer's connection. */
+      autoAcceptConnection: z.boolean().default(false),
+    })
+    .optional(),
+  /** NLB listeners per instance: 50 by default, raisable on request; set it to what your quota says. */
+  listenerQuota: z
+    .number()
+    .int('must be a whole number')
+    .min(2, 'must allow at least a bootstrap and one broker listener')
+    .max(10_000, 'must be at most 10000')
+    .default(ALICLOUD_DEFAULT_LISTENER_QUOTA),
 });
 
 const localProvider = z.strictObject({

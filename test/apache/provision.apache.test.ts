@@ -59,7 +59,13 @@ describe(`provision on real Apache Kafka ${KAFKA_VERSION} (3 KRaft combined node
       const { negotiated } = await probe.apiVersions();
       // Kafka 4.x: Produce ≤ 12, Fetch ≤ 17, Metadata ≤ 13, DescribeQuorum ≤ 2; the client's highest versions win.
       expect(negotiated).toMatchObject({ Produce: 11, Fetch: 12, Metadata: 12, DescribeConfigs: 4, DescribeQuorum: 2 });
-      const metadata = await probe.metadata({ topics: ['orders'] });
+      // kafka-topics returns once the controller created the topic; broker 1 learns it from the metadata log a
+      // moment later (UNKNOWN_TOPIC_OR_PARTITION until then), so ask until it knows a partition it leads, bounded.
+      let metadata = await probe.metadata({ topics: ['orders'] });
+      for (let tries = 0; tries < 60 && !metadata.topics[0]?.partitions.some((p) => p.leader === 1); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        metadata = await probe.metadata({ topics: ['orders'] });
+      }
       const partition = metadata.topics[0]!.partitions.find((p) => p.leader === 1);
       expect(partition, JSON.stringify(metadata.topics)).toBeDefined();
       const value = Buffer.from(`probe-${Date.now()}`);
@@ -137,6 +143,16 @@ describe(`provision on real Apache Kafka ${KAFKA_VERSION} (3 KRaft combined node
   it('a produce/consume round trip through the LB: bootstrap, then the advertised names mapped to the LB', async () => {
     const planned = await plannedAdvertised();
     const topic = 'orders';
+    // The roll moved leadership off each broker in turn, and Kafka restores preferred leaders only every 300 s: elect
+    // them now (Kafka's own tool), so every broker leads a partition and the clients must reach each one.
+    await lab.kafka.kafkaTool('org.apache.kafka.tools.LeaderElectionCommand', [
+      ...(await lab.kafka.commandConfig()).map((arg) => (arg === '--command-config' ? '--admin.config' : arg)),
+      '--bootstrap-server',
+      lab.kafka.bootstrap(),
+      '--election-type',
+      'PREFERRED',
+      '--all-topic-partitions',
+    ]);
     const values = Array.from({ length: 30 }, (_, i) => `round-trip-${Date.now()}-${i}`);
     const connected = new Set<string>();
     const looked = new Set<string>();
