@@ -59,14 +59,17 @@ describe('rolling-restart gates on real Apache Kafka', () => {
     const out = await apply(lab, {
       wrapTask: (task, run) => async (input) => {
         const result = await run(input);
-        const brokerId = (input as { brokerIds: number[] }).brokerIds[0]!;
-        if (task === 'checkHealthy' && (result as HealthState).ready && !(await serves(brokerId))) {
-          readyWhileNotServing.push(`broker ${brokerId} declared healthy while its own listener did not answer`);
-        }
-        if (task === 'checkCanRoll' && (result as { ok: boolean }).ok) {
-          for (const other of others(brokerId)) {
-            if (!(await serves(other)))
-              rolledWhileAnotherDown.push(`broker ${brokerId} cleared to roll while broker ${other} was down`);
+        // Only the roll's tasks carry a batch (here one broker each: rollout.batch none).
+        const batch = (input as { brokerIds?: number[] }).brokerIds ?? [];
+        for (const brokerId of batch) {
+          if (task === 'checkHealthy' && (result as HealthState).ready && !(await serves(brokerId))) {
+            readyWhileNotServing.push(`broker ${brokerId} declared healthy while its own listener did not answer`);
+          }
+          if (task === 'checkCanRoll' && (result as { ok: boolean }).ok) {
+            for (const other of others(brokerId)) {
+              if (!(await serves(other)))
+                rolledWhileAnotherDown.push(`broker ${brokerId} cleared to roll while broker ${other} was down`);
+            }
           }
         }
         return result;
