@@ -120,7 +120,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: 'brokerlink unlock <spec> [--force] [--json]',
     details: [
       "Shows the cluster lock's holder (which run, since when, whether it still runs) and clears the lock when the",
-      'holder is gone (a killed run, an ended execution) or its lease is over; exit 1 when it leaves the lock in place.',
+      'holder is gone (a killed run, an ended execution) or its lease is over; exit 4 when it leaves the lock in place.',
       'A run whose lock is cleared stops at its next change (LockLost) rather than racing the next run.',
       '',
       '  --force              clear it whatever holds it (a holder on another host, one you know has ended)',

@@ -30,6 +30,12 @@ export class ProblemFound extends BrokerlinkError {
   override readonly name = 'ProblemFound';
 }
 
+/** `unlock` left the lock in place: its holder still runs, or cannot be checked (already printed); exit 4. */
+export class LockNotCleared extends BrokerlinkError {
+  static readonly disposition = 'fail';
+  override readonly name = 'LockNotCleared';
+}
+
 /** A file named on the command line cannot be read (missing, no permission): exit 3, nothing was done. */
 export class FileUnreadable extends BrokerlinkError {
   static readonly disposition = 'fail';
@@ -95,6 +101,7 @@ function exitCodeOfName(name: string, disposition: Disposition): number {
  */
 export function exitCodeOf(error: unknown, dispositionOfName?: (name: string) => Disposition | undefined): number {
   if (error instanceof ScriptExited) return error.exitCode;
+  if (error instanceof LockNotCleared) return EXIT.locked;
   if (error instanceof ProblemFound) return EXIT.problem;
   if (error instanceof StateMachineFailed) {
     if (error.error.startsWith('States.')) return EXIT.problem; // the run failed in the engine (a timeout, a limit)

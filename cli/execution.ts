@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowName } from '../shared/flow/contract.ts';
 import { PROGRESS_STEPS } from '../shared/flow/progress.ts';
+import { StateMachineFailed } from '../shared/orchestration/errors.ts';
 import {
   type EventLog,
   loadDefinition,
@@ -23,7 +24,9 @@ export interface ExecuteOptions {
 
 /**
  * Runs one of statemachines/*.asl.yaml in-process: the same definition Step Functions runs in the cloud.
- * A drift repair (`states:startExecution` of provision) runs as a nested local execution.
+ * A drift repair (`states:startExecution` of provision) runs as a nested local execution. Step Functions would only
+ * start it; here the drift run waits for it, so a repair that fails ends the drift run with the repair's own failure
+ * (its error and exit code, as `apply` would give), not with "StartRepair failed with StateMachineFailed".
  */
 export async function execute(
   machine: Machine,
@@ -32,18 +35,31 @@ export async function execute(
 ): Promise<unknown> {
   const definition = await loadDefinition(new URL(`${machine}.asl.yaml`, STATE_MACHINES));
   const executionId = options.executionId ?? `local:${machine}:${randomUUID()}`;
-  return runStateMachine(definition, input, {
-    executionId,
-    deps: options.deps,
-    ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.wrapTask ? { wrapTask: options.wrapTask } : {}),
-    startExecution: async (startInput) => {
-      const nested = (startInput as { Input?: Record<string, unknown> }).Input ?? {};
-      const output = await execute('provision', nested, { ...options, executionId: `${executionId}:repair` });
-      return { executionArn: `${executionId}:repair`, output };
-    },
-  });
+  let repairFailure: StateMachineFailed | undefined;
+  try {
+    return await runStateMachine(definition, input, {
+      executionId,
+      deps: options.deps,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.wrapTask ? { wrapTask: options.wrapTask } : {}),
+      startExecution: async (startInput) => {
+        const nested = (startInput as { Input?: Record<string, unknown> }).Input ?? {};
+        try {
+          const output = await execute('provision', nested, { ...options, executionId: `${executionId}:repair` });
+          return { executionArn: `${executionId}:repair`, output };
+        } catch (error) {
+          if (error instanceof StateMachineFailed) repairFailure = error;
+          throw error;
+        }
+      },
+    });
+  } catch (error) {
+    if (repairFailure !== undefined && error instanceof StateMachineFailed && error.error === 'StateMachineFailed') {
+      throw repairFailure;
+    }
+    throw error;
+  }
 }
 
 /** One short line per step a person cares about, from the execution's event log. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { StateMachineFailed } from '../shared/orchestration/errors.ts';
 import { COMMANDS, type CommandEntry, commandHelp, findCommand } from './catalog.ts';
-import { EXIT, exitCodeOf, ProblemFound, ScriptExited, UsageError } from './errors.ts';
+import { EXIT, exitCodeOf, LockNotCleared, ProblemFound, ScriptExited, UsageError } from './errors.ts';
 import type { Output } from './io.ts';
 
 /*
@@ -15,6 +15,8 @@ import type { Output } from './io.ts';
 
 export async function main(argv: string[], io: Output): Promise<number> {
   const [name, ...rest] = argv;
+  // Before a command is known, `--json` anywhere asks for the document (`brokerlink nosuch --json`, `brokerlink --json`).
+  const wantsJson = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
   if (name === '--version' || name === '-V' || name === 'version') {
     io.out(`brokerlink ${version()}`);
     return EXIT.ok;
@@ -23,7 +25,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic !== undefined) {
       const command = findCommand(topic);
-      if (command === undefined) return unknownCommand(topic, io);
+      if (command === undefined) return unknownCommand(topic, io, wantsJson);
       io.out(commandHelp(command));
       return EXIT.ok;
     }
@@ -31,7 +33,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = findCommand(name);
-  if (command === undefined) return unknownCommand(name, io);
+  if (command === undefined) return unknownCommand(name, io, wantsJson);
 
   const options = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : rest.length);
   if (options.includes('--help') || options.includes('-h')) {
@@ -66,7 +68,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
       catalogue?.isErrorName(name) ? catalogue.dispositionOfName(name) : undefined,
     );
     if (error instanceof UsageError) io.err(`${error.message}\nusage: ${command.usage}`);
-    else if (!(error instanceof ProblemFound) && !(error instanceof ScriptExited)) {
+    else if (!(error instanceof ProblemFound || error instanceof LockNotCleared || error instanceof ScriptExited)) {
       const named = error as Error;
       io.err(`${named.name ?? 'Error'}: ${named.message}`);
     }
@@ -91,8 +93,14 @@ function errorDocument(error: unknown, exitCode: number, command: CommandEntry):
   return document;
 }
 
-function unknownCommand(name: string, io: Output): number {
-  io.err(`unknown command "${name.slice(0, 60)}"\n\n${help()}`);
+function unknownCommand(name: string, io: Output, json: boolean): number {
+  const message = `unknown command "${name.slice(0, 60)}"`;
+  io.err(`${message}\n\n${help()}`);
+  if (json) {
+    const commands = COMMANDS.map((command) => command.name);
+    const error = { name: 'UsageError', message, exitCode: EXIT.usage, commands };
+    io.out(JSON.stringify({ ok: false, error }, null, 2));
+  }
   return EXIT.usage;
 }
 

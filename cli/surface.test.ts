@@ -94,6 +94,26 @@ describe('--json: one JSON document on stdout, errors included', () => {
     });
   });
 
+  it('for an unknown command, or none, naming the commands there are', async () => {
+    for (const argv of [['nosuch', AWS_SPEC, '--json'], ['--json'], ['help', 'nosuch', '--json']]) {
+      const result = await run(argv);
+      expect(result.code, argv.join(' ')).toBe(EXIT.usage);
+      expect(result.out, argv.join(' ')).toHaveLength(1);
+      expect(documentOf(result.stdout)).toMatchObject({
+        ok: false,
+        error: {
+          name: 'UsageError',
+          message: expect.stringMatching(/^unknown command "(nosuch|--json)"$/),
+          exitCode: EXIT.usage,
+          commands: expect.arrayContaining(['validate', 'apply', 'unlock']),
+        },
+      });
+    }
+    // Without --json the answer stays on stderr, and `--json` after `--` is an argument, not the flag.
+    expect((await run(['nosuch'])).out).toEqual([]);
+    expect((await run(['nosuch', '--', '--json'])).out).toEqual([]);
+  });
+
   it('for an unreadable spec file, with exit 3', async () => {
     for (const name of ['validate', 'plan', 'apply', 'verify', 'drift']) {
       const result = await run([name, join(dir, 'missing.yaml'), '--json']);
@@ -166,6 +186,42 @@ describe('exit codes: one per condition, from every command', () => {
     expect(codes).toEqual({ plan: EXIT.failure, verify: EXIT.failure, drift: EXIT.failure, apply: EXIT.failure });
   });
 
+  it('unlock that leaves a live holder’s lock in place exits 4, as an apply that meets the lock does', async () => {
+    const spec = join(dir, 'locked.yaml');
+    await writeFile(
+      spec,
+      [
+        'cluster: locked',
+        'provider: { local: { stateFile: locked-lb.json } }',
+        'brokers:',
+        '  static: [{ id: 1, host: 127.0.9.1 }]',
+        '  propertiesPath: /etc/kafka/server.properties',
+        '  restart: { systemdUnit: kafka.service }',
+        'kafka: { bootstrap: ["127.0.9.1:1"], requestTimeoutMs: 100 }',
+        'exposures:',
+        '  - { brokerPort: 39092, bootstrapPort: 19092, brokerPorts: { from: 19093, to: 19099 }, advertisedListenerPattern: "<broker_id>.example.com:<port>" }',
+        '',
+      ].join('\n'),
+    );
+    const { createLocalClusterLock } = await import('../shared/providers/local/lock.ts');
+    const lock = createLocalClusterLock({ stateFile: join(dir, 'locked-lb.json') });
+    expect(await lock.acquire('locked', 'local:provision:running', 3600)).toMatchObject({ acquired: true });
+    try {
+      const refused = await run(['unlock', spec]);
+      expect(refused.code).toBe(EXIT.locked);
+      expect(refused.stdout).toContain('not cleared: its holder is still running');
+      expect(refused.stderr).toBe('');
+      const json = await run(['unlock', spec, '--json']);
+      expect(json.code).toBe(EXIT.locked);
+      expect(documentOf(json.stdout)).toMatchObject({ cluster: 'locked', cleared: false });
+      expect((await lock.status('locked'))?.holder.owner).toBe('local:provision:running');
+      expect(await run(['unlock', spec, '--force'])).toMatchObject({ code: EXIT.ok });
+      expect(await lock.status('locked')).toBeUndefined();
+    } finally {
+      await lock.release('locked', 'local:provision:running');
+    }
+  });
+
   it('maps each condition to its code', async () => {
     const { exitCodeOf } = await import('./errors.ts');
     const { StateMachineFailed } = await import('../shared/orchestration/errors.ts');
@@ -185,6 +241,8 @@ describe('exit codes: one per condition, from every command', () => {
     expect(failed('LockHeld')).toBe(EXIT.locked);
     expect(failed('LockLost')).toBe(EXIT.locked);
     expect(exitCodeOf(new LockLost({ cluster: 'c', owner: 'o', generation: 1, step: 's' }))).toBe(EXIT.locked);
+    const { LockNotCleared } = await import('./errors.ts');
+    expect(exitCodeOf(new LockNotCleared('lock not cleared'))).toBe(EXIT.locked); // unlock: its holder still runs
     expect(failed('LocalStateInvalid')).toBe(EXIT.failure);
     expect(failed('AwsThrottled')).toBe(EXIT.failure);
     expect(failed('States.Timeout')).toBe(EXIT.problem);
@@ -251,6 +309,7 @@ describe("a failed run's last line", () => {
     causes.record(failedAt('AdvanceConfigPush', 'ConfigConflict', 'the file changed')); // handled: a retry
     causes.record(failedAt('CheckHealthy', 'BrokerNotReady', 'broker 3 not back after 300 s'));
     causes.record(failedAt('RollingRestart', 'States.TaskFailed', 'an iteration failed'));
+    causes.record(failedAt('StartRepair', 'StateMachineFailed', 'the repair failed')); // a drift run's repair
     const explained = causes.explain(new StateMachineFailed('States.Timeout', 'the execution timed out')) as Error;
     expect(explained).toBeInstanceOf(StateMachineFailed);
     expect((explained as InstanceType<typeof StateMachineFailed>).error).toBe('BrokerNotReady');

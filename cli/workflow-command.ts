@@ -53,6 +53,8 @@ export function rootCauses() {
       if (event.type !== 'StateFailed' || event.Error === undefined) return;
       // Errors a flow handles and carries on after (a lost compare-and-swap, a gate to wait for) are not the cause.
       if (event.Error.startsWith('States.')) return;
+      // A drift run's failed repair: the repair's own events (recorded before) name its cause.
+      if (event.Error === 'StateMachineFailed') return;
       if (isErrorName(event.Error) && dispositionOfName(event.Error) !== 'fail') return;
       last = { error: event.Error, cause: String(event.Cause ?? ''), state: event.state.name };
     },

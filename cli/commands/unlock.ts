@@ -1,6 +1,6 @@
 import type { LockStatus } from '../../shared/ports.ts';
 import { parseCommandArgs } from '../args.ts';
-import { ProblemFound } from '../errors.ts';
+import { LockNotCleared } from '../errors.ts';
 import { loadSpecFile, type Output } from '../io.ts';
 import { createStepDeps } from '../providers.ts';
 
@@ -31,7 +31,8 @@ export async function unlockCommand(argv: string[], io: Output): Promise<void> {
           : `not cleared: brokerlink cannot tell whether its holder still runs. If you are sure it has ended, run again with --force.`,
     );
   }
-  if (result.status !== undefined && !result.cleared) throw new ProblemFound('lock not cleared');
+  // Another run (still) holds the lock: the same exit code (4) as an apply that meets it.
+  if (result.status !== undefined && !result.cleared) throw new LockNotCleared('lock not cleared');
 }
 
 function describe(cluster: string, status: LockStatus): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedBroker } from '../model/plan.ts';
 import { plan } from '../plan/planner.ts';
-import { CommandFailed, ConfigConflict } from './errors.ts';
+import { BrokerIdentityMismatch, CommandFailed, ConfigConflict } from './errors.ts';
 import { advanceConfigPush, type PushState } from './push-config.ts';
 import { createFileCommandChannel } from './testing/fakes.ts';
 import { KRAFT_PROPERTIES, localSpec } from './testing/spec.ts';
@@ -82,5 +82,21 @@ describe('advanceConfigPush', () => {
     expect(error).toBeInstanceOf(CommandFailed);
     expect((error as CommandFailed).brokerId).toBe(1);
     expect((error as Error).message).toContain('Undeliverable');
+  });
+
+  it('raises BrokerIdentityMismatch, not CommandFailed, when the writer on the host refuses the file as another node’s', async () => {
+    // The host reads the ids itself (shared/broker-writer/brokerlink-writer.sh): here it is told to expect another
+    // node than brokerlink checked, as a host whose file names another node would refuse it (exit 6).
+    const real = createFileCommandChannel({ 1: file });
+    const channel = {
+      ...real,
+      start: (target: Parameters<typeof real.start>[0], command: Parameters<typeof real.start>[1]) =>
+        real.start(target, command.kind === 'write-config' ? { ...command, expectedNodeId: 7 } : command),
+    };
+    const error = await runToDone(channel as typeof real, broker1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerIdentityMismatch);
+    expect((error as Error).message).toContain('broker 1');
+    expect((error as Error).message).toContain('node.id=1');
+    expect(await readFile(file, 'utf8')).toBe(KRAFT_PROPERTIES);
   });
 });

@@ -50,6 +50,8 @@ export async function advanceConfigPush(
     state.phase === 'reading' ? 'reading server.properties' : 'writing server.properties',
     {
       conflictExitCode: state.phase === 'writing' ? WRITER_EXIT.conflict : undefined,
+      // The writer's refusal of another node's file (exit 6) carries what it found: read below.
+      answerExitCodes: state.phase === 'writing' ? [WRITER_EXIT.nodeIdMismatch] : [],
     },
   );
   if (stdout === undefined) return state;

@@ -7,11 +7,15 @@
  *    move a port consumers use, and does not start one unless the spec says drift.allowPortMoves: true.
  *  - A stopped broker is reported as down, not as config drift, and the repair does not restart it.
  *  - A mapping of another listener on a port inside brokerlink's range is drift (a person removes it).
+ *  - A repair that fails ends the drift run with the repair's own error and exit code, as `apply` would.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT, exitCodeOf } from '../../cli/errors.ts';
 import { type Lab, type LabOptions, startLab } from '../../demo/lab.ts';
-import { apply, restartCounts } from './helpers.ts';
+import { dispositionOfName, isErrorName } from '../../shared/error-catalogue.ts';
+import { LocalStateInvalid } from '../../shared/providers/local/errors.ts';
+import { apply, failure, lockFileExists, restartCounts } from './helpers.ts';
 
 interface DriftOutput {
   drift: number;
@@ -127,5 +131,27 @@ describe('drift that tells the truth', () => {
         `port ${free} (inside brokerPorts of EXTERNAL) has a broker mapping of listener "LEGACY", which is not in the spec`,
       ),
     ]);
+  }, 120_000);
+
+  it('a repair that fails ends the drift run with the repair’s own error and exit code, as apply would', async () => {
+    lab = await startLab(OPTIONS);
+    expect((await apply(lab)).verification.ok).toBe(true);
+    await rm(lab.stateFile); // drift that a repair fixes: the ledger is lost
+    const current = lab;
+    const broken = (task: string, run: (input: unknown) => Promise<unknown>) =>
+      task === 'applyLoadBalancer' // a provision task: only the repair runs it
+        ? async () => {
+            throw new LocalStateInvalid(current.stateFile, 'unreadable for this test');
+          }
+        : run;
+
+    const failed = await failure(lab.run('drift-check', undefined, { wrapTask: broken }));
+    expect(failed.error).toBe('LocalStateInvalid');
+    expect(failed.detail).toContain('unreadable for this test');
+    const lookup = (name: string) => (isErrorName(name) ? dispositionOfName(name) : undefined);
+    expect(exitCodeOf(failed, lookup)).toBe(EXIT.failure);
+    const applied = await failure(apply(lab, { wrapTask: broken }));
+    expect(exitCodeOf(applied, lookup)).toBe(exitCodeOf(failed, lookup));
+    expect(lockFileExists(lab)).toBe(false);
   }, 120_000);
 });
