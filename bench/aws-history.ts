@@ -84,7 +84,7 @@ function verifyRetries(states: ReturnType<typeof statesOf>): { failures: number;
  * seconds): a restart polled every WaitRestart seconds is done after ceil(RESTART_S / WaitRestart) polls, and so on.
  * Counting calls instead of reading a clock keeps the simulation exact whatever order the runner reports events in.
  */
-async function simulate(brokers: number) {
+async function simulate(brokers: number, racks = 0) {
   const definition = await loadDefinition(
     process.argv[2] ?? new URL('../statemachines/provision.asl.yaml', import.meta.url),
   );
@@ -105,6 +105,8 @@ async function simulate(brokers: number) {
 
   const task = (name: string, input: Record<string, unknown>): unknown => {
     const brokerId = input['brokerId'] as number;
+    // The roll's loops work on a batch (one broker, or with rollout.batch rack a rack's brokers together).
+    const batchKey = ((input['brokerIds'] as number[] | undefined) ?? []).join(',');
     switch (name) {
       case 'acquireLock':
         return { acquired: true, owner: 'bench', expiresAt: '2026-01-01T06:00:00Z' };
@@ -125,15 +127,16 @@ async function simulate(brokers: number) {
           ? { brokerId, phase: 'done', result: 'changed', diff: '' }
           : { brokerId, phase: 'writing' };
       case 'orderRestarts':
-        return ids;
+        // Serial: one broker per batch. With racks: broker i in rack i mod racks, each rack one batch.
+        return racks === 0
+          ? ids.map((id) => [id])
+          : Array.from({ length: racks }, (_, r) => ids.filter((id) => id % racks === r));
       case 'checkCanRoll':
         return { ok: true, since: 'x', reasons: [], checks: 1 };
       case 'advanceRestart':
-        return count(`restart:${brokerId}`) > polls.restart
-          ? { brokerId, phase: 'done' }
-          : { brokerId, phase: 'restarting' };
+        return count(`restart:${batchKey}`) > polls.restart ? { phase: 'done' } : { phase: 'restarting' };
       case 'checkHealthy':
-        return { since: 'x', readiness: { ready: count(`health:${brokerId}`) > polls.health } };
+        return { since: 'x', ready: count(`health:${batchKey}`) > polls.health, brokers: [] };
       case 'verify':
         if (count('verify') <= verify.failures) throw verificationFailed();
         return { ok: true };
@@ -188,12 +191,14 @@ async function simulate(brokers: number) {
 
 const three = await simulate(3);
 const fortyEight = await simulate(48);
+const fortyEightRack3 = await simulate(48, 3);
 console.log(
   JSON.stringify({
     bench: 'aws-history',
     timings: { restartS: RESTART_S, catchUpS: CATCH_UP_S, nlbHealthS: NLB_HEALTH_S, commandS: COMMAND_S },
     apply3: three,
     apply48: fortyEight,
+    apply48Rack3: fortyEightRack3,
     limit: HISTORY_LIMIT,
     margin48: Math.round((HISTORY_LIMIT / fortyEight.history) * 100) / 100,
   }),

@@ -34,12 +34,14 @@ try {
       if (event.type === 'StateEntered' && event.state.name === 'RollingRestart') rollStart = event.timestamp;
       if (event.type === 'StateExited' && event.state.name === 'RollingRestart') rollEnd = event.timestamp;
       if (event.type === 'StateEntered' && event.state.name === 'CheckCanRoll') {
-        const id = (event.state.input as { brokerId?: number; gate?: unknown }).brokerId;
-        if (id !== undefined && !itemStart.has(id)) itemStart.set(id, event.timestamp);
+        for (const id of (event.state.input as { brokerIds?: number[] }).brokerIds ?? []) {
+          if (!itemStart.has(id)) itemStart.set(id, event.timestamp);
+        }
       }
-      if (event.type === 'StateExited' && event.state.name === 'BrokerRolled') {
-        const id = (event.state.input as { brokerId?: number }).brokerId;
-        if (id !== undefined) perBroker[id] = event.timestamp - itemStart.get(id)!;
+      if (event.type === 'StateExited' && event.state.name === 'BatchRolled') {
+        for (const id of (event.state.input as { brokerIds?: number[] }).brokerIds ?? []) {
+          perBroker[id] = event.timestamp - itemStart.get(id)!;
+        }
       }
     },
   })) as { report: { changes: { restarted: number[] } }; verification: { ok: boolean } };

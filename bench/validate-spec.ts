@@ -63,7 +63,13 @@ const text = stringify({
     },
   ],
   drift: { action: 'report', schedule: 'rate(15 minutes)' },
-  rollout: { healthyChecks: 3, healthTimeoutSeconds: 300, canRollTimeoutSeconds: 600, portCooldownSeconds: 86400 },
+  rollout: {
+    healthyChecks: 3,
+    healthTimeoutSeconds: 300,
+    canRollTimeoutSeconds: 600,
+    portCooldownSeconds: 86400,
+    batch: 'none',
+  },
 });
 
 const check = validateSpecText(text);

@@ -21,8 +21,18 @@ export const APACHE_KILL_RESTART_SCRIPT = fileURLToPath(
 );
 
 export interface ApacheLabOptions {
-  /** Node ids of the initial KRaft combined (broker+controller) nodes, the quorum voters. Default 1,2,3. */
+  /**
+   * Node ids of the initial brokers, the spec's brokers. Without `controllers` they are KRaft combined
+   * (broker+controller) nodes, the quorum voters. Default 1,2,3.
+   */
   brokerIds?: number[];
+  /**
+   * Dedicated KRaft controllers (process.roles=controller), the quorum voters; then `brokerIds` are broker-only
+   * nodes. Controllers have no broker listener, so they are not in the spec and never restarted by brokerlink.
+   */
+  controllers?: number[];
+  /** `broker.rack` per broker node id (rack-aware replica placement; `rollout.batch: rack`). */
+  racks?: Readonly<Record<number, string>>;
   cluster?: string;
   drift?: 'report' | 'repair';
   rollout?: LabRollout;
@@ -101,7 +111,14 @@ export async function startApacheLab(options: ApacheLabOptions = {}): Promise<Ap
     const c = core;
     kafka = new ApacheKafkaCluster({
       dir: c.hostsDir,
-      nodes: initialIds.map((id) => ({ id, roles: 'broker,controller' as const })),
+      nodes: [
+        ...(options.controllers ?? []).map((id) => ({ id, roles: 'controller' as const })),
+        ...initialIds.map((id) => ({
+          id,
+          roles: options.controllers ? ('broker' as const) : ('broker,controller' as const),
+          ...(options.racks?.[id] !== undefined ? { rack: options.racks[id] } : {}),
+        })),
+      ],
       hostOf: labHost,
       ports: { internal: ports.internal, controller: ports.controller },
       ...(options.extraProperties ? { extraProperties: options.extraProperties } : {}),
@@ -109,7 +126,7 @@ export async function startApacheLab(options: ApacheLabOptions = {}): Promise<Ap
     });
     const k = kafka;
     await k.start();
-    for (const node of k.nodes.values()) track(node);
+    for (const node of k.nodes.values()) if (initialIds.includes(node.id)) track(node);
     const topic =
       options.topic === undefined
         ? { name: 'orders', partitions: 6, replicationFactor: Math.min(3, initialIds.length), minInsyncReplicas: 2 }
@@ -144,7 +161,8 @@ export async function startApacheLab(options: ApacheLabOptions = {}): Promise<Ap
       brokers,
       killRestartScript: join(c.dir, 'bin', 'kill-restart-kafka.sh'),
       async addBroker(id) {
-        const node = await k.addNode({ id, roles: 'broker' });
+        const rack = options.racks?.[id];
+        const node = await k.addNode({ id, roles: 'broker', ...(rack !== undefined ? { rack } : {}) });
         const added = track(node);
         await c.updateSpec((spec) => {
           spec.brokers.static = [...(spec.brokers.static ?? []), { id, host: labHost(id) }];

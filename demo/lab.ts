@@ -55,6 +55,7 @@ export interface LabRollout {
   healthTimeoutSeconds?: number;
   canRollTimeoutSeconds?: number;
   portCooldownSeconds?: number;
+  batch?: 'none' | 'rack';
 }
 
 export interface LabOptions {
@@ -71,6 +72,8 @@ export interface LabOptions {
   topic?: { name: string; partitions: number; replicationFactor: number; minInsyncReplicas: number } | false;
   /** Number of consumer-side broker ports in the exposure's range. Default 8. */
   brokerPortCount?: number;
+  /** `broker.rack` per node id, written into each broker's seed server.properties. */
+  racks?: Readonly<Record<number, string>>;
 }
 
 export interface LabPorts {
@@ -184,7 +187,13 @@ export function labHost(id: number): string {
 }
 
 /** A server.properties as the seeds' runbooks start from: INTERNAL + CONTROLLER, no EXTERNAL yet. */
-export function seedProperties(id: number, ports: LabPorts, voters: readonly number[], roles: string): string {
+export function seedProperties(
+  id: number,
+  ports: LabPorts,
+  voters: readonly number[],
+  roles: string,
+  rack?: string,
+): string {
   const controller = roles.includes('controller');
   return `${[
     `# broker-node${id} server.properties (seed-like: INTERNAL and CONTROLLER listeners only)`,
@@ -202,6 +211,7 @@ export function seedProperties(id: number, ports: LabPorts, voters: readonly num
     'num.partitions=3',
     'default.replication.factor=3',
     'min.insync.replicas=2',
+    ...(rack !== undefined ? [`broker.rack=${rack}`] : []),
   ].join('\n')}\n`;
 }
 
@@ -421,6 +431,7 @@ export function labSpec(options: {
       healthTimeoutSeconds: options.rollout?.healthTimeoutSeconds ?? 20,
       canRollTimeoutSeconds: options.rollout?.canRollTimeoutSeconds ?? 10,
       portCooldownSeconds: options.rollout?.portCooldownSeconds ?? 3600,
+      ...(options.rollout?.batch !== undefined ? { batch: options.rollout.batch } : {}),
     },
   };
 }
@@ -464,7 +475,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     );
     if (!exists) {
       const roles = startOptions.roles ?? (initialIds.includes(id) ? 'broker,controller' : 'broker');
-      await writeFile(file, seedProperties(id, ports, initialIds, roles));
+      await writeFile(file, seedProperties(id, ports, initialIds, roles, options.racks?.[id]));
     }
     const broker = await startTestBroker({ propertiesPath: file, cluster, hostAddress: labHost(id) });
     const control = await startRestartControl({

@@ -82,35 +82,44 @@ export function progressTracker(write: (line: string) => void, style: Style): Pr
       if (event.type !== 'StateEntered' && event.type !== 'StateExited') return;
       const input = record(event.state.input);
       const output = record(event.type === 'StateExited' ? event.state.output : undefined);
-      const id = typeof input['brokerId'] === 'number' ? input['brokerId'] : undefined;
-      if (id === undefined) return;
+      const batch = Array.isArray(input['brokerIds'])
+        ? input['brokerIds'].filter((x): x is number => typeof x === 'number')
+        : typeof input['brokerId'] === 'number'
+          ? [input['brokerId']]
+          : [];
+      if (batch.length === 0) return;
       const name = event.state.name;
       if (event.type === 'StateExited' && name === P.advanceConfigPush) {
         const push = record(output['push']);
         if (push['phase'] === 'done') {
           const changed = push['result'] === 'changed';
-          write(`    broker ${id}  server.properties ${changed ? style.cyan('written') : 'already as wanted'}`);
+          write(`    broker ${batch[0]}  server.properties ${changed ? style.cyan('written') : 'already as wanted'}`);
         }
         return;
       }
-      if (event.type === 'StateEntered' && name === P.checkCanRoll && input['gate'] === null) {
-        say(id, 'gate', style.yellow('waiting for the safety gate'));
-      } else if (event.type === 'StateExited' && name === P.checkCanRoll) {
-        const gate = record(output['gate']);
-        if (gate['ok'] !== true) {
-          const reasons = Array.isArray(gate['reasons']) ? gate['reasons'].join('; ') : '';
-          say(id, 'unsafe', style.yellow(`waiting for the safety gate: ${reasons}`));
+      const together = batch.length > 1 ? ` (batch ${batch.join(', ')})` : '';
+      for (const id of batch) {
+        if (event.type === 'StateEntered' && name === P.checkCanRoll && input['gate'] === null) {
+          say(id, 'gate', style.yellow(`waiting for the safety gate${together}`));
+        } else if (event.type === 'StateExited' && name === P.checkCanRoll) {
+          const gate = record(output['gate']);
+          if (gate['ok'] !== true) {
+            const reasons = Array.isArray(gate['reasons']) ? gate['reasons'].join('; ') : '';
+            say(id, 'unsafe', style.yellow(`waiting for the safety gate: ${reasons}`));
+          }
+        } else if (event.type === 'StateEntered' && name === P.advanceRestart && input['restart'] === null) {
+          say(id, 'restarting', style.cyan(`restarting (restart script)${together}`));
+        } else if (event.type === 'StateExited' && name === P.checkHealthy) {
+          const health = record(output['health']);
+          const mine = (Array.isArray(health['brokers']) ? health['brokers'] : []).map(record);
+          const readiness = record(mine.find((b) => b['brokerId'] === id)?.['readiness']);
+          const n = Number(readiness['consecutiveHealthy'] ?? 0);
+          const of = Number(readiness['requiredConsecutive'] ?? 0);
+          say(id, `healthy ${n}/${of}`, `waiting healthy ${n}/${of}`);
+        } else if (event.type === 'StateExited' && name === P.batchRolled) {
+          rolled.push(id);
+          say(id, 'done', style.green('done: back, in sync, healthy'));
         }
-      } else if (event.type === 'StateEntered' && name === P.advanceRestart && input['restart'] === null) {
-        say(id, 'restarting', style.cyan('restarting (restart script)'));
-      } else if (event.type === 'StateExited' && name === P.checkHealthy) {
-        const readiness = record(record(output['health'])['readiness']);
-        const n = Number(readiness['consecutiveHealthy'] ?? 0);
-        const of = Number(readiness['requiredConsecutive'] ?? 0);
-        say(id, `healthy ${n}/${of}`, `waiting healthy ${n}/${of}`);
-      } else if (event.type === 'StateExited' && name === P.brokerRolled) {
-        rolled.push(id);
-        say(id, 'done', style.green('done: back, in sync, healthy'));
       }
     },
   };

@@ -3,7 +3,8 @@ import type { Workflow } from './contract.ts';
 
 /*
  * provision: lock → discover → plan → (plan mode ends here) → create targets → register brokers → push config
- * (compare-and-swap, only where the file differs) → rolling restart (one broker at a time, gated by Kafka) → verify
+ * (compare-and-swap, only where the file differs) → rolling restart (batch by batch — one broker, or a rack's brokers
+ * that may be down together — gated by Kafka) → verify
  * through the load balancer → report → unlock. Modes: plan (read-only), apply, verify (no changes, no lock).
  */
 
@@ -23,7 +24,7 @@ export const PROVISION_STEPS = {
   checkCanRoll: 'CheckCanRoll',
   advanceRestart: 'AdvanceRestart',
   checkHealthy: 'CheckHealthy',
-  brokerRolled: 'BrokerRolled',
+  batchRolled: 'BatchRolled',
   verify: 'Verify',
   report: 'Report',
   releaseLock: 'ReleaseLock',
@@ -63,17 +64,18 @@ const onFailure = [lock.onFailure];
 /** How long an apply waits for new brokers whose SSM agent is not online yet (shared/plan/enrolment.ts). */
 export const ENROLMENT_WAIT = { seconds: 30, times: 20 } as const;
 
-/** Inside the per-broker loops the state is the item: its spec, plan, broker id and the loop's own progress. */
+/** Inside the per-item loops the state is the item: its spec, plan, broker id (or batch) and the loop's progress. */
 const itemSpec = state('spec');
 const itemPlan = state('plan');
 const brokerId = state('brokerId');
+const brokerIds = state('brokerIds');
 
 export const provision: Workflow = {
   name: 'provision',
   comment: 'brokerlink provision (modes plan | apply | verify)',
   description: [
     'brokerlink provision: lock → discover → plan → (plan mode ends) → create targets → register brokers',
-    '→ push config (CAS, only where the file differs) → rolling restart (one broker at a time, gated by Kafka)',
+    '→ push config (CAS, only where the file differs) → rolling restart (batch by batch, gated by Kafka)',
     '→ verify through the load balancer → report → unlock.',
     'Waiting is done here (Wait + Choice loops), never inside a function. Only catalogued retry/wait errors are',
     'retried; specific catches come before the catch-all; the lock is released on every path.',
@@ -229,20 +231,24 @@ export const provision: Workflow = {
       id: S.orderRestarts,
       task: 'orderRestarts',
       input: { spec, plan },
-      resultAt: ['restartOrder'],
+      resultAt: ['restartBatches'],
       catch: onFailure,
-      progress: 'ordering restarts (controllers first, active controller last)',
+      progress: 'ordering restarts in batches (controllers first, active controller last)',
     },
     {
       kind: 'forEach',
       id: S.rollingRestart,
-      note: 'One broker at a time, in order; any failed broker fails the whole loop, so later brokers are never touched.',
-      items: ['restartOrder'],
+      note:
+        'One batch at a time, in order (a batch is one broker, or with rollout.batch rack the brokers of one rack that ' +
+        'may be down together): its gate, its restarts together, its health checks together; the next batch starts ' +
+        'only when every broker of this one is healthy. Any failed broker fails the whole loop, so later batches are ' +
+        'never touched.',
+      items: ['restartBatches'],
       concurrency: 1,
       item: {
         spec,
         plan,
-        brokerId: item,
+        brokerIds: item,
         gate: literal(null),
         restart: literal(null),
         health: literal(null),
@@ -253,7 +259,7 @@ export const provision: Workflow = {
           task: {
             id: S.checkCanRoll,
             task: 'checkCanRoll',
-            input: { spec: itemSpec, brokerId, gate: state('gate') },
+            input: { spec: itemSpec, brokerIds, gate: state('gate') },
             resultAt: ['gate'],
             progress: 'checking the safety gate',
           },
@@ -264,9 +270,9 @@ export const provision: Workflow = {
           task: {
             id: S.advanceRestart,
             task: 'advanceRestart',
-            input: { spec: itemSpec, plan: itemPlan, brokerId, restart: state('restart'), fence: state('fence') },
+            input: { spec: itemSpec, plan: itemPlan, brokerIds, restart: state('restart'), fence: state('fence') },
             resultAt: ['restart'],
-            progress: 'restarting the broker',
+            progress: 'restarting the batch',
           },
           until: { id: 'RestartIssued', when: equals(['restart', 'phase'], 'done'), next: S.checkHealthy },
           // 10 s (not 3): a restart takes about a minute, and every poll writes 9 history events; with 3 s a
@@ -277,15 +283,15 @@ export const provision: Workflow = {
           task: {
             id: S.checkHealthy,
             task: 'checkHealthy',
-            input: { spec: itemSpec, brokerId, health: state('health') },
+            input: { spec: itemSpec, brokerIds, health: state('health') },
             resultAt: ['health'],
-            progress: 'checking the broker is back and healthy',
+            progress: 'checking every broker of the batch is back and healthy',
           },
-          until: { id: 'BackAndHealthy', when: isTrue(['health', 'readiness', 'ready']), next: S.brokerRolled },
+          until: { id: 'BackAndHealthy', when: isTrue(['health', 'ready']), next: S.batchRolled },
           // 30 s (not 5): catching up takes minutes; see WaitRestart.
           wait: { id: 'WaitHealthy', seconds: 30 },
         }),
-        { kind: 'succeed', id: S.brokerRolled, output: brokerId },
+        { kind: 'succeed', id: S.batchRolled, output: brokerIds },
       ],
       resultAt: ['outcome', 'restarted'],
       catch: onFailure,

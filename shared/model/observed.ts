@@ -1,3 +1,4 @@
+import type { RackTopology } from '../kafka/safety/batches.ts';
 import type { SecurityProtocol } from '../spec/schema.ts';
 
 /*
@@ -82,10 +83,15 @@ export interface ObservedState {
   loadBalancer: ObservedLoadBalancer;
   /** Keyed by node id as a string. A missing entry means "not known": the push step reads the file anyway. */
   brokerConfigs?: Readonly<Record<string, ObservedBrokerConfig>>;
-  /** From Kafka, when reachable: the active controller and node roles, for restart ordering. */
+  /**
+   * From Kafka, when reachable: the active controller and node roles, for restart ordering; with
+   * `rollout.batch: rack`, the rack topology the batches are planned from (racks, brokers refused alone now, the
+   * constraints that bind inside a rack — a summary of the partition map, not the map).
+   */
   kafka?: {
     controllerId?: number | null;
     nodeRoles?: Readonly<Record<string, readonly ('broker' | 'controller')[]>>;
+    topology?: RackTopology;
     /** The brokers Kafka's metadata lists as live: a discovered broker missing here is down, not misconfigured. */
     liveBrokers?: readonly number[];
   };

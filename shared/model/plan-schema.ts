@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDER_KINDS, SECURITY_PROTOCOLS } from '../spec/schema.ts';
+import { restartBatchSchema } from './batch-schemas.ts';
 import type { Plan } from './plan.ts';
 import { nodeIdSchema, portSchema } from './schemas.ts';
 
@@ -110,6 +111,7 @@ export const planSchema = z.strictObject({
   ),
   actions: z.array(lbAction),
   restartOrder: z.array(nodeId),
+  restartBatches: z.array(restartBatchSchema).optional(),
   pending: z.array(z.strictObject({ exposure: z.string(), placeholders: z.array(z.string()), message: z.string() })),
   portMoves: z.array(z.strictObject({ exposure: z.string(), brokerId: nodeId, from: port, to: port })).default([]),
   unmanaged: z

@@ -1,3 +1,4 @@
+import type { RestartBatch } from '../kafka/safety/batches.ts';
 import type { ProviderKind, SecurityProtocol } from '../spec/schema.ts';
 
 /*
@@ -164,6 +165,11 @@ export interface Plan {
   brokers: PlannedBroker[];
   actions: LbAction[];
   restartOrder: number[];
+  /**
+   * With `rollout.batch: rack`: the batches the roll would run (each restarts together; the next starts when every
+   * broker of this one is healthy), and why a rack was split. The roll decides them again on the live cluster.
+   */
+  restartBatches?: RestartBatch[];
   pending: PendingPlaceholder[];
   /** Ports running brokers advertise that this plan changes (a lost ledger, a narrowed range): consumers break. */
   portMoves: PortMove[];

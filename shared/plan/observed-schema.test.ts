@@ -34,6 +34,38 @@ describe('observed state schema', () => {
     expect(validateObservedState(valid)).toEqual({ ok: true, observed: valid });
   });
 
+  it('accepts a rack topology (rollout.batch rack) and names the field of a bad one', () => {
+    const topology = {
+      racks: { '1': 'a', '2': 'a' },
+      blocked: {},
+      constraints: [
+        {
+          rack: 'a',
+          members: [1, 2],
+          capacity: 1,
+          witness: {
+            kind: 'partition',
+            partition: 'orders-0',
+            replicas: [1, 2, 3],
+            isr: [1, 2, 3],
+            minIsr: 2,
+            rule: 'min-isr',
+            alike: 0,
+          },
+        },
+      ],
+    };
+    const withTopology = { ...valid, kafka: { ...valid.kafka, topology } };
+    expect(validateObservedState(withTopology)).toEqual({ ok: true, observed: withTopology });
+    const bad = {
+      ...valid,
+      kafka: { ...valid.kafka, topology: { ...topology, constraints: [{ ...topology.constraints[0], capacity: 0 }] } },
+    };
+    const result = validateObservedState(bad);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(['kafka.topology.constraints[0].capacity']);
+  });
+
   it('accepts what the planner’s own simulation produces (round trip through JSON)', () => {
     const start = observedState([broker(1), broker(2)]);
     const after = applyPlan(start, plan(awsSpec(), start));

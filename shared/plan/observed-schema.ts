@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { rackTopologySchema } from '../model/batch-schemas.ts';
 import type { ObservedState } from '../model/observed.ts';
 import { nodeIdSchema, portSchema } from '../model/schemas.ts';
 import { formatIssuePath } from '../util/issues.ts';
@@ -84,6 +85,7 @@ export const observedStateSchema = z.strictObject({
           z.array(z.enum(['broker', 'controller'], { error: 'must be "broker" or "controller"' })),
         )
         .optional(),
+      topology: rackTopologySchema.optional(),
       liveBrokers: z.array(nodeId).optional(),
     })
     .optional(),

@@ -11,7 +11,7 @@ import { planInputs } from './phases/inputs.ts';
 import { loadBalancerActions, orderedActions } from './phases/lb-actions.ts';
 import { portMoves, portMoveWarning } from './phases/port-moves.ts';
 import { portRegistry } from './phases/port-registry.ts';
-import { restartOrder } from './phases/restart-order.ts';
+import { restartBatchesOf, restartOrder } from './phases/restart-order.ts';
 
 export { lbStages } from './phases/lb-actions.ts';
 
@@ -23,7 +23,7 @@ export { lbStages } from './phases/lb-actions.ts';
  * A flat chain of phases, one file each in ./phases/, each returning its result to the next (the rules live in
  * each phase's file):
  *   inputs → (brokers fit?) → port registry → load balancer actions → capacity → advertised addresses
- *   → broker config → restart order → port moves
+ *   → broker config → restart order (and, with rollout.batch: rack, the batches) → port moves
  * Problems are collected and reported at once, at three points: the inputs, the bootstrap ports (in the
  * registry), the rendered addresses. Capacity that is exceeded is CapacityExceeded with the figures.
  */
@@ -41,10 +41,10 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
   if (advertised.problems.length > 0) throw new PlanInvalid(advertised.problems);
 
   const plannedBrokers = brokerConfigs(spec, brokers, advertised.addresses, observed);
-  const order = restartOrder(
-    plannedBrokers.filter((b) => b.restart).map((b) => b.id),
-    observed,
-  );
+  const needsRestart = plannedBrokers.filter((b) => b.restart).map((b) => b.id);
+  const batches = restartBatchesOf(spec, needsRestart, observed);
+  // Batched, the order is the batches' (a rack's brokers together); otherwise the serial order.
+  const order = batches?.flatMap((b) => b.brokers) ?? restartOrder(needsRestart, observed);
   const actions = orderedActions(registry.actions, lb.actions);
   const moves = portMoves(plannedBrokers, observed);
 
@@ -57,6 +57,7 @@ export function plan(spec: ClusterSpec, observed: ObservedState): Plan {
     brokers: plannedBrokers,
     actions,
     restartOrder: order,
+    ...(batches !== undefined ? { restartBatches: batches } : {}),
     pending: advertised.pending,
     portMoves: moves,
     unmanaged: registry.unmanaged,

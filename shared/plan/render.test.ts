@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { rackTopology } from '../kafka/safety/batches.ts';
+import { topic } from '../kafka/safety/testing/snapshots.ts';
+import type { ClusterSnapshot } from '../kafka/snapshot.ts';
+import { planSchema } from '../model/plan-schema.ts';
 import { plan } from './planner.ts';
 import { describeLbAction, planToJson, renderPlanTable } from './render.ts';
 import { awsExposure, awsSpec, broker, observedState } from './testing/fixtures.ts';
@@ -115,5 +119,55 @@ describe('renderPlanTable', () => {
     expect(describeLbAction({ kind: 'closePort', port: 9094, cidrs: ['10.0.0.0/8'] })).toBe(
       'close port 9094 to 10.0.0.0/8',
     );
+  });
+});
+
+describe('renderPlanTable with rollout.batch rack', () => {
+  const snapshot: ClusterSnapshot = {
+    brokers: [
+      { id: 1, rack: 'a' },
+      { id: 2, rack: 'b' },
+      { id: 3, rack: 'a' },
+      { id: 4, rack: 'b' },
+    ],
+    topics: [
+      topic('orders', 1, [
+        { replicas: [1, 2], isr: [1, 2] },
+        { replicas: [3, 4], isr: [3, 4] },
+      ]),
+      topic('pinned', 1, [{ replicas: [1, 3], isr: [1, 3] }]),
+    ],
+  };
+  const observed = observedState([broker(1), broker(2), broker(3), broker(4)], [], {
+    kafka: { controllerId: null, topology: rackTopology(snapshot, { nodes: [1, 2, 3, 4] }) },
+  });
+  const result = plan(awsSpec({ rollout: { batch: 'rack' } }), observed);
+
+  it('lists the batches in order, with the partition and replicas that split a rack', () => {
+    const text = renderPlanTable(result);
+    expect(text).toContain(
+      [
+        'Restart batches (3, in order; a batch restarts together, the next starts when every broker of it is healthy):',
+        '  1. 1  (brokers; rack a)',
+        '       split: broker 3 goes in a later batch: pinned-0 (replicas [1,3], ISR [1,3], min.insync.replicas 1) would keep only [] in sync with [1,3] down together',
+        '  2. 3  (brokers; rack a)',
+        '  3. 2, 4  (brokers; rack b)',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('Restart order (one at a time');
+  });
+
+  it('carries the batches in --json, the order being the batches’ own', () => {
+    const json = JSON.parse(planToJson(result));
+    expect(planSchema.parse(json)).toEqual(result);
+    expect(json.restartOrder).toEqual([1, 3, 2, 4]);
+    expect(json.restartBatches.map((b: { brokers: number[] }) => b.brokers)).toEqual([[1], [3], [2, 4]]);
+    expect(json.restartBatches[0].deferred[0]).toMatchObject({ broker: 3 });
+  });
+
+  it('with rollout.batch none, a plan has no batches and the same JSON as before the option existed', () => {
+    const serial = plan(awsSpec(), observed);
+    expect(serial.restartBatches).toBeUndefined();
+    expect(Object.keys(serial)).not.toContain('restartBatches');
   });
 });

@@ -1,3 +1,4 @@
+import type { RestartBatch } from '../kafka/safety/batches.ts';
 import type { LbAction, Plan, PlannedBroker } from '../model/plan.ts';
 
 /*
@@ -103,11 +104,14 @@ export function renderPlanTable(plan: Plan): string {
       out.push(`  broker ${b.id}: ${b.configChange}${b.restart ? ', restart' : ''} — ${b.reasons.join('; ')}`);
   }
   out.push('');
-  out.push(
-    plan.restartOrder.length === 0
-      ? 'Restart order: no restarts.'
-      : `Restart order (one at a time, health-gated): ${plan.restartOrder.join(' → ')}`,
-  );
+  if (plan.restartBatches !== undefined) out.push(...batchLines(plan.restartBatches));
+  else {
+    out.push(
+      plan.restartOrder.length === 0
+        ? 'Restart order: no restarts.'
+        : `Restart order (one at a time, health-gated): ${plan.restartOrder.join(' → ')}`,
+    );
+  }
   if (plan.pending.length > 0) {
     out.push('');
     out.push('Pending:');
@@ -132,6 +136,33 @@ export function renderPlanTable(plan: Plan): string {
       : `Summary: ${lbActions} LB action(s), ${configChanges} config change(s), ${restarts} restart(s)${plan.pending.length > 0 ? `, ${plan.pending.length} exposure(s) pending` : ''}.`,
   );
   return `${out.join('\n')}\n`;
+}
+
+const PHASE_NAMES: Record<RestartBatch['phase'], string> = {
+  controllers: 'controllers',
+  brokers: 'brokers',
+  'active-controller': 'the active controller, last',
+};
+
+/** The batches of a rack-batched roll, each with why its rack was split (docs/rolling-restart.md §8). */
+function batchLines(batches: readonly RestartBatch[]): string[] {
+  if (batches.length === 0) return ['Restart batches: no restarts.'];
+  const out = [
+    `Restart batches (${batches.length}, in order; a batch restarts together, the next starts when every broker of it is healthy):`,
+  ];
+  batches.forEach((batch, i) => {
+    const rack = batch.rack === null ? 'rack unknown' : `rack ${batch.rack}`;
+    out.push(`  ${i + 1}. ${batch.brokers.join(', ')}  (${PHASE_NAMES[batch.phase]}; ${rack})`);
+    for (const deferred of batch.deferred) out.push(`       split: ${deferred.reason}`);
+    if (batch.blocked !== undefined) {
+      out.push(`       alone: not safe to restart even alone now, the roll waits for it: ${batch.blocked}`);
+    }
+    if (!batch.largest) {
+      out.push('       note: the search ran out of budget: this batch is safe and maximal, maybe not the largest');
+    }
+    if (batch.note !== undefined) out.push(`       note: ${batch.note}`);
+  });
+  return out;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

@@ -494,8 +494,19 @@ const rolloutSchema = z
       .min(0)
       .max(90 * 86_400)
       .default(86_400),
+    /**
+     * `none`: one broker at a time. `rack`: the brokers of one rack together when the partition map proves it safe,
+     * split where it does not (docs/rolling-restart.md §8).
+     */
+    batch: z.enum(['none', 'rack'], { error: 'must be "none" (one broker at a time) or "rack"' }).default('none'),
   })
-  .default({ healthyChecks: 3, healthTimeoutSeconds: 300, canRollTimeoutSeconds: 600, portCooldownSeconds: 86_400 });
+  .default({
+    healthyChecks: 3,
+    healthTimeoutSeconds: 300,
+    canRollTimeoutSeconds: 600,
+    portCooldownSeconds: 86_400,
+    batch: 'none',
+  });
 
 export const clusterSpecSchema = z.strictObject({
   cluster: clusterNameSchema,

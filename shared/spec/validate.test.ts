@@ -78,6 +78,7 @@ describe('validateSpec: a valid spec', () => {
     });
     expect(result.spec.kafka.security).toEqual({ protocol: 'PLAINTEXT' });
     expect(result.spec.rollout.portCooldownSeconds).toBe(86_400);
+    expect(result.spec.rollout.batch).toBe('none');
     expect(result.spec.drift).toEqual({ action: 'report', allowPortMoves: false, schedule: 'rate(15 minutes)' });
   });
 

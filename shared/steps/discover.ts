@@ -1,3 +1,4 @@
+import { rackTopology, zonesOf } from '../kafka/safety/batches.ts';
 import { joinLedger } from '../ledger/join.ts';
 import type { ListenerView, ObservedBrokerConfig, ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import type { ClusterSpec } from '../spec/schema.ts';
@@ -47,6 +48,13 @@ export async function discover(
       observed.kafka.nodeRoles = Object.fromEntries(
         Object.entries(snapshot.nodeRoles).map(([id, roles]) => [id, roles]),
       );
+    }
+    if (spec.rollout.batch === 'rack') {
+      // What the batches are planned from; the roll decides them again on the live cluster (orderRestarts).
+      observed.kafka.topology = rackTopology(snapshot, {
+        nodes: observed.brokers.map((b) => b.id),
+        zones: zonesOf(observed.brokers),
+      });
     }
   } catch {
     // Deliberately tolerated: see the doc comment. The planner treats missing running configs as unknown.

@@ -17,7 +17,14 @@ export interface ProvisionReport {
     advertisedListenerPattern: string | Record<string, string>;
     brokerIdFormat: string;
   }[];
-  changes: { lbActions: number; configsWritten: number[]; restarted: number[] };
+  changes: {
+    lbActions: number;
+    configsWritten: number[];
+    /** Every broker restarted, in order. */
+    restarted: number[];
+    /** With rollout.batch rack: the batches as they ran (each restarted together). */
+    restartBatches?: number[][];
+  };
   pending: string[];
   /** The plan's warnings: what was left out and why (e.g. a stopped broker, a new one whose agent is not online). */
   warnings: string[];
@@ -29,7 +36,8 @@ export async function buildReport(
   plan: Plan,
   outcome: {
     pushed?: readonly PushState[] | null;
-    restarted?: readonly number[] | null;
+    /** The batches restarted, in order. */
+    restarted?: readonly (readonly number[])[] | null;
     verified?: boolean | null;
     endpoint?: ConsumerEndpoint | null;
   },
@@ -55,7 +63,8 @@ export async function buildReport(
       configsWritten: (outcome.pushed ?? [])
         .filter((push) => push.phase === 'done' && push.result === 'changed')
         .map((push) => push.brokerId),
-      restarted: [...(outcome.restarted ?? [])],
+      restarted: (outcome.restarted ?? []).flat(),
+      ...(spec.rollout.batch === 'rack' ? { restartBatches: (outcome.restarted ?? []).map((b) => [...b]) } : {}),
     },
     pending: plan.pending.map((item) => item.message),
     warnings: [...plan.warnings],

@@ -17,7 +17,14 @@ import { advanceLoadBalancerPhase, type LbPhaseProgress } from './load-balancer.
 import { acquireLock, checkFence, releaseLock } from './lock.ts';
 import { advanceConfigPush, type PushState } from './push-config.ts';
 import { buildReport } from './report.ts';
-import { advanceRestart, checkCanRoll, checkHealthy, orderRestarts, type RestartState } from './roll.ts';
+import {
+  advanceRestart,
+  type BrokerRestart,
+  checkCanRoll,
+  checkHealthy,
+  orderRestarts,
+  type RestartState,
+} from './roll.ts';
 import { verifyPlan } from './verify.ts';
 
 /*
@@ -53,10 +60,25 @@ const pushState = z.discriminatedUnion('phase', [
     diff: z.string(),
   }),
 ]) satisfies z.ZodType<PushState>;
-const restartState = z.discriminatedUnion('phase', [
+const brokerRestart = z.discriminatedUnion('phase', [
+  z.strictObject({
+    brokerId: nodeId,
+    phase: z.literal('starting'),
+    failures: z.number().int().min(0),
+    lastError: z.string(),
+  }),
   z.strictObject({ brokerId: nodeId, phase: z.literal('restarting'), handle }),
   z.strictObject({ brokerId: nodeId, phase: z.literal('done') }),
-]) satisfies z.ZodType<RestartState>;
+]) satisfies z.ZodType<BrokerRestart>;
+const restartState = z.strictObject({
+  phase: z.enum(['restarting', 'done']),
+  brokers: z.array(brokerRestart).min(1),
+}) satisfies z.ZodType<RestartState>;
+/** One batch of the roll: distinct node ids (one broker with rollout.batch none). */
+const batch = z
+  .array(nodeId)
+  .min(1, 'must name at least one broker')
+  .refine((ids) => new Set(ids).size === ids.length, 'must not name a broker twice');
 const lbPhase = z.enum(['targets', 'registrations']);
 const lbProgress = z.strictObject({
   phase: lbPhase,
@@ -81,7 +103,11 @@ const gateState = z.strictObject({
   reasons: z.array(z.string()),
   checks: z.number().int().min(0),
 });
-const healthState = z.strictObject({ since: z.iso.datetime({ offset: true }), readiness: ReadinessStateSchema });
+const healthState = z.strictObject({
+  since: z.iso.datetime({ offset: true }),
+  ready: z.boolean(),
+  brokers: z.array(z.strictObject({ brokerId: nodeId, readiness: ReadinessStateSchema })),
+});
 
 const DEFAULT_LOCK_TTL_SECONDS = 6 * 3600;
 
@@ -105,6 +131,11 @@ function task<S extends z.ZodType, R>(schema: S, run: (input: z.output<S>, deps:
     }
     return run(parsed.data, deps);
   };
+}
+
+/** "broker 4" or "brokers 1, 3": how a step names the batch it acts on. */
+function brokersNamed(ids: readonly number[]): string {
+  return ids.length === 1 ? `broker ${ids[0]}` : `brokers ${ids.join(', ')}`;
 }
 
 function plannedBroker(plan: z.output<typeof planSchema>, brokerId: number) {
@@ -168,21 +199,27 @@ export const tasks = {
     orderRestarts(input.spec, input.plan, deps),
   ),
 
-  checkCanRoll: task(z.strictObject({ spec: specInput, brokerId: nodeId, gate: gateState.nullable() }), (input, deps) =>
-    checkCanRoll(input.spec, input.brokerId, input.gate ?? undefined, deps),
+  /** The gate of one batch (one broker with rollout.batch none): may all of it be down at once, now? */
+  checkCanRoll: task(z.strictObject({ spec: specInput, brokerIds: batch, gate: gateState.nullable() }), (input, deps) =>
+    checkCanRoll(input.spec, input.brokerIds, input.gate ?? undefined, deps),
   ),
 
   advanceRestart: task(
-    z.strictObject({ spec: specInput, plan: planSchema, brokerId: nodeId, restart: restartState.nullable(), fence }),
+    z.strictObject({ spec: specInput, plan: planSchema, brokerIds: batch, restart: restartState.nullable(), fence }),
     async (input, deps) => {
-      await checkFence(input.fence, `restarting broker ${input.brokerId}`, deps);
-      return advanceRestart(input.spec, plannedBroker(input.plan, input.brokerId), input.restart ?? undefined, deps);
+      await checkFence(input.fence, `restarting ${brokersNamed(input.brokerIds)}`, deps);
+      return advanceRestart(
+        input.spec,
+        input.brokerIds.map((id) => plannedBroker(input.plan, id)),
+        input.restart ?? undefined,
+        deps,
+      );
     },
   ),
 
   checkHealthy: task(
-    z.strictObject({ spec: specInput, brokerId: nodeId, health: healthState.nullable() }),
-    (input, deps) => checkHealthy(input.spec, input.brokerId, input.health ?? undefined, deps),
+    z.strictObject({ spec: specInput, brokerIds: batch, health: healthState.nullable() }),
+    (input, deps) => checkHealthy(input.spec, input.brokerIds, input.health ?? undefined, deps),
   ),
 
   verify: task(z.strictObject({ spec: specInput, plan: planSchema }), (input, deps) =>
@@ -194,7 +231,8 @@ export const tasks = {
       spec: specInput,
       plan: planSchema,
       pushed: z.array(pushState).nullable().default(null),
-      restarted: z.array(nodeId).nullable().default(null),
+      /** The batches restarted, in order (each a list of node ids). */
+      restarted: z.array(z.array(nodeId)).nullable().default(null),
       verified: z.boolean().nullable().default(null),
       endpoint: z
         .strictObject({ serviceName: z.string().min(1), notes: z.array(z.string()) })

@@ -112,7 +112,7 @@ describe('gate with StandardAuthorizer and a least-privileged principal', () => 
     const spec = gateSpec();
     const deps = { kafka: (s: typeof spec) => createKafkaAdmin(s, secrets), clock: systemClock };
 
-    const gate = await checkCanRoll(spec, 4, undefined, deps);
+    const gate = await checkCanRoll(spec, [4], undefined, deps);
 
     expect(gate.ok).toBe(false);
     expect(gate.reasons.join('\n')).toMatch(/Metadata did not show \(payroll\)/);

@@ -59,14 +59,17 @@ describe('rolling-restart gates on real Apache Kafka', () => {
     const out = await apply(lab, {
       wrapTask: (task, run) => async (input) => {
         const result = await run(input);
-        const brokerId = (input as { brokerId: number }).brokerId;
-        if (task === 'checkHealthy' && (result as HealthState).readiness.ready && !(await serves(brokerId))) {
-          readyWhileNotServing.push(`broker ${brokerId} declared healthy while its own listener did not answer`);
-        }
-        if (task === 'checkCanRoll' && (result as { ok: boolean }).ok) {
-          for (const other of others(brokerId)) {
-            if (!(await serves(other)))
-              rolledWhileAnotherDown.push(`broker ${brokerId} cleared to roll while broker ${other} was down`);
+        // Only the roll's tasks carry a batch (here one broker each: rollout.batch none).
+        const batch = (input as { brokerIds?: number[] }).brokerIds ?? [];
+        for (const brokerId of batch) {
+          if (task === 'checkHealthy' && (result as HealthState).ready && !(await serves(brokerId))) {
+            readyWhileNotServing.push(`broker ${brokerId} declared healthy while its own listener did not answer`);
+          }
+          if (task === 'checkCanRoll' && (result as { ok: boolean }).ok) {
+            for (const other of others(brokerId)) {
+              if (!(await serves(other)))
+                rolledWhileAnotherDown.push(`broker ${brokerId} cleared to roll while broker ${other} was down`);
+            }
           }
         }
         return result;
@@ -156,11 +159,11 @@ describe('rolling-restart gates on real Apache Kafka', () => {
     const spec = parseSpec(lab.spec());
     let state: HealthState | undefined;
     const deadline = Date.now() + 120_000;
-    while (!state?.readiness.ready) {
+    while (!state?.ready) {
       if (Date.now() > deadline)
-        throw new Error(`broker ${id} not healthy: ${state?.readiness.lastReasons.join('; ')}`);
-      state = await checkHealthy(spec, id, state, lab.deps());
-      if (!state.readiness.ready) await new Promise((r) => setTimeout(r, 500));
+        throw new Error(`broker ${id} not healthy: ${state?.brokers[0]?.readiness.lastReasons.join('; ')}`);
+      state = await checkHealthy(spec, [id], state, lab.deps());
+      if (!state.ready) await new Promise((r) => setTimeout(r, 500));
     }
     // At "healthy", broker 3 holds every record its leaders hold (Kafka's own log-dirs view, per replica).
     const sizes = await replicaSizes();
@@ -214,7 +217,7 @@ describe('rolling-restart gates on real Apache Kafka', () => {
           wrapTask: (task, run) => async (input) => {
             if (task === 'checkCanRoll') {
               gateChecks += 1;
-              gated = (input as { brokerId: number }).brokerId;
+              gated = (input as { brokerIds: number[] }).brokerIds[0]!;
               if (down === undefined) {
                 down = [...lab.brokers.keys()].find((id) => id !== gated)!;
                 await lab.kafka.stopNode(down, 'SIGTERM');

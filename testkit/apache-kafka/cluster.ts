@@ -56,8 +56,18 @@ export const SMALL_MACHINE_PROPERTIES: Readonly<Record<string, string>> = {
 
 export interface ApacheNodeSpec {
   id: number;
-  /** 'broker,controller' for the quorum voters (combined mode), 'broker' for broker-only nodes. */
-  roles: 'broker,controller' | 'broker';
+  /**
+   * 'broker,controller' for quorum voters in combined mode, 'controller' for a dedicated voter (no broker
+   * listener: it never appears in Metadata), 'broker' for broker-only nodes.
+   */
+  roles: 'broker,controller' | 'controller' | 'broker';
+  /** `broker.rack` of a broker-role node (Kafka's rack-aware replica placement, brokerlink's rack batches). */
+  rack?: string;
+}
+
+/** Whether the node serves the INTERNAL (broker) listener. */
+export function hasBrokerRole(spec: Pick<ApacheNodeSpec, 'roles'>): boolean {
+  return spec.roles.includes('broker');
 }
 
 export interface ApacheClusterOptions {
@@ -95,6 +105,8 @@ export interface ApacheNode {
   running(): boolean;
   /** How many times the JVM was started (the first start included). */
   starts(): number;
+  /** When each start began (epoch milliseconds, from the start script's starts.log), oldest first. */
+  startTimes(): number[];
 }
 
 /** The real-Kafka test cluster could not do what was asked (format, start, stop, a tool run, a wait). */
@@ -213,7 +225,8 @@ export class ApacheKafkaCluster {
     if (this.#voters.length === 0) throw new ApacheClusterError('a KRaft cluster needs at least one controller node');
     await Promise.all(this.#options.nodes.map((n) => this.#prepare(n)));
     await Promise.all(this.#options.nodes.map((n) => this.startNode(n.id)));
-    await Promise.all(this.#options.nodes.map((n) => this.waitRegistered(n.id)));
+    // A dedicated controller has no broker listener to ask; the brokers registering shows it serves.
+    await Promise.all(this.#options.nodes.filter(hasBrokerRole).map((n) => this.waitRegistered(n.id)));
   }
 
   /** Formats and starts one more node (broker-only by default) with a seed-like server.properties. */
@@ -237,6 +250,7 @@ export class ApacheKafkaCluster {
     const { internal, controller } = this.ports;
     const voters = this.#voters.map((v) => `${v.id}@${this.#hostOf(v.id)}:${controller}`).join(',');
     const isController = spec.roles.includes('controller');
+    const isBroker = hasBrokerRole(spec);
     const lines = [
       `# broker-node${spec.id} server.properties (seed-like: INTERNAL and CONTROLLER listeners only)`,
       `process.roles=${spec.roles}`,
@@ -244,11 +258,15 @@ export class ApacheKafkaCluster {
       `controller.quorum.voters=${voters}`,
       // The controller listener binds its host address explicitly (KAFKA-18281); INTERNAL binds the wildcard, as
       // the runbooks write it (the bind-host shim makes that this node's host address).
-      isController
-        ? `listeners=INTERNAL://0.0.0.0:${internal},CONTROLLER://${host}:${controller}`
-        : `listeners=INTERNAL://0.0.0.0:${internal}`,
-      'inter.broker.listener.name=INTERNAL',
-      `advertised.listeners=INTERNAL://${host}:${internal}`,
+      !isBroker
+        ? `listeners=CONTROLLER://${host}:${controller}`
+        : isController
+          ? `listeners=INTERNAL://0.0.0.0:${internal},CONTROLLER://${host}:${controller}`
+          : `listeners=INTERNAL://0.0.0.0:${internal}`,
+      ...(isBroker
+        ? ['inter.broker.listener.name=INTERNAL', `advertised.listeners=INTERNAL://${host}:${internal}`]
+        : []),
+      ...(isBroker && spec.rack !== undefined ? [`broker.rack=${spec.rack}`] : []),
       'controller.listener.names=CONTROLLER',
       'listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
       `log.dirs=${join(this.dir, String(spec.id), 'var', 'lib', 'kafka')}`,
@@ -294,11 +312,15 @@ export class ApacheKafkaCluster {
         return alive(pid) ? pid : null;
       },
       running: () => alive(readInt(pidFile)),
-      starts: () => {
+      starts: () => node.startTimes().length,
+      startTimes: () => {
         try {
-          return readFileSync(startsFile, 'utf8').split('\n').filter(Boolean).length;
+          return readFileSync(startsFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => Math.round(Number(line) * 1000));
         } catch {
-          return 0;
+          return [];
         }
       },
     };
@@ -416,7 +438,7 @@ exit 1
   async snapshot(): Promise<ClusterSnapshot> {
     let last: unknown;
     for (const node of this.nodes.values()) {
-      if (!node.running()) continue;
+      if (!node.running() || !hasBrokerRole(node)) continue;
       try {
         return await this.#probe(node.host, (p) => p.snapshotCluster());
       } catch (error) {
@@ -469,7 +491,7 @@ exit 1
       assignment?: readonly (readonly number[])[];
     },
   ): Promise<void> {
-    const bootstrap = [...this.nodes.values()].map((n) => `${n.host}:${this.ports.internal}`).join(',');
+    const bootstrap = this.bootstrap();
     const configs = Object.entries(options.configs ?? {}).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
     await this.kafkaTool('org.apache.kafka.tools.TopicCommand', [
       ...(await this.commandConfig()),
@@ -488,7 +510,10 @@ exit 1
 
   /** The bootstrap list of every node's INTERNAL listener. */
   bootstrap(): string {
-    return [...this.nodes.values()].map((n) => `${n.host}:${this.ports.internal}`).join(',');
+    return [...this.nodes.values()]
+      .filter(hasBrokerRole)
+      .map((n) => `${n.host}:${this.ports.internal}`)
+      .join(',');
   }
 
   /** `--command-config <file>` for Kafka's tools when INTERNAL needs SASL (see `adminSasl`); empty otherwise. */

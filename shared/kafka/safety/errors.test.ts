@@ -23,6 +23,15 @@ describe('safety errors', () => {
     expect(error.message).toBe('node 2 is not back and healthy yet: broker 2 is not registered');
   });
 
+  it('names the whole batch when nodes were to restart together', () => {
+    expect(new UnsafeToRoll([1, 3], ['orders-0 would keep [2] in sync']).message).toBe(
+      'the batch of nodes 1, 3 cannot be restarted safely now: orders-0 would keep [2] in sync',
+    );
+    const notReady = new BrokerNotReady([1, 3], ['broker 3: broker 3 is not registered']);
+    expect(notReady.nodeIds).toEqual([1, 3]);
+    expect(notReady.message).toBe('nodes 1, 3 are not back and healthy yet: broker 3: broker 3 is not registered');
+  });
+
   it('says so when no reason was given', () => {
     expect(new BrokerNotReady(2, []).message).toMatch(/\(no reason given\)$/);
   });

@@ -11,12 +11,20 @@ import { BrokerlinkError } from '../../errors.ts';
 export class UnsafeToRoll extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'UnsafeToRoll';
+  /** The first node of `nodeIds`. */
   readonly nodeId: number;
+  /** The node, or the batch of nodes that was to restart together. */
+  readonly nodeIds: readonly number[];
   readonly reasons: readonly string[];
 
-  constructor(nodeId: number, reasons: readonly string[], options?: ErrorOptions) {
-    super(`node ${nodeId} cannot be restarted safely now: ${joinReasons(reasons)}`, options);
-    this.nodeId = nodeId;
+  constructor(nodes: number | readonly number[], reasons: readonly string[], options?: ErrorOptions) {
+    const nodeIds = typeof nodes === 'number' ? [nodes] : [...nodes];
+    super(
+      `${nodeIds.length === 1 ? `node ${nodeIds[0]}` : `the batch of nodes ${nodeIds.join(', ')}`} cannot be restarted safely now: ${joinReasons(reasons)}`,
+      options,
+    );
+    this.nodeId = nodeIds[0]!;
+    this.nodeIds = nodeIds;
     this.reasons = reasons;
   }
 }
@@ -29,12 +37,20 @@ export class UnsafeToRoll extends BrokerlinkError {
 export class BrokerNotReady extends BrokerlinkError {
   static readonly disposition = 'fail';
   override readonly name = 'BrokerNotReady';
+  /** The first node of `nodeIds`. */
   readonly nodeId: number;
+  /** The nodes (of one batch) that are not back. */
+  readonly nodeIds: readonly number[];
   readonly reasons: readonly string[];
 
-  constructor(nodeId: number, reasons: readonly string[], options?: ErrorOptions) {
-    super(`node ${nodeId} is not back and healthy yet: ${joinReasons(reasons)}`, options);
-    this.nodeId = nodeId;
+  constructor(nodes: number | readonly number[], reasons: readonly string[], options?: ErrorOptions) {
+    const nodeIds = typeof nodes === 'number' ? [nodes] : [...nodes];
+    super(
+      `${nodeIds.length === 1 ? `node ${nodeIds[0]} is` : `nodes ${nodeIds.join(', ')} are`} not back and healthy yet: ${joinReasons(reasons)}`,
+      options,
+    );
+    this.nodeId = nodeIds[0]!;
+    this.nodeIds = nodeIds;
     this.reasons = reasons;
   }
 }

@@ -1,13 +1,18 @@
+export type { BatchGateOptions } from './batch-gate.ts';
+export { canRollBatch } from './batch-gate.ts';
+export type { BatchConstraint, BatchPhase, ConstraintWitness, RackTopology, RestartBatch } from './batches.ts';
+export { rackTopology, restartBatches } from './batches.ts';
 export type { CanRollResult, SafetyOptions } from './can-roll.ts';
 export { canRoll } from './can-roll.ts';
 export { BrokerNotReady, RollInputInvalid, UnsafeToRoll } from './errors.ts';
 export { MAX_PARTITION_REASONS } from './format.ts';
 export type { HealthResult } from './health.ts';
 export { isBackHealthy } from './health.ts';
+export { largestSafeSubset } from './largest-safe-subset.ts';
 export type { NextRestart, NextRestartInput } from './next.ts';
 export { nextRestart } from './next.ts';
-export type { RestartOrderInput } from './order.ts';
-export { restartOrder } from './order.ts';
+export type { RestartOrderInput, RestartPhases } from './order.ts';
+export { restartOrder, restartPhases } from './order.ts';
 export type { RollPolicy } from './policy.ts';
 export {
   attemptsExhausted,

@@ -21,6 +21,16 @@ export interface RestartOrderInput {
   downFirst?: boolean;
 }
 
+/** The three phases of a roll, each in its order (see `restartOrder`); a phase starts only when the previous one is done. */
+export interface RestartPhases {
+  /** Controller-role nodes (controller-only and combined), the active controller excluded under `last` placement. */
+  controllers: number[];
+  /** Broker-only nodes. */
+  brokers: number[];
+  /** The active controller when it needs a restart and goes last overall (default placement), else empty. */
+  active: number[];
+}
+
 /**
  * The order in which to restart the nodes that need it:
  * 1. controllers (KRaft controller-only and combined-mode nodes), then broker-only nodes;
@@ -29,6 +39,12 @@ export interface RestartOrderInput {
  * Pure and deterministic: the same input gives the same order.
  */
 export function restartOrder(input: RestartOrderInput): number[] {
+  const phases = restartPhases(input);
+  return [...phases.controllers, ...phases.brokers, ...phases.active];
+}
+
+/** `restartOrder`, kept in its phases (the batched roll forms batches within a phase, never across one). */
+export function restartPhases(input: RestartOrderInput): RestartPhases {
   const { snapshot, nodeRoles } = input;
   const placement = input.activeControllerPlacement ?? 'last';
   const downFirst = input.downFirst ?? true;
@@ -44,9 +60,9 @@ export function restartOrder(input: RestartOrderInput): number[] {
   const controllers = others.filter((id) => rolesOf(id, snapshot, nodeRoles).controller).sort(byDownThenId);
   const brokers = others.filter((id) => !rolesOf(id, snapshot, nodeRoles).controller).sort(byDownThenId);
 
-  if (active === undefined || !ids.includes(active)) return [...controllers, ...brokers];
+  if (active === undefined || !ids.includes(active)) return { controllers, brokers, active: [] };
   if (placement === 'last' || !rolesOf(active, snapshot, nodeRoles).controller) {
-    return [...controllers, ...brokers, active];
+    return { controllers, brokers, active: [active] };
   }
-  return [...controllers, active, ...brokers];
+  return { controllers: [...controllers, active], brokers, active: [] };
 }

@@ -311,6 +311,12 @@ export const BAD_SPECS: readonly BadSpecCase[] = [
     message: 'is written "1.5"',
   },
   {
+    name: 'a roll batched by an unknown unit',
+    spec: local('healthyChecks: 3', 'healthyChecks: 3, batch: zone'),
+    paths: ['rollout.batch'],
+    message: 'must be "none" (one broker at a time) or "rack"',
+  },
+  {
     name: 'a count of zero',
     spec: local('healthyChecks: 3', 'healthyChecks: 0'),
     paths: ['rollout.healthyChecks'],
