@@ -84,5 +84,10 @@ export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   firewall: FirewallModel<K>;
   /** Undefined where commands are not scoped by an instance tag. */
   commandScope?: CommandScope;
+  /**
+   * What a load-balancer target can be: `instance-or-ipv4` (AWS: a target group registers instance ids or IPv4
+   * addresses, never a host name or an IPv6 address). Undefined: any host the spec accepts.
+   */
+  targets?: 'instance-or-ipv4';
   nouns: ProviderNouns;
 }
