@@ -112,6 +112,9 @@ async function simulate(brokers: number, racks = 0) {
         return { acquired: true, owner: 'bench', expiresAt: '2026-01-01T06:00:00Z' };
       case 'discover':
         return { spec: { cluster: 'orders' }, observed: {} };
+      case 'probeEnrolment':
+        // An established cluster: no broker is just enrolling, so the probe answers done at once.
+        return { done: true, running: [], configPresent: {} };
       case 'plan':
         return {
           plan: { summary: { inSync: false }, brokers: ids.map((id) => ({ id })) },

@@ -160,12 +160,13 @@ describe('deploy/gcp', () => {
     expect(recorded()).toEqual([]);
   });
 
-  it('grants setMetadata (root-equivalent) to the host group only, used by the two host-command functions', () => {
+  it('grants setMetadata (root-equivalent) to the host group only, used by the three host-command functions', () => {
     const holders = Object.entries(PRIVILEGE_GROUPS)
       .filter(([, g]) => (g.permissions as readonly string[]).includes('compute.instances.setMetadata'))
       .map(([name]) => name);
     expect(holders).toEqual(['host']);
     expect(FUNCTIONS.filter((fn) => fn.group === 'host').map((fn) => fn.entryPoint)).toEqual([
+      'probeEnrolment',
       'advanceConfigPush',
       'advanceRestart',
     ]);

@@ -37,6 +37,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   task('acquireLock', 'state'),
   task('releaseLock', 'state'),
   task('discover', 'read'),
+  // Reads server.properties of just-enrolling brokers over the metadata channel: it writes instance metadata.
+  task('probeEnrolment', 'host'),
   task('plan', 'read'),
   task('applyLoadBalancer', 'expose'),
   task('checkCanRoll', 'read'),

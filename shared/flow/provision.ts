@@ -12,6 +12,8 @@ import type { Workflow } from './contract.ts';
 export const PROVISION_STEPS = {
   acquireLock: 'AcquireLock',
   discover: 'Discover',
+  probeEnrolment: 'ProbeEnrolment',
+  pollEnrolmentProbe: 'PollEnrolmentProbe',
   plan: 'Plan',
   ensureTargets: 'EnsureTargets',
   pollTargets: 'PollTargets',
@@ -61,7 +63,10 @@ const lock = clusterLock({
 });
 const onFailure = [lock.onFailure];
 
-/** How long an apply waits for new brokers whose SSM agent is not online yet (shared/plan/enrolment.ts). */
+/**
+ * How long an apply waits for new brokers whose SSM agent is not online yet, or whose server.properties does not
+ * exist yet (shared/plan/enrolment.ts).
+ */
 export const ENROLMENT_WAIT = { seconds: 30, times: 20 } as const;
 
 /** Inside the per-item loops the state is the item: its spec, plan, broker id (or batch) and the loop's progress. */
@@ -121,11 +126,34 @@ export const provision: Workflow = {
       catch: onFailure,
       progress: 'discovering brokers, load balancer and running Kafka config',
     },
+    ...pollLoop({
+      task: {
+        id: S.probeEnrolment,
+        note:
+          "New brokers whose agent just came online: is their server.properties there yet (the push's read, sent " +
+          'before anything is registered)? No candidates: done at once, nothing sent. Bounded by the command timeout.',
+        task: 'probeEnrolment',
+        input: { spec, observed: state('discovered', 'observed'), probe: literal(null) },
+        resultAt: ['enrolmentProbe'],
+        catch: onFailure,
+        // No progress line: on an established cluster the step sends nothing and answers at once.
+      },
+      until: { id: 'EnrolmentProbed', when: isTrue(['enrolmentProbe', 'done']), next: S.plan },
+      wait: { id: 'WaitEnrolmentProbe', seconds: 3 },
+      poll: {
+        id: S.pollEnrolmentProbe,
+        input: { spec, observed: state('discovered', 'observed'), probe: state('enrolmentProbe') },
+      },
+    }),
     {
       kind: 'task',
       id: S.plan,
       task: 'plan',
-      input: { spec, observed: state('discovered', 'observed') },
+      input: {
+        spec,
+        observed: state('discovered', 'observed'),
+        configPresent: state('enrolmentProbe', 'configPresent'),
+      },
       resultAt: ['planned'],
       catch: onFailure,
       progress: 'planning',
@@ -144,7 +172,7 @@ export const provision: Workflow = {
     {
       kind: 'choice',
       id: 'EnrolmentPending',
-      note: `New brokers whose SSM agent is not online yet are left out of the plan: wait for them (${ENROLMENT_WAIT.times} × ${ENROLMENT_WAIT.seconds} s at most) and observe again, then go on without them.`,
+      note: `New brokers whose SSM agent is not online yet, or whose server.properties does not exist yet, are left out of the plan: wait for them (${ENROLMENT_WAIT.times} × ${ENROLMENT_WAIT.seconds} s at most) and observe again, then go on without them.`,
       cases: [
         {
           when: and(

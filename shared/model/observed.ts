@@ -25,6 +25,12 @@ export interface DiscoveredBroker {
    * commands would be refused (InvalidInstanceId) or never delivered. Absent: the provider does not say.
    */
   commandReady?: boolean;
+  /**
+   * Whether its server.properties exists (the enrolment probe's read, shared/steps/enrolment-probe.ts), for a new
+   * broker whose agent just came online. False: the host is still being set up; enrolled once the file is there.
+   * Absent: not probed (a broker already mapped, or one whose provider does not report `commandReady`).
+   */
+  configPresent?: boolean;
 }
 
 export type TargetHealth = 'healthy' | 'unhealthy' | 'initial' | 'draining' | 'unused' | 'unknown';

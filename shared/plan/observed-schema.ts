@@ -35,6 +35,7 @@ const discoveredBroker = z.strictObject({
   azId: z.string().min(1).optional(),
   state: z.enum(['pending', 'running', 'stopping', 'stopped', 'terminated', 'unknown']).optional(),
   commandReady: z.boolean().optional(),
+  configPresent: z.boolean().optional(),
 });
 
 const observedTarget = z.strictObject({

@@ -108,5 +108,10 @@ export interface ProviderProfile<K extends ProviderKind = ProviderKind> {
   commandScope?: CommandScope;
   /** Undefined where any tag key and value can be selected by. */
   discoveryTags?: DiscoveryTagRule;
+  /**
+   * What a load-balancer target can be: `instance-or-ipv4` (AWS: a target group registers instance ids or IPv4
+   * addresses, never a host name or an IPv6 address). Undefined: any host the spec accepts.
+   */
+  targets?: 'instance-or-ipv4';
   nouns: ProviderNouns;
 }

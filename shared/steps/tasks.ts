@@ -12,6 +12,7 @@ import { formatIssuePath } from '../util/issues.ts';
 import type { StepDeps } from './deps.ts';
 import { discover } from './discover.ts';
 import { reportDrift } from './drift.ts';
+import { type EnrolmentProbe, probeEnrolment, withProbeResults } from './enrolment-probe.ts';
 import { StepInputInvalid } from './errors.ts';
 import { advanceLoadBalancerPhase, type LbPhaseProgress } from './load-balancer.ts';
 import { acquireLock, checkFence, releaseLock } from './lock.ts';
@@ -79,6 +80,14 @@ const batch = z
   .array(nodeId)
   .min(1, 'must name at least one broker')
   .refine((ids) => new Set(ids).size === ids.length, 'must not name a broker twice');
+const configPresent = z.record(z.string().regex(/^\d+$/), z.boolean(), {
+  error: (issue) => (issue.code === 'invalid_key' ? 'keys must be node ids (digits only)' : undefined),
+});
+const enrolmentProbe = z.strictObject({
+  done: z.boolean(),
+  running: z.array(handle),
+  configPresent,
+}) satisfies z.ZodType<EnrolmentProbe>;
 const lbPhase = z.enum(['targets', 'registrations']);
 const lbProgress = z.strictObject({
   phase: lbPhase,
@@ -164,13 +173,31 @@ export const tasks = {
     return { spec, observed: await discover(spec, deps) };
   }),
 
-  plan: task(z.strictObject({ spec: specInput, observed: observedStateSchema }), async (input) => {
-    const plan = makePlan(input.spec, input.observed);
-    const push = plan.brokers.filter(needsPush).map((broker) => broker.id);
-    // New brokers not ready to enrol (shared/plan/enrolment.ts): an apply waits for them, bounded, then goes on.
-    const { waiting } = enrolment(input.observed);
-    return { plan, push, enrolling: waiting, waitForEnrolment: waiting.length > 0 };
-  }),
+  /**
+   * Reads server.properties of the brokers that are just enrolling (started with probe null, then polled): which of
+   * them have the file yet (./enrolment-probe.ts). Read-only; sends nothing when no broker is enrolling.
+   */
+  probeEnrolment: task(
+    z.strictObject({ spec: specInput, observed: observedStateSchema, probe: enrolmentProbe.nullable() }),
+    (input, deps) => probeEnrolment(input.spec, input.observed, input.probe ?? undefined, deps),
+  ),
+
+  plan: task(
+    z.strictObject({
+      spec: specInput,
+      observed: observedStateSchema,
+      /** The enrolment probe's findings (provision); absent or null: nothing was probed (drift check). */
+      configPresent: configPresent.nullable().default(null),
+    }),
+    async (input) => {
+      const observed = withProbeResults(input.observed, input.configPresent);
+      const plan = makePlan(input.spec, observed);
+      const push = plan.brokers.filter(needsPush).map((broker) => broker.id);
+      // New brokers not ready to enrol (shared/plan/enrolment.ts): an apply waits for them, bounded, then goes on.
+      const { waiting } = enrolment(observed);
+      return { plan, push, enrolling: waiting, waitForEnrolment: waiting.length > 0 };
+    },
+  ),
 
   /** Starts (progress null) or continues one LB phase; returns `done: false` while an operation runs. */
   applyLoadBalancer: task(

@@ -144,6 +144,11 @@ const invoked = (name: string) => runtime!.invocations.filter((invocation) => in
 describe('packaged Lambda functions (osls zips, SDK from the runtime only) through the real state machines', () => {
   it('apply: every provision task runs from its zip, config pushed through the SSM document, brokers restarted one by one, verified through the NLB', async () => {
     const target = await startBed({ brokers: 3 });
+    // Broker 4 was just launched (its agent online): the enrolment probe reads its server.properties from its zip.
+    const fresh = await target.addBroker(4, { agent: 'online' });
+    // The functions run on the real clock (the bed's own steps on a fixed one): launched just now.
+    fresh.instance.launchTime = new Date();
+    hosts = await target.nlbHosts();
     const before = runtime!.invocations.length;
     const failure = await target
       .run('provision', { cluster: CLUSTER, mode: 'apply' }, { invoke: viaLambda })
@@ -165,9 +170,13 @@ describe('packaged Lambda functions (osls zips, SDK from the runtime only) throu
 
     const ran = new Set(runtime!.invocations.slice(before).map((invocation) => invocation.function));
     for (const task of Object.keys(tasks).filter((name) => name !== 'reportDrift')) expect(ran, task).toContain(task);
-    for (const id of [1, 2, 3])
+    for (const id of [1, 2, 3, 4])
       expect(await target.fileText(id)).toContain(`EXTERNAL://b${id}.orders.example.com:${9092 + id}`);
-    expect([...target.restartLog].sort()).toEqual([1, 2, 3]);
+    expect([...target.restartLog].sort()).toEqual([1, 2, 3, 4]);
+    const probes = runtime!.invocations.slice(before).filter((call) => call.function === 'probeEnrolment');
+    expect(
+      probes.some((call) => (call.event as { probe: { running: unknown[] } | null }).probe?.running.length === 1),
+    ).toBe(true);
     const actions = target.aws
       .calls('ssm', 'SendCommand')
       .map((call) => (call.input['Parameters'] as Record<string, string[]>)['action']![0]);

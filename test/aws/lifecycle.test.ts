@@ -1,10 +1,13 @@
+import { renameSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsBed, CLUSTER } from './bed.ts';
+import { AwsBed, CLUSTER, PROPERTIES_PATH } from './bed.ts';
 
 /*
  * Instance lifecycle on the AWS bed: only running instances are registered, pushed to or restarted; a new instance
- * is enrolled once its SSM agent is online (the execution waits, bounded, and observes again) instead of failing on
- * InvalidInstanceId.
+ * is enrolled once its SSM agent is online and its server.properties exists (the execution waits, bounded, and
+ * observes again) instead of failing on InvalidInstanceId or on the missing file.
  */
 
 let bed: AwsBed | undefined;
@@ -37,6 +40,59 @@ describe('instance lifecycle', () => {
     expect(bed.aws.calls('ssm', 'SendCommand').filter((call) => call.error !== undefined)).toEqual([]);
     expect(await bed.fileText(4)).toContain('EXTERNAL://b4.orders.example.com:9096');
     expect(bed.restartLog.at(-1)).toBe(4);
+  });
+
+  it('waits for a new instance’s server.properties (its setup still runs), then enrols it: nothing registered before', async () => {
+    bed = await AwsBed.start({ brokers: 3 });
+    await bed.run('provision', { cluster: CLUSTER, mode: 'apply' });
+    const fresh = await bed.addBroker(4, { agent: 'online' });
+    // The instance's bootstrap has not written the file yet; it does while the execution waits (after its first look).
+    const file = join(fresh.root, PROPERTIES_PATH);
+    await rename(file, `${file}.installing`);
+    bed.aws.afterNext('ssm', 'DescribeInstanceInformation', () => {
+      bed!.aws.afterNext('ssm', 'DescribeInstanceInformation', () => renameSync(`${file}.installing`, file));
+    });
+    bed.aws.resetCalls();
+    const { output, events } = await bed.run('provision', {
+      cluster: CLUSTER,
+      mode: 'apply',
+      trigger: 'instance-running',
+    });
+
+    expect((output as { verification: { ok: boolean } }).verification.ok).toBe(true);
+    const states = stateNames(events as never);
+    expect(states.filter((name) => name === 'WaitForEnrolment')).toHaveLength(1);
+    // The first look read the (missing) file before anything was registered for broker 4.
+    const firstWait = states.indexOf('WaitForEnrolment');
+    expect(states.slice(0, firstWait)).toContain('ProbeEnrolment');
+    expect(states.slice(0, firstWait)).not.toContain('RegisterBrokers');
+    const sends = bed.aws.calls('ssm', 'SendCommand');
+    expect(sends.filter((call) => call.error !== undefined)).toEqual([]);
+    expect(
+      sends.filter((call) => JSON.stringify(call.input['InstanceIds']) === JSON.stringify([fresh.instance.instanceId]))
+        .length,
+    ).toBeGreaterThanOrEqual(4);
+    expect(await bed.fileText(4)).toContain('EXTERNAL://b4.orders.example.com:9096');
+    expect(bed.restartLog.at(-1)).toBe(4);
+  });
+
+  it('a new instance whose server.properties never appears is left out after the bound and reported, not failed on', async () => {
+    bed = await AwsBed.start({ brokers: 3 });
+    const fresh = await bed.addBroker(4, { agent: 'online' });
+    const file = join(fresh.root, PROPERTIES_PATH);
+    await rename(file, `${file}.installing`);
+    const { output, events } = await bed.run('provision', { cluster: CLUSTER, mode: 'apply' });
+    const done = output as { verification: { ok: boolean }; report: { warnings?: string[] } };
+    expect(done.verification.ok).toBe(true);
+    expect(stateNames(events as never).filter((name) => name === 'WaitForEnrolment')).toHaveLength(20);
+    expect(JSON.stringify(done.report)).toContain('broker 4');
+    expect(JSON.stringify(done.report)).toContain('no server.properties yet');
+    expect(bed.aws.calls('elbv2', 'RegisterTargets').map((call) => JSON.stringify(call.input))).not.toContainEqual(
+      expect.stringContaining(fresh.instance.instanceId),
+    );
+    expect([...bed.aws.state.listeners.values()].map((listener) => listener.port).sort()).toEqual([
+      9092, 9093, 9094, 9095,
+    ]);
   });
 
   it('gives up waiting after the bound and applies the others; the new broker is reported, not failed on', async () => {

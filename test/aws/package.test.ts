@@ -122,7 +122,8 @@ describe('osls package: CloudFormation template', () => {
   });
 
   it('allows SendCommand only with the brokerlink document and only on instances tagged with a cluster', () => {
-    for (const name of ['advanceConfigPush', 'advanceRestart']) {
+    const senders = ['probeEnrolment', 'advanceConfigPush', 'advanceRestart'];
+    for (const name of senders) {
       const sends = allowed(template.Resources[roleId(name)]!, 'ssm:SendCommand');
       expect(sends).toHaveLength(2);
       const onDocument = sends.find((statement) => JSON.stringify(statement.Resource).includes(':document/'))!;
@@ -130,9 +131,7 @@ describe('osls package: CloudFormation template', () => {
       const onInstances = sends.find((statement) => JSON.stringify(statement.Resource).includes(':instance/'))!;
       expect(onInstances.Condition).toEqual({ StringLike: { 'ssm:resourceTag/brokerlink:cluster': '?*' } });
     }
-    const others = [...Object.keys(tasks), ...TRIGGERS].filter(
-      (name) => !['advanceConfigPush', 'advanceRestart'].includes(name),
-    );
+    const others = [...Object.keys(tasks), ...TRIGGERS].filter((name) => !senders.includes(name));
     for (const name of others) expect(allowed(template.Resources[roleId(name)]!, 'ssm:SendCommand'), name).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ export const TASK_FUNCTIONS: Readonly<Record<TaskName, string>> = {
   acquireLock: 'brokerlink-acquire-lock',
   releaseLock: 'brokerlink-release-lock',
   discover: 'brokerlink-discover',
+  probeEnrolment: 'brokerlink-probe-enrolment',
   plan: 'brokerlink-plan',
   applyLoadBalancer: 'brokerlink-apply-load-balancer',
   advanceConfigPush: 'brokerlink-advance-config-push',

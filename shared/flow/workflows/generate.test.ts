@@ -188,10 +188,11 @@ describe('executing the generated files', () => {
 
   it('provision in plan mode takes no lock and changes nothing', async () => {
     script.set('brokerlink-discover', [discovered]);
+    script.set('brokerlink-probe-enrolment', [ok({ done: true, running: [], configPresent: {} })]);
     script.set('brokerlink-plan', [ok({ plan: { summary: { inSync: false, lbActions: 3 } } })]);
     const result = await run('provision', { cluster: 'orders', mode: 'plan', trigger: 'manual' });
     expect(result).toMatchObject({ state: 'SUCCEEDED', result: { mode: 'plan' } });
-    expect(calls.map((c) => c.fn)).toEqual(['brokerlink-discover', 'brokerlink-plan']);
+    expect(calls.map((c) => c.fn)).toEqual(['brokerlink-discover', 'brokerlink-probe-enrolment', 'brokerlink-plan']);
   });
 
   it('refuses an unknown mode before anything runs', async () => {

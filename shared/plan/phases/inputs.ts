@@ -1,11 +1,13 @@
 import type { DiscoveredBroker, ObservedMapping, ObservedState } from '../../model/observed.ts';
 import { MAX_NODE_ID } from '../../model/schemas.ts';
+import { profileOf } from '../../providers/profiles.ts';
 import type { ClusterSpec, Exposure } from '../../spec/schema.ts';
 import { ownValue } from '../../util/own.ts';
 import { enrolment } from '../enrolment.ts';
 import { byExposureThenPort, byText } from '../order.ts';
 import { preflightProblems } from '../preflight.ts';
 import { unservedZoneProblems } from '../served-zones.ts';
+import { unregistrableTargetProblems } from '../target-hosts.ts';
 import type { BrokerEntry, PlanClock } from './types.ts';
 
 /*
@@ -15,6 +17,8 @@ import type { BrokerEntry, PlanClock } from './types.ts';
  *    one only once its run-command agent is online (../enrolment.ts: the others are warned about), not controller-only (a
  *    controller-only node serves no clients: warned, not exposed); two instances claiming one node id is a problem;
  *  - the ledger as observed: one mapping per port, retirement times that parse;
+ *  - targets: where the load balancer registers only instance ids or IPv4 addresses, every broker has one of them
+ *    (../target-hosts.ts);
  *  - zones: where an exposure has one pattern per zone, every broker needs a zone that has a pattern; and every
  *    broker must be in a zone the load balancer serves, when it says which (../served-zones.ts);
  *  - refuse before mutating (../preflight.ts): listener collisions and swapped identities the observed brokers
@@ -44,6 +48,12 @@ export function planInputs(spec: ClusterSpec, observed: ObservedState): PlanInpu
       spec,
       observed,
       brokers.map((entry) => entry.broker),
+    ),
+  );
+  problems.push(
+    ...unregistrableTargetProblems(
+      brokers.map((entry) => entry.broker),
+      profileOf(spec),
     ),
   );
   problems.push(

@@ -16,6 +16,8 @@ export const awsProfile: ProviderProfile<'aws'> = {
     tag: 'brokerlink:cluster',
     tagCommand: 'aws ec2 create-tags --resources <instance-id> --tags Key=brokerlink:cluster,Value=<cluster>',
   },
+  // Target groups register instance ids (target type instance) or IPv4 addresses (type ip): nothing else.
+  targets: 'instance-or-ipv4',
   nouns: {
     loadBalancer: 'network load balancer',
     mapping: 'listener',
