@@ -1,60 +1,34 @@
-import { readFile } from 'node:fs/promises';
 import type { SecretResolver } from '../../ports.ts';
+import { cloudSecretResolver } from '../secret-references.ts';
 import { alicloudCall, isAlicloudError } from './alicloud-call.ts';
 import type { RpcProduct } from './clients.ts';
 import { AlicloudSecretUnavailable } from './errors.ts';
 
 /*
- * SecretResolver for the references a spec may hold on Alibaba Cloud:
- *   env:NAME                      an environment variable of the function / CLI
- *   file:/path                    a file's text (one trailing newline dropped)
+ * SecretResolver for the references a spec may hold on Alibaba Cloud (env: and file:, the cache:
+ * ../secret-references.ts):
  *   alicloud-kms:<secret name>    KMS Secrets Manager: SecretData of the ACSCurrent version (GetSecretValue)
- * Values are cached per resolver (one per invocation), so health gates do not fetch a password per probe.
  */
 export class AlicloudSecretResolver implements SecretResolver {
   readonly #kms: RpcProduct | undefined;
-  readonly #env: Readonly<Record<string, string | undefined>>;
-  readonly #cache = new Map<string, Promise<string>>();
+  readonly #resolver: SecretResolver;
 
   constructor(options: { kms?: RpcProduct; env?: Readonly<Record<string, string | undefined>> }) {
     this.#kms = options.kms;
-    this.#env = options.env ?? process.env;
+    this.#resolver = cloudSecretResolver({
+      cloud: 'Alibaba Cloud',
+      schemes: { 'alicloud-kms': (name, reference) => this.#kmsSecret(reference, name) },
+      ...(options.env === undefined ? {} : { env: options.env }),
+      unavailable: (reference, problem, errorOptions) =>
+        new AlicloudSecretUnavailable(reference, problem, errorOptions),
+    });
   }
 
   resolve(reference: string): Promise<string> {
-    let value = this.#cache.get(reference);
-    if (value === undefined) {
-      value = this.#fetch(reference);
-      this.#cache.set(reference, value);
-      value.catch(() => this.#cache.delete(reference));
-    }
-    return value;
+    return this.#resolver.resolve(reference);
   }
 
-  async #fetch(reference: string): Promise<string> {
-    const colon = reference.indexOf(':');
-    const scheme = colon < 0 ? '' : reference.slice(0, colon);
-    const name = reference.slice(colon + 1);
-    if (name === '') throw new AlicloudSecretUnavailable(reference, 'the reference names nothing after the scheme');
-    if (scheme === 'env') {
-      const value = this.#env[name];
-      if (value === undefined)
-        throw new AlicloudSecretUnavailable(reference, `environment variable ${name} is not set`);
-      return value;
-    }
-    if (scheme === 'file') {
-      return readFile(name, 'utf8')
-        .then((text) => text.replace(/\r?\n$/, ''))
-        .catch((error: unknown) => {
-          throw new AlicloudSecretUnavailable(reference, (error as Error).message, { cause: error });
-        });
-    }
-    if (scheme !== 'alicloud-kms') {
-      throw new AlicloudSecretUnavailable(
-        reference,
-        `scheme "${scheme}" is not available on Alibaba Cloud (use env, file or alicloud-kms)`,
-      );
-    }
+  async #kmsSecret(reference: string, name: string): Promise<string> {
     const kms = this.#kms;
     if (kms === undefined) throw new AlicloudSecretUnavailable(reference, 'no KMS client was configured');
     const answer = await alicloudCall('kms:GetSecretValue', async () => {

@@ -1,18 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretResolver } from '../../ports.ts';
+import { cloudSecretResolver } from '../secret-references.ts';
 import { awsCall, isAwsError } from './aws-call.ts';
 import { SecretUnavailable } from './errors.ts';
 
 /*
- * SecretResolver for the references a spec may hold:
- *   env:NAME                              an environment variable of the function / CLI
- *   file:/path                            a file's text (one trailing newline dropped)
+ * SecretResolver for the references a spec may hold on AWS (env: and file:, the cache: ../secret-references.ts):
  *   aws-secretsmanager:<name or ARN>      SecretString of the secret's current version
  *   aws-secretsmanager:<name or ARN>#key  one key of a JSON SecretString
  *   aws-ssm:/parameter/name               a (SecureString) parameter, decrypted
- * Values are cached per resolver (one per invocation), so health gates do not fetch a password per probe.
  */
 
 export interface AwsSecretResolverOptions {
@@ -23,49 +20,23 @@ export interface AwsSecretResolverOptions {
 
 export class AwsSecretResolver implements SecretResolver {
   readonly #options: AwsSecretResolverOptions;
-  readonly #cache = new Map<string, Promise<string>>();
+  readonly #resolver: SecretResolver;
 
   constructor(options: AwsSecretResolverOptions) {
     this.#options = options;
+    this.#resolver = cloudSecretResolver({
+      cloud: 'AWS',
+      schemes: {
+        'aws-secretsmanager': (name, reference) => this.#secretsManager(reference, name),
+        'aws-ssm': (name, reference) => this.#ssmParameter(reference, name),
+      },
+      ...(options.env === undefined ? {} : { env: options.env }),
+      unavailable: (reference, problem, errorOptions) => new SecretUnavailable(reference, problem, errorOptions),
+    });
   }
 
   resolve(reference: string): Promise<string> {
-    let value = this.#cache.get(reference);
-    if (value === undefined) {
-      value = this.#fetch(reference);
-      this.#cache.set(reference, value);
-      value.catch(() => this.#cache.delete(reference));
-    }
-    return value;
-  }
-
-  async #fetch(reference: string): Promise<string> {
-    const colon = reference.indexOf(':');
-    const scheme = colon < 0 ? '' : reference.slice(0, colon);
-    const name = reference.slice(colon + 1);
-    if (name === '') throw new SecretUnavailable(reference, 'the reference names nothing after the scheme');
-    switch (scheme) {
-      case 'env': {
-        const value = (this.#options.env ?? process.env)[name];
-        if (value === undefined) throw new SecretUnavailable(reference, `environment variable ${name} is not set`);
-        return value;
-      }
-      case 'file':
-        return readFile(name, 'utf8')
-          .then((text) => text.replace(/\r?\n$/, ''))
-          .catch((error: unknown) => {
-            throw new SecretUnavailable(reference, (error as Error).message, { cause: error });
-          });
-      case 'aws-secretsmanager':
-        return this.#secretsManager(reference, name);
-      case 'aws-ssm':
-        return this.#ssmParameter(reference, name);
-      default:
-        throw new SecretUnavailable(
-          reference,
-          `scheme "${scheme}" is not available on AWS (use env, file, aws-secretsmanager or aws-ssm)`,
-        );
-    }
+    return this.#resolver.resolve(reference);
   }
 
   async #secretsManager(reference: string, name: string): Promise<string> {

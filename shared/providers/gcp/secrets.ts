@@ -1,16 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { SecretUnavailable } from '../../port-errors.ts';
 import type { SecretResolver } from '../../ports.ts';
+import { cloudSecretResolver } from '../secret-references.ts';
 import { gcpCall, httpStatusOf } from './gcp-call.ts';
 
 /*
- * SecretResolver for the references a spec may hold on Google Cloud:
- *   env:NAME                                             an environment variable of the function / CLI
- *   file:/path                                           a file's text (one trailing newline dropped)
+ * SecretResolver for the references a spec may hold on Google Cloud (env: and file:, the cache:
+ * ../secret-references.ts):
  *   gcp-secretmanager:SECRET                             latest version of SECRET in the adapter's project
  *   gcp-secretmanager:projects/P/secrets/S[/versions/V]  that version (default latest)
- * Values are cached per resolver (one per invocation), so health gates do not fetch a password per probe.
  */
 
 export interface GcpSecretResolverOptions {
@@ -25,45 +23,23 @@ const FULL = /^projects\/([a-z0-9-]+)\/secrets\/([A-Za-z0-9_-]{1,255})(?:\/versi
 
 export class GcpSecretResolver implements SecretResolver {
   readonly #options: GcpSecretResolverOptions;
-  readonly #cache = new Map<string, Promise<string>>();
+  readonly #resolver: SecretResolver;
 
   constructor(options: GcpSecretResolverOptions) {
     this.#options = options;
+    this.#resolver = cloudSecretResolver({
+      cloud: 'Google Cloud',
+      schemes: { 'gcp-secretmanager': (name, reference) => this.#secretManager(reference, name) },
+      ...(options.env === undefined ? {} : { env: options.env }),
+      unavailable: (reference, problem, errorOptions) => new SecretUnavailable(reference, problem, errorOptions),
+    });
   }
 
   resolve(reference: string): Promise<string> {
-    let value = this.#cache.get(reference);
-    if (value === undefined) {
-      value = this.#fetch(reference);
-      this.#cache.set(reference, value);
-      value.catch(() => this.#cache.delete(reference));
-    }
-    return value;
+    return this.#resolver.resolve(reference);
   }
 
-  async #fetch(reference: string): Promise<string> {
-    const colon = reference.indexOf(':');
-    const scheme = colon < 0 ? '' : reference.slice(0, colon);
-    const name = reference.slice(colon + 1);
-    if (name === '') throw new SecretUnavailable(reference, 'the reference names nothing after the scheme');
-    if (scheme === 'env') {
-      const value = (this.#options.env ?? process.env)[name];
-      if (value === undefined) throw new SecretUnavailable(reference, `environment variable ${name} is not set`);
-      return value;
-    }
-    if (scheme === 'file') {
-      return readFile(name, 'utf8')
-        .then((text) => text.replace(/\r?\n$/, ''))
-        .catch((error: unknown) => {
-          throw new SecretUnavailable(reference, (error as Error).message, { cause: error });
-        });
-    }
-    if (scheme !== 'gcp-secretmanager') {
-      throw new SecretUnavailable(
-        reference,
-        `scheme "${scheme}" is not available on Google Cloud (use env, file or gcp-secretmanager)`,
-      );
-    }
+  async #secretManager(reference: string, name: string): Promise<string> {
     const client = this.#options.secretManager;
     if (client === undefined) throw new SecretUnavailable(reference, 'no Secret Manager client was configured');
     let version: string;
